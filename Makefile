@@ -1,0 +1,92 @@
+# DivinePic face pipeline. `make run` and `make test` do everything on a fresh
+# machine that has Go, gcc and Node.js/npm; see README.md.
+
+SHELL := /bin/bash
+GO ?= go
+BIN := bin
+ALBUM ?= $(abspath ../shared/testdata)
+PACK ?= default
+
+# C libraries the cgo image decoders link against (Debian package names).
+DEB_PACKAGES := pkg-config libturbojpeg0-dev libheif-dev
+# Lambdas that run ONNX Runtime (cgo, linux/amd64, container image); the rest
+# are pure Go (CGO_ENABLED=0, linux/arm64, provided.al2023 zip).
+ONNX_LAMBDAS := detect embed search
+LAMBDAS := $(sort $(notdir $(patsubst %/main.go,%,$(wildcard lambdas/*/main.go))))
+# Amazon Linux 2023's glibc: an ONNX bootstrap may not need a newer one.
+MAX_GLIBC := 2.34
+
+.PHONY: setup system-packages models build cli lambdas test test-long run synth bench lint ci clean help
+
+help:
+	@echo "make setup    install C libraries (apt), ONNX Runtime (npm) and the default model pack into the cache"
+	@echo "make run      process a demo album (ALBUM=dir, default ../shared/testdata) and search it"
+	@echo "make test     everything CI runs: setup, go vet, go test ./..."
+	@echo "make build    the CLI (bin/divinepic) and one bootstrap per Lambda (bin/lambdas/<step>/bootstrap)"
+	@echo "make bench    the benchmarks; make lint: go vet + staticcheck; make synth: the CDK template"
+
+setup: system-packages
+	$(GO) run ./cmd/setup
+
+# Installs the Debian packages that are missing, and says so when none is.
+system-packages:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "system packages: already installed ($(DEB_PACKAGES))"; \
+	else \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "system packages: installing$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+models:
+	$(GO) run ./cmd/setup models --pack $(PACK)
+
+build: cli lambdas
+
+cli: system-packages
+	$(GO) build -o $(BIN)/divinepic ./cmd/divinepic
+
+lambdas: system-packages $(LAMBDAS:%=$(BIN)/lambdas/%/bootstrap)
+
+$(BIN)/lambdas/%/bootstrap: FORCE
+	@mkdir -p $(dir $@)
+	@if echo " $(ONNX_LAMBDAS) " | grep -q " $* "; then \
+	  echo "lambda $*: cgo linux/amd64 (ONNX Runtime)"; \
+	  CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -tags lambda.norpc -trimpath -ldflags=-s -o $@ ./lambdas/$* || exit 1; \
+	  need=$$(objdump -T $@ | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1); \
+	  if [ "$$(printf '%s\n%s\n' "$$need" "$(MAX_GLIBC)" | sort -V | tail -1)" != "$(MAX_GLIBC)" ]; then \
+	    echo "lambda $*: needs glibc $$need, newer than Amazon Linux 2023's $(MAX_GLIBC)"; exit 1; fi; \
+	  echo "lambda $*: needs glibc $${need:-none} (<= $(MAX_GLIBC)): ok"; \
+	else \
+	  echo "lambda $*: pure Go linux/arm64"; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags lambda.norpc -trimpath -ldflags=-s -o $@ ./lambdas/$* || exit 1; \
+	fi
+
+FORCE:
+
+test: setup
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+# Long soak and load runs, kept out of `make test`.
+test-long: setup
+	DIVINEPIC_LONG=1 $(GO) test -count=1 -timeout 60m ./...
+
+run: setup cli
+	$(BIN)/divinepic run $(ALBUM) --album demo --pack $(PACK)
+	$(BIN)/divinepic search --album demo --pack $(PACK) $(ALBUM)/faces/Rob_Lowe_0002.jpg
+
+synth:
+	$(GO) run ./cdk
+
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint: system-packages
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
+ci: test
+
+clean:
+	rm -rf $(BIN) cdk.out

@@ -1,0 +1,196 @@
+// Command setup provisions what the project needs outside the repository,
+// into the cache (shared/locate.CacheDir), idempotently:
+//
+//	go run ./cmd/setup ort              ONNX Runtime's shared library, from the npm package onnxruntime-node
+//	go run ./cmd/setup models [--pack P] [--all]   a pack's model files (found or downloaded, sha256-checked)
+//	go run ./cmd/setup                  both, for the default pack
+//
+// A second run finds everything in place, does nothing and says so. System
+// packages (C libraries for cgo) are the Makefile's job, not this command's.
+package main
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/onnx"
+)
+
+// The ONNX Runtime build we install: onnxruntime-node's Linux x64 library.
+const (
+	ortPackage = "onnxruntime-node"
+	ortMember  = "package/bin/napi-v6/linux/x64/libonnxruntime.so.1"
+	ortSHA256  = "92ba8e44d31b80a34f5e805076a044122c3be1fffe0d88ed790de7267b0b2682"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "setup:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	what := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		what, args = args[0], args[1:]
+	}
+	switch what {
+	case "":
+		if err := installORT(ctx); err != nil {
+			return err
+		}
+		return fetchModels(ctx, []string{modelpack.DefaultPack})
+	case "ort":
+		return installORT(ctx)
+	case "models":
+		fs := flag.NewFlagSet("models", flag.ContinueOnError)
+		pack := fs.String("pack", modelpack.DefaultPack, "the model pack whose files to fetch")
+		all := fs.Bool("all", false, "every pack (the InsightFace packs are 0.1–0.4 GB each)")
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		packs := []string{*pack}
+		if *all {
+			m, err := modelpack.Default()
+			if err != nil {
+				return err
+			}
+			packs = m.PackNames()
+		}
+		return fetchModels(ctx, packs)
+	}
+	return fmt.Errorf("unknown target %q: use ort, models [--pack P|--all], or nothing for both", what)
+}
+
+// installORT puts libonnxruntime into the cache unless a verified copy is
+// already there.
+func installORT(ctx context.Context) error {
+	dst := onnx.CachedLibraryPath()
+	if sum, err := fileSHA256(dst); err == nil && sum == ortSHA256 {
+		fmt.Printf("ONNX Runtime %s: already installed at %s, nothing to do\n", onnx.ORTVersion, dst)
+		return nil
+	}
+	if _, err := exec.LookPath("npm"); err != nil {
+		return errors.New("npm is needed to fetch ONNX Runtime (package " + ortPackage + "): install Node.js and npm")
+	}
+	fmt.Printf("ONNX Runtime %s: fetching %s@%s with npm pack ...\n", onnx.ORTVersion, ortPackage, onnx.ORTVersion)
+	tmpDir, err := os.MkdirTemp("", "divinepic-ort-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmpDir)
+	cmd := exec.CommandContext(ctx, "npm", "pack", "--silent", "--ignore-scripts", "--pack-destination", tmpDir, ortPackage+"@"+onnx.ORTVersion)
+	cmd.Dir = tmpDir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("npm pack %s@%s: %v: %s", ortPackage, onnx.ORTVersion, err, strings.TrimSpace(string(out)))
+	}
+	tgzs, _ := filepath.Glob(filepath.Join(tmpDir, "*.tgz"))
+	if len(tgzs) != 1 {
+		return fmt.Errorf("npm pack %s made no tarball", ortPackage)
+	}
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".libonnxruntime-*.part")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	h := sha256.New()
+	if err := extract(tgzs[0], ortMember, io.MultiWriter(tmp, h)); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if sum := hex.EncodeToString(h.Sum(nil)); sum != ortSHA256 {
+		return fmt.Errorf("%s from %s@%s has sha256 %s, want %s: not installed", ortMember, ortPackage, onnx.ORTVersion, sum, ortSHA256)
+	}
+	if err := os.Chmod(tmp.Name(), 0o755); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return err
+	}
+	fmt.Printf("ONNX Runtime %s: installed at %s\n", onnx.ORTVersion, dst)
+	return nil
+}
+
+func extract(tgz, member string, w io.Writer) error {
+	fh, err := os.Open(tgz)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	gz, err := gzip.NewReader(fh)
+	if err != nil {
+		return err
+	}
+	tr := tar.NewReader(gz)
+	for {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			return fmt.Errorf("%s has no %s", filepath.Base(tgz), member)
+		}
+		if err != nil {
+			return err
+		}
+		if hdr.Name == member {
+			_, err := io.Copy(w, tr)
+			return err
+		}
+	}
+}
+
+func fetchModels(ctx context.Context, packs []string) error {
+	m, err := modelpack.Default()
+	if err != nil {
+		return err
+	}
+	r := modelpack.NewResolver(m)
+	for _, name := range packs {
+		p, err := m.Pack(name)
+		if err != nil {
+			return err
+		}
+		paths, err := r.PackPaths(ctx, p)
+		if err != nil {
+			return fmt.Errorf("pack %s: %w", name, err)
+		}
+		fmt.Printf("model pack %s (%s): ready\n", name, p.Version)
+		for _, path := range paths {
+			fmt.Printf("  %s\n", path)
+		}
+	}
+	return nil
+}
+
+func fileSHA256(p string) (string, error) {
+	fh, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
