@@ -1,0 +1,503 @@
+package blob
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/divinepic/pipeline/shared/domain"
+)
+
+// ErrKeyConflict: the directory store cannot hold both "a" and "a/b" (a file
+// cannot also be a directory), which S3 allows. Put returns it wrapped with
+// the key; errors.Is(err, ErrKeyConflict) tells it apart.
+var ErrKeyConflict = errors.New("key conflicts with an existing object: one key is a directory prefix of the other, which a directory store cannot hold")
+
+// Names inside the root that no bucket can take (bucket names start with a
+// letter or digit).
+const (
+	dirTmp  = ".tmp"  // temp files of writes in flight; same file system as the objects
+	dirETag = ".etag" // per-object ETag cache, one small file per key
+)
+
+// staleTmpAge is how old a temp file must be before NewDir removes it as the
+// leftover of a crashed write (younger ones may belong to a live process).
+const staleTmpAge = time.Hour
+
+// DirBuckets keeps buckets in a local directory: bucket b's object k is the
+// file ROOT/b/k (so photos can be browsed with a file manager). The root
+// also holds ROOT/.tmp (writes in flight) and ROOT/.etag (cached ETags).
+//
+// Writes are atomic and durable: the body goes to a temp file that is
+// fsynced and renamed over the object, then the directory is fsynced; a
+// crash leaves either the old or the new object, never a partial one.
+// ETags are computed on write and cached beside, keyed by the file's inode,
+// size and modification time, so a stale cache entry (a crash between the
+// rename and the cache write, or a file changed by hand) is detected and the
+// ETag recomputed.
+//
+// Unlike S3, a key cannot be both an object and a directory prefix of
+// another key ("a" and "a/b"): Put fails with ErrKeyConflict.
+type DirBuckets struct {
+	root string
+	// writeBody writes the object's bytes to the temp file; a test seam to
+	// simulate a crash or a failing disk mid-write. Nil means f.Write.
+	writeBody func(f *os.File, body []byte) error
+}
+
+var _ Buckets = (*DirBuckets)(nil)
+
+// NewDir opens (creating if needed) a directory store rooted at root, and
+// removes temp files left over by writes that crashed over an hour ago.
+func NewDir(root string) (*DirBuckets, error) {
+	if root == "" {
+		return nil, errors.New("blob: directory store: empty root")
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("blob: directory store %s: %w", root, err)
+	}
+	if err := os.MkdirAll(filepath.Join(abs, dirTmp), 0o755); err != nil {
+		return nil, fmt.Errorf("blob: directory store %s: %w", abs, err)
+	}
+	d := &DirBuckets{root: abs}
+	d.removeStaleTemps()
+	return d, nil
+}
+
+// Root is the absolute root directory.
+func (d *DirBuckets) Root() string { return d.root }
+
+// Bucket returns the store of bucket name (the directory ROOT/name, created
+// on first Put).
+func (d *DirBuckets) Bucket(name string) (Store, error) {
+	if err := ValidateBucket(name); err != nil {
+		return nil, err
+	}
+	return &DirStore{
+		d:       d,
+		bucket:  name,
+		dir:     filepath.Join(d.root, name),
+		etagDir: filepath.Join(d.root, dirETag, name),
+	}, nil
+}
+
+func (d *DirBuckets) removeStaleTemps() {
+	tmp := filepath.Join(d.root, dirTmp)
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTmpAge {
+			_ = os.Remove(filepath.Join(tmp, e.Name()))
+		}
+	}
+}
+
+// DirStore is one bucket of a DirBuckets.
+type DirStore struct {
+	d       *DirBuckets
+	bucket  string
+	dir     string // ROOT/bucket
+	etagDir string // ROOT/.etag/bucket
+}
+
+var _ Store = (*DirStore)(nil)
+
+// path maps a key to its file, refusing any key that could leave the bucket.
+func (s *DirStore) path(key string) (string, error) {
+	if err := ValidateKey(key); err != nil {
+		return "", err
+	}
+	rel := filepath.FromSlash(key)
+	if !filepath.IsLocal(rel) { // platform rules on top (reserved names on Windows)
+		return "", &domain.InvalidInput{Field: "key", Reason: fmt.Sprintf("%q: not a local path on this system", key)}
+	}
+	return filepath.Join(s.dir, rel), nil
+}
+
+// Get implements Store.
+func (s *DirStore) Get(ctx context.Context, key string) ([]byte, Info, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, Info{}, err
+	}
+	f, fi, err := s.open(key, p)
+	if err != nil {
+		return nil, Info{}, s.fail("get", key, err)
+	}
+	defer f.Close()
+	body := make([]byte, fi.Size())
+	if _, err := io.ReadFull(f, body); err != nil {
+		return nil, Info{}, s.fail("get", key, err)
+	}
+	info := Info{Key: key, Size: int64(len(body)), LastModified: fi.ModTime().UTC()}
+	if etag, ok := s.cachedETag(key, fi); ok {
+		info.ETag = etag
+	} else {
+		info.ETag = ETagOf(body)
+		s.cacheETag(key, fi, info.ETag)
+	}
+	return body, info, nil
+}
+
+// Head implements Store.
+func (s *DirStore) Head(ctx context.Context, key string) (Info, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Info{}, err
+	}
+	info, err := s.head(key, p)
+	if err != nil {
+		return Info{}, s.fail("head", key, err)
+	}
+	return info, nil
+}
+
+func (s *DirStore) head(key, p string) (Info, error) {
+	f, fi, err := s.open(key, p)
+	if err != nil {
+		return Info{}, err
+	}
+	defer f.Close()
+	info := Info{Key: key, Size: fi.Size(), LastModified: fi.ModTime().UTC()}
+	if etag, ok := s.cachedETag(key, fi); ok {
+		info.ETag = etag
+		return info, nil
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return Info{}, err
+	}
+	info.ETag = hex.EncodeToString(h.Sum(nil))
+	s.cacheETag(key, fi, info.ETag)
+	return info, nil
+}
+
+// open opens the object file; a missing file, a missing parent, or a
+// directory in its place all mean the object does not exist.
+func (s *DirStore) open(key, p string) (*os.File, fs.FileInfo, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		if isMissing(err) {
+			return nil, nil, &domain.ObjectMissing{Key: key}
+		}
+		return nil, nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, nil, &domain.ObjectMissing{Key: key}
+	}
+	return f, fi, nil
+}
+
+// Put implements Store: temp file, fsync, rename, fsync of the directory.
+func (s *DirStore) Put(ctx context.Context, key string, body []byte) (Info, error) {
+	p, err := s.path(key)
+	if err != nil {
+		return Info{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Info{}, err
+	}
+	fi, err := s.put(key, p, body)
+	if err != nil {
+		return Info{}, s.fail("put", key, err)
+	}
+	etag := ETagOf(body)
+	s.cacheETag(key, fi, etag)
+	return Info{Key: key, Size: int64(len(body)), ETag: etag, LastModified: fi.ModTime().UTC()}, nil
+}
+
+func (s *DirStore) put(key, p string, body []byte) (fs.FileInfo, error) {
+	tmp, err := os.CreateTemp(filepath.Join(s.d.root, dirTmp), "put-*")
+	if err != nil {
+		return nil, err
+	}
+	renamed := false
+	defer func() {
+		if !renamed {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	write := s.d.writeBody
+	if write == nil {
+		write = func(f *os.File, b []byte) error { _, err := f.Write(b); return err }
+	}
+	if err := write(tmp, body); err != nil {
+		return nil, err
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return nil, err
+	}
+	if err := tmp.Sync(); err != nil {
+		return nil, err
+	}
+	fi, err := tmp.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() != int64(len(body)) {
+		return nil, fmt.Errorf("short write: %d of %d bytes", fi.Size(), len(body))
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	// A concurrent Delete may prune the parent directory between mkdir and
+	// rename; retry a few times when that happens.
+	parent := filepath.Dir(p)
+	for attempt := 0; ; attempt++ {
+		if err := s.mkdirs(parent); err != nil {
+			return nil, err
+		}
+		err = os.Rename(tmp.Name(), p)
+		if err == nil {
+			renamed = true
+			break
+		}
+		if errors.Is(err, fs.ErrNotExist) && attempt < 5 {
+			continue
+		}
+		if errors.Is(err, syscall.EISDIR) || errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY) {
+			return nil, fmt.Errorf("%w (%s/ holds other keys)", ErrKeyConflict, key)
+		}
+		return nil, err
+	}
+	if err := syncDir(parent); err != nil {
+		return nil, err
+	}
+	return fi, nil
+}
+
+// mkdirs creates dir and its missing parents inside the bucket, fsyncing
+// each new entry's parent so the path survives a crash.
+func (s *DirStore) mkdirs(dir string) error {
+	var missing []string
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				rel, _ := filepath.Rel(s.dir, d)
+				return fmt.Errorf("%w (%s is an object)", ErrKeyConflict, filepath.ToSlash(rel))
+			}
+			break
+		}
+		if isNotDir(err) {
+			continue // some ancestor is a file; found on the way up
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		missing = append(missing, d)
+		if d == s.d.root || d == filepath.Dir(d) {
+			break
+		}
+	}
+	for _, d := range slices.Backward(missing) {
+		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			if isNotDir(err) {
+				return fmt.Errorf("%w (a parent of %s is an object)", ErrKeyConflict, d)
+			}
+			return err
+		}
+		if err := syncDir(filepath.Dir(d)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete implements Store; it also removes parent directories left empty.
+func (s *DirStore) Delete(ctx context.Context, key string) error {
+	p, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	fi, err := os.Lstat(p)
+	if err != nil {
+		if isMissing(err) {
+			return nil
+		}
+		return s.fail("delete", key, err)
+	}
+	if fi.IsDir() {
+		return nil // a prefix of other keys, not an object
+	}
+	if err := os.Remove(p); err != nil && !isMissing(err) {
+		return s.fail("delete", key, err)
+	}
+	_ = os.Remove(s.etagPath(key))
+	parent := filepath.Dir(p)
+	if err := syncDir(parent); err != nil && !isMissing(err) {
+		return s.fail("delete", key, err)
+	}
+	for d := parent; d != s.dir && strings.HasPrefix(d, s.dir); d = filepath.Dir(d) {
+		if os.Remove(d) != nil { // not empty (or already gone): stop
+			break
+		}
+	}
+	return nil
+}
+
+// List implements Store. It walks only the directory the prefix names,
+// collects and sorts the keys, then reports each with its Info.
+func (s *DirStore) List(ctx context.Context, prefix string, fn func(Info) error) error {
+	if err := validatePrefix(prefix); err != nil {
+		return err
+	}
+	base := s.dir
+	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+		// Every key's leading segments form a valid key, so a prefix whose
+		// directory part is not one matches nothing (and never leaves the bucket).
+		if ValidateKey(prefix[:i]) != nil {
+			return nil
+		}
+		base = filepath.Join(s.dir, filepath.FromSlash(prefix[:i]))
+	}
+	var keys []string
+	err := filepath.WalkDir(base, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if isMissing(err) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !e.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(s.dir, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if strings.HasPrefix(key, prefix) && ValidateKey(key) == nil {
+			keys = append(keys, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return s.fail("list", prefix, err)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		info, err := s.head(key, filepath.Join(s.dir, filepath.FromSlash(key)))
+		if err != nil {
+			var missing *domain.ObjectMissing
+			if errors.As(err, &missing) {
+				continue // deleted since the walk
+			}
+			return s.fail("list", prefix, err)
+		}
+		if err := fn(info); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The ETag cache: ROOT/.etag/BUCKET/hh/sha256(key) holds
+// "etag size mtime-ns inode"; trusted only while all three still match.
+
+func (s *DirStore) etagPath(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	h := hex.EncodeToString(sum[:])
+	return filepath.Join(s.etagDir, h[:2], h)
+}
+
+func etagStamp(fi fs.FileInfo) string {
+	return fmt.Sprintf("%d %d %d", fi.Size(), fi.ModTime().UnixNano(), inode(fi))
+}
+
+func (s *DirStore) cachedETag(key string, fi fs.FileInfo) (string, bool) {
+	b, err := os.ReadFile(s.etagPath(key))
+	if err != nil {
+		return "", false
+	}
+	etag, stamp, ok := strings.Cut(strings.TrimSpace(string(b)), " ")
+	if !ok || stamp != etagStamp(fi) || len(etag) != 32 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(etag); err != nil {
+		return "", false
+	}
+	return etag, true
+}
+
+// cacheETag records etag for the file fi describes. Best effort: the cache
+// is only an accelerator, a missing or stale entry is recomputed.
+func (s *DirStore) cacheETag(key string, fi fs.FileInfo, etag string) {
+	p := s.etagPath(key)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Join(s.d.root, dirTmp), "etag-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.WriteString(etag + " " + etagStamp(fi) + "\n")
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || os.Rename(tmp.Name(), p) != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+func (s *DirStore) fail(op, key string, err error) error {
+	var missing *domain.ObjectMissing
+	var invalid *domain.InvalidInput
+	if errors.As(err, &missing) || errors.As(err, &invalid) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("blob: %s: %w", opName(op, s.bucket, key), err)
+}
+
+func isMissing(err error) bool { return errors.Is(err, fs.ErrNotExist) || isNotDir(err) }
+
+func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
+}

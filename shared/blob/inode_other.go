@@ -1,0 +1,8 @@
+//go:build !unix
+
+package blob
+
+import "io/fs"
+
+// inode is unknown here; size and modification time alone guard the ETag cache.
+func inode(fs.FileInfo) uint64 { return 0 }
