@@ -1,0 +1,7 @@
+//go:build !cgo
+
+package imaging
+
+func decodeJPEG(data []byte, h header, minLongSide int) (*RGB, error) {
+	return decodeJPEGStd(data, h, minLongSide)
+}
