@@ -1,0 +1,104 @@
+package face
+
+import "github.com/divinepic/pipeline/shared/imaging"
+
+// resizeInto resamples src into dst (dw x dh packed RGB, len dw*dh*3) with
+// bilinear interpolation, pixel centres aligned (OpenCV INTER_LINEAR's
+// convention), in 8-bit fixed point.
+func resizeInto(dst []uint8, dw, dh int, src *imaging.RGB) {
+	sw, sh := src.W, src.H
+	if dw == sw && dh == sh {
+		copy(dst, src.Pix)
+		return
+	}
+	xo := make([]int, 2*dw) // byte offsets of the two source columns
+	xw := make([]int32, dw) // weight of the right column, 0..256
+	fx := float64(sw) / float64(dw)
+	for x := 0; x < dw; x++ {
+		x0, w := coord(float64(x), fx, sw)
+		x1 := min(x0+1, sw-1)
+		xo[2*x], xo[2*x+1], xw[x] = x0*3, x1*3, w
+	}
+	fy := float64(sh) / float64(dh)
+	stride := sw * 3
+	for y := 0; y < dh; y++ {
+		y0, wy := coord(float64(y), fy, sh)
+		y1 := min(y0+1, sh-1)
+		r0 := src.Pix[y0*stride : y0*stride+stride]
+		r1 := src.Pix[y1*stride : y1*stride+stride]
+		out := dst[y*dw*3 : (y+1)*dw*3]
+		for x := 0; x < dw; x++ {
+			a, b, wx := xo[2*x], xo[2*x+1], xw[x]
+			for c := 0; c < 3; c++ {
+				top := int32(r0[a+c])<<8 + (int32(r0[b+c])-int32(r0[a+c]))*wx
+				bot := int32(r1[a+c])<<8 + (int32(r1[b+c])-int32(r1[a+c]))*wx
+				v := top<<8 + (bot-top)*wy
+				out[x*3+c] = uint8((v + 1<<15) >> 16)
+			}
+		}
+	}
+}
+
+// coord maps destination index d to the left/top source index and the
+// 8-bit weight of the next one, for a scale factor f = src/dst.
+func coord(d, f float64, n int) (int, int32) {
+	s := (d+0.5)*f - 0.5
+	if s <= 0 {
+		return 0, 0
+	}
+	i := int(s)
+	if i >= n-1 {
+		return n - 1, 0
+	}
+	return i, int32((s-float64(i))*256 + 0.5)
+}
+
+// norm is a per-channel x' = (x - mean) / std as a lookup table, with the
+// channel order the model wants.
+type norm struct {
+	bgr bool
+	lut [3][256]float32
+}
+
+func newNorm(colorOrder string, mean, std [3]float32) *norm {
+	n := &norm{bgr: colorOrder == "BGR"}
+	for c := 0; c < 3; c++ {
+		s := std[c]
+		if s == 0 {
+			s = 1
+		}
+		for v := 0; v < 256; v++ {
+			n.lut[c][v] = (float32(v) - mean[c]) / s
+		}
+	}
+	return n
+}
+
+// fillTensor writes the packed RGB image pix (w x h) into dst, a CHW float
+// tensor of tw x th (tw >= w, th >= h), normalised by n. The area right of and
+// below the image is padding: black, normalised.
+func fillTensor(dst []float32, tw, th int, pix []uint8, w, h int, n *norm) {
+	plane := tw * th
+	for c := 0; c < 3; c++ {
+		src := c // the RGB byte that goes to tensor channel c
+		if n.bgr {
+			src = 2 - c
+		}
+		lut := &n.lut[c]
+		pad := lut[0]
+		out := dst[c*plane : (c+1)*plane]
+		for y := 0; y < h; y++ {
+			row := out[y*tw : y*tw+tw]
+			in := pix[y*w*3 : y*w*3+w*3]
+			for x := 0; x < w; x++ {
+				row[x] = lut[in[x*3+src]]
+			}
+			for x := w; x < tw; x++ {
+				row[x] = pad
+			}
+		}
+		for i := h * tw; i < plane; i++ {
+			out[i] = pad
+		}
+	}
+}
