@@ -72,3 +72,15 @@ func IsTransient(err error) bool {
 	var t *TransientStoreError
 	return errors.As(err, &t)
 }
+
+// EngineError: the face engine (model loading or an ONNX Run) failed on this
+// input. Caught and recorded; not retried, since the same input fails the
+// same way.
+type EngineError struct {
+	Op  string // e.g. "detect albums/a/x.jpg"
+	Err error
+}
+
+func (e *EngineError) Error() string { return fmt.Sprintf("face engine: %s: %v", e.Op, e.Err) }
+
+func (e *EngineError) Unwrap() error { return e.Err }

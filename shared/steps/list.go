@@ -1,0 +1,89 @@
+package steps
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/divinepic/pipeline/shared/blob"
+	"github.com/divinepic/pipeline/shared/domain"
+)
+
+// List is ListImages: it lists the album's photos, skips those the album
+// index has as done with the same ETag (unless reprocess), and writes the
+// manifest of the rest for the Distributed Map. It returns counts and keys
+// only, never the list itself (a state's payload is at most 256 KB).
+func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
+	a := in.Input
+	if err := ValidateAlbumID(a.AlbumID); err != nil {
+		return ListOutput{}, err
+	}
+	pack, err := s.pack(a.Pack)
+	if err != nil {
+		return ListOutput{}, err
+	}
+	prefix := a.Prefix
+	if prefix == "" {
+		prefix = DefaultPrefix(a.AlbumID)
+	}
+	if strings.HasPrefix(prefix, "/") || strings.Contains(prefix, "..") {
+		return ListOutput{}, &domain.InvalidInput{Field: "prefix", Reason: "must be a relative key prefix without '..'"}
+	}
+	bucketName := a.Bucket
+	if bucketName == "" {
+		bucketName = s.Bucket
+	}
+	b, err := s.bucket(bucketName)
+	if err != nil {
+		return ListOutput{}, err
+	}
+	out := ListOutput{
+		Bucket: bucketName, Prefix: prefix, ManifestBucket: bucketName,
+		Pack: pack.Name, PackVersion: pack.Version, StartedAt: s.now().UTC(),
+	}
+
+	index, err := s.loadIndex(ctx, b, a.AlbumID, pack.Version)
+	if err != nil {
+		return ListOutput{}, err
+	}
+	var work []Image
+	err = b.List(ctx, prefix, func(info blob.Info) error {
+		if !isPhotoKey(info.Key) {
+			return nil
+		}
+		out.Total++
+		img := Image{Key: info.Key, ETag: info.ETag, ImageID: ImageID(info.Key), Size: info.Size}
+		if e, ok := index.Images[img.ImageID]; ok && !a.Reprocess && e.ETag == img.ETag && e.Status != StatusFailed {
+			out.Skipped++
+			return nil
+		}
+		work = append(work, img)
+		return nil
+	})
+	if err != nil {
+		return ListOutput{}, err
+	}
+	sort.Slice(work, func(i, j int) bool { return work[i].Key < work[j].Key })
+	out.ToProcess = len(work)
+	if work == nil {
+		work = []Image{}
+	}
+	out.ManifestKey = ManifestKey(a.AlbumID, pack.Version, runName(in.ExecutionName))
+	if err := putJSON(ctx, b, out.ManifestKey, work); err != nil {
+		return ListOutput{}, err
+	}
+	return out, nil
+}
+
+// loadIndex reads the album index; a missing one is an empty index.
+func (s *Steps) loadIndex(ctx context.Context, b blob.Store, albumID, packVersion string) (*AlbumIndex, error) {
+	idx := &AlbumIndex{AlbumID: albumID, PackVersion: packVersion, Images: map[string]IndexEntry{}}
+	err := getJSON(ctx, b, IndexKey(albumID, packVersion), idx)
+	if err != nil && !isMissing(err) {
+		return nil, err
+	}
+	if idx.Images == nil {
+		idx.Images = map[string]IndexEntry{}
+	}
+	return idx, nil
+}

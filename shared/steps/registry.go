@@ -1,0 +1,55 @@
+package steps
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+// Step names: lambdas/<name>/ hosts each one, and the local engine binds
+// each to its function ARN.
+const (
+	StepList      = "list"
+	StepDetect    = "detect"
+	StepEmbed     = "embed"
+	StepAggregate = "aggregate"
+	StepSearch    = "search"
+)
+
+// Handlers is the one registry from step name to handler. Each handler goes
+// through aws-lambda-go's adapter, so the Lambda runtime and the local
+// engine encode and decode JSON the same way.
+func (s *Steps) Handlers() map[string]lambda.Handler {
+	return map[string]lambda.Handler{
+		StepList:      lambda.NewHandler(s.List),
+		StepDetect:    lambda.NewHandler(s.Detect),
+		StepEmbed:     lambda.NewHandler(s.Embed),
+		StepAggregate: lambda.NewHandler(s.Aggregate),
+		StepSearch:    lambda.NewHandler(s.Search),
+	}
+}
+
+// Handler returns one step's handler, or an error naming the steps there are.
+func (s *Steps) Handler(name string) (lambda.Handler, error) {
+	hs := s.Handlers()
+	if h, ok := hs[name]; ok {
+		return h, nil
+	}
+	names := make([]string, 0, len(hs))
+	for n := range hs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return nil, fmt.Errorf("no step %q (steps: %v)", name, names)
+}
+
+// FunctionName is the Lambda function name of a step in the local engine
+// (and the suffix of its name on AWS).
+func FunctionName(step string) string { return "divinepic-" + step }
+
+// SubstitutionName is the ASL placeholder that holds a step's function ARN:
+// ${ListFunctionArn} for "list", and so on.
+func SubstitutionName(step string) string {
+	return string(step[0]-'a'+'A') + step[1:] + "FunctionArn"
+}

@@ -1,0 +1,104 @@
+package steps
+
+import (
+	"context"
+	"sort"
+
+	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/face"
+	"github.com/divinepic/pipeline/shared/vectors"
+)
+
+// DefaultTopK is how many photos a search returns when it does not say.
+const DefaultTopK = 10
+
+// Search finds the photos of an album that show the person in a selfie:
+// detect the selfie's largest face, embed it, take the nearest faces of the
+// album, and return each photo once (with its best face), best score first.
+func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error) {
+	if err := ValidateAlbumID(in.AlbumID); err != nil {
+		return SearchOutput{}, err
+	}
+	pack, err := s.pack(in.Pack)
+	if err != nil {
+		return SearchOutput{}, err
+	}
+	topK := in.TopK
+	if topK <= 0 {
+		topK = DefaultTopK
+	}
+	if topK > vectors.MaxTopK {
+		return SearchOutput{}, &domain.InvalidInput{Field: "topK", Reason: "at most 100"}
+	}
+	body := in.Image
+	name := "selfie"
+	if len(body) == 0 {
+		if in.Key == "" {
+			return SearchOutput{}, &domain.InvalidInput{Field: "image", Reason: "give the selfie's bytes or its bucket and key"}
+		}
+		b, err := s.bucket(in.Bucket)
+		if err != nil {
+			return SearchOutput{}, err
+		}
+		if body, _, err = b.Get(ctx, in.Key); err != nil {
+			return SearchOutput{}, err
+		}
+		name = in.Key
+	}
+	img, err := s.decode(name, body)
+	if err != nil {
+		return SearchOutput{}, err
+	}
+	eng, err := s.Engines.Engine(ctx, pack)
+	if err != nil {
+		return SearchOutput{}, &domain.EngineError{Op: "load pack " + pack.Name, Err: err}
+	}
+	faces, err := eng.Detect(img)
+	if err != nil {
+		return SearchOutput{}, &domain.EngineError{Op: "detect " + name, Err: err}
+	}
+	largest := face.Largest(faces)
+	if largest == nil {
+		return SearchOutput{}, &domain.InvalidInput{Field: "image", Reason: "no face found in the selfie"}
+	}
+	chips, err := eng.Align(img, []face.Face{*largest})
+	if err != nil {
+		return SearchOutput{}, &domain.EngineError{Op: "align " + name, Err: err}
+	}
+	embs, err := eng.Embed(chips)
+	if err != nil {
+		return SearchOutput{}, &domain.EngineError{Op: "embed " + name, Err: err}
+	}
+	index, err := vectors.IndexForPack(pack.Version)
+	if err != nil {
+		return SearchOutput{}, err
+	}
+	// A photo can hold several similar faces: ask for more faces than photos.
+	matches, err := s.Vectors.Query(ctx, index, embs[0], min(vectors.MaxTopK, 4*topK), in.AlbumID)
+	if err != nil {
+		return SearchOutput{}, err
+	}
+	b, err := s.bucket(in.Bucket)
+	if err != nil {
+		return SearchOutput{}, err
+	}
+	idx, err := s.loadIndex(ctx, b, in.AlbumID, pack.Version)
+	if err != nil {
+		return SearchOutput{}, err
+	}
+	out := SearchOutput{Query: largest.Box, Photos: []SearchMatch{}}
+	seen := map[string]bool{}
+	for _, m := range matches {
+		id := m.Metadata.ImageID
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		out.Photos = append(out.Photos, SearchMatch{Key: idx.Images[id].Key, ImageID: id, Score: m.Score, Box: m.Metadata.Box})
+	}
+	sort.SliceStable(out.Photos, func(i, j int) bool { return out.Photos[i].Score > out.Photos[j].Score })
+	if len(out.Photos) > topK {
+		out.Photos = out.Photos[:topK]
+	}
+	return out, nil
+}
