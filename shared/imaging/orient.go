@@ -38,13 +38,32 @@ func Orient(src *RGB, orientation int) *RGB {
 		base, stepX, stepY = (W-1)*dw, -dw, 1
 	}
 	sp, dp := src.Pix, dst.Pix
-	for y := 0; y < H; y++ {
-		row := sp[y*W*3 : (y+1)*W*3]
-		d := base + y*stepY
-		for x := 0; x < W; x++ {
-			o := d * 3
-			dp[o], dp[o+1], dp[o+2] = row[x*3], row[x*3+1], row[x*3+2]
-			d += stepX
+	if orientation <= 4 {
+		// Rows stay rows: walk them in order.
+		for y := 0; y < H; y++ {
+			row := sp[y*W*3 : (y+1)*W*3]
+			d := base + y*stepY
+			for x := 0; x < W; x++ {
+				o := d * 3
+				dp[o], dp[o+1], dp[o+2] = row[x*3], row[x*3+1], row[x*3+2]
+				d += stepX
+			}
+		}
+		return dst
+	}
+	// Rows become columns: work in tiles so both sides stay in cache.
+	const tile = 32
+	for ty := 0; ty < H; ty += tile {
+		for tx := 0; tx < W; tx += tile {
+			for y := ty; y < min(ty+tile, H); y++ {
+				row := sp[y*W*3 : (y+1)*W*3]
+				d := base + y*stepY + tx*stepX
+				for x := tx; x < min(tx+tile, W); x++ {
+					o := d * 3
+					dp[o], dp[o+1], dp[o+2] = row[x*3], row[x*3+1], row[x*3+2]
+					d += stepX
+				}
+			}
 		}
 	}
 	return dst
