@@ -34,3 +34,13 @@ type SyntaxError struct {
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("jsonpath: invalid path %q at offset %d: %s", e.Path, e.Offset, e.Msg)
 }
+
+// LimitExceeded reports a path whose evaluation would visit too many nodes
+// (deeply nested filters that each scan the whole document).
+type LimitExceeded struct {
+	Path string
+}
+
+func (e *LimitExceeded) Error() string {
+	return fmt.Sprintf("jsonpath: evaluating %q visits too many nodes; simplify its nested filters", e.Path)
+}

@@ -100,12 +100,19 @@ func (p *Path) GetContext(data, ctx any) (any, error) {
 	ev := &evaluator{root: data, ctx: ctx}
 	if p.definite {
 		v, ok := ev.single(p, start)
+		if ev.work > maxWork {
+			return nil, &LimitExceeded{Path: p.src}
+		}
 		if !ok {
 			return nil, &NoMatch{Path: p.src}
 		}
 		return v, nil
 	}
-	return ev.all(p, start), nil
+	r := ev.all(p, start)
+	if ev.work > maxWork {
+		return nil, &LimitExceeded{Path: p.src}
+	}
+	return r, nil
 }
 
 func index(cur any, i int) (any, bool) {
@@ -124,6 +131,18 @@ func index(cur any, i int) (any, bool) {
 
 type evaluator struct {
 	root, ctx any
+	work      int // nodes visited so far, bounded by maxWork
+}
+
+// maxWork bounds the nodes one evaluation may visit. Filters that scan the
+// whole document for every node they test ($..[?($..[?(...)])]) grow
+// exponentially with nesting; past this bound evaluation stops with a
+// *LimitExceeded instead of running for minutes.
+const maxWork = 1 << 20
+
+func (ev *evaluator) spend(n int) bool {
+	ev.work += n
+	return ev.work > maxWork
 }
 
 // single evaluates a definite path; ok is false when nothing matched.
@@ -149,6 +168,9 @@ func (ev *evaluator) nodes(p *Path, start any) []any {
 	for i := range p.segs {
 		s := &p.segs[i]
 		leafMerge := p.merge && i == len(p.segs)-1
+		if ev.spend(len(nodes)) {
+			return nil
+		}
 		next := make([]any, 0, len(nodes))
 		for _, n := range nodes {
 			switch {
@@ -235,6 +257,9 @@ func (ev *evaluator) apply(s *segment, n any, out []any) []any {
 
 // deep applies a step to n and to every descendant of n, in pre-order.
 func (ev *evaluator) deep(s *segment, n any, out []any) []any {
+	if ev.spend(1) {
+		return out
+	}
 	if s.kind == segFilter {
 		// Under a deep scan a filter tests every descendant exactly once.
 		for _, c := range children(n, nil) {

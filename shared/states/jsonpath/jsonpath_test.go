@@ -280,3 +280,18 @@ func TestPathProperties(t *testing.T) {
 		})
 	}
 }
+
+// Nested filters that rescan the document for every node grow exponentially;
+// evaluation stops with *LimitExceeded instead of running for minutes.
+func TestGetLimitExceeded(t *testing.T) {
+	data := decode(t, doc)
+	path := "$..[?($..[?($..[?($..[?($..[?(@)])])])])]"
+	_, err := jsonpath.Get(data, path)
+	var le *jsonpath.LimitExceeded
+	require.ErrorAs(t, err, &le)
+	assert.Equal(t, path, le.Path)
+	// One level of the same shape is cheap and fine.
+	got, err := jsonpath.Get(data, "$.car[?($..cdr)]")
+	require.NoError(t, err)
+	assert.JSONEq(t, `[{"cdr":true}]`, encode(t, got))
+}
