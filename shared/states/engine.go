@@ -1,0 +1,175 @@
+package states
+
+import (
+	"crypto/rand"
+	"fmt"
+	mrand "math/rand/v2"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+// Engine holds what executions need from the outside: the handlers that
+// Task states call, the object store for ItemReader/ResultWriter, the clock,
+// and the region and account that ARNs are built from.
+type Engine struct {
+	mu        sync.RWMutex
+	functions map[string]lambda.Handler // by Lambda function name
+	resources map[string]lambda.Handler // by exact resource ARN
+	objects   Objects
+	clk       Clock
+	region    string
+	account   string
+	randMu    sync.Mutex
+	rand      func() float64
+	uuid      func() string
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithClock sets the clock (default RealClock).
+func WithClock(c Clock) Option { return func(e *Engine) { e.clk = c } }
+
+// WithObjects sets the object store that ItemReader and ResultWriter use.
+func WithObjects(o Objects) Option { return func(e *Engine) { e.objects = o } }
+
+// WithAccount sets the region and account used in ARNs (default
+// "local", "000000000000").
+func WithAccount(region, account string) Option {
+	return func(e *Engine) { e.region, e.account = region, account }
+}
+
+// WithRand sets the random source for jitter and States.MathRandom
+// (a function returning values in [0, 1)).
+func WithRand(f func() float64) Option { return func(e *Engine) { e.rand = f } }
+
+// WithUUID sets the generator of execution names, Map Run ids, request ids
+// and States.UUID.
+func WithUUID(f func() string) Option { return func(e *Engine) { e.uuid = f } }
+
+// New returns an Engine with no handlers.
+func New(opts ...Option) *Engine {
+	e := &Engine{
+		functions: map[string]lambda.Handler{},
+		resources: map[string]lambda.Handler{},
+		clk:       RealClock{},
+		region:    "local",
+		account:   "000000000000",
+		rand:      mrand.Float64,
+		uuid:      randomUUID,
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Register binds a handler to a Lambda function (by name, ARN or partial
+// ARN; a version or alias qualifier is ignored) or, for any other ARN such
+// as arn:aws:states:::sqs:sendMessage, to that exact resource. Build the
+// handler with lambda.NewHandler(fn) so the JSON is what Lambda would pass.
+func (e *Engine) Register(nameOrARN string, h lambda.Handler) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if strings.HasPrefix(nameOrARN, "arn:") && !isLambdaARN(nameOrARN) {
+		e.resources[nameOrARN] = h
+		return
+	}
+	e.functions[functionName(nameOrARN)] = h
+}
+
+// RegisterFunc is Register(nameOrARN, lambda.NewHandler(fn)).
+func (e *Engine) RegisterFunc(nameOrARN string, fn any) {
+	e.Register(nameOrARN, lambda.NewHandler(fn))
+}
+
+func (e *Engine) lookupFunction(nameOrARN string) (lambda.Handler, string) {
+	name := functionName(nameOrARN)
+	e.mu.RLock()
+	h := e.functions[name]
+	e.mu.RUnlock()
+	return h, fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", e.region, e.account, name)
+}
+
+func (e *Engine) lookupResource(arn string) lambda.Handler {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	return e.resources[arn]
+}
+
+func (e *Engine) random() float64 {
+	e.randMu.Lock()
+	defer e.randMu.Unlock()
+	return e.rand()
+}
+
+func (e *Engine) newUUID() string {
+	e.randMu.Lock()
+	defer e.randMu.Unlock()
+	return e.uuid()
+}
+
+// StateMachine is a definition bound to an Engine's handlers, ready to run.
+type StateMachine struct {
+	*Definition
+	Name   string
+	ARN    string
+	engine *Engine
+}
+
+// Parse parses and validates def, and binds every Task state to a
+// registered handler: a Task whose resource has no handler is a problem in
+// the returned *ValidationError, like any other.
+func (e *Engine) Parse(name string, def []byte) (*StateMachine, error) {
+	d, err := Parse(def)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{}
+	for _, t := range d.tasks {
+		at := child(t.path, "Resource")
+		switch t.kind {
+		case kindLambda:
+			t.handler, t.fnARN = e.lookupFunction(t.resource)
+			t.fnARN = t.resource
+			if t.handler == nil {
+				p.errorf(at, "no handler registered for Lambda function %q", functionName(t.resource))
+			}
+		case kindLambdaInvoke:
+			if t.staticFn != "" {
+				t.handler, t.fnARN = e.lookupFunction(t.staticFn)
+				if t.handler == nil {
+					p.errorf(child(child(t.path, "Parameters"), "FunctionName"), "no handler registered for Lambda function %q", functionName(t.staticFn))
+				}
+			}
+		case kindOther:
+			t.handler = e.lookupResource(t.resource)
+			t.fnARN = t.resource
+			if t.handler == nil {
+				p.errorf(at, "no handler registered for resource %q", t.resource)
+			}
+		}
+	}
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	if name == "" {
+		name = "StateMachine"
+	}
+	return &StateMachine{
+		Definition: d,
+		Name:       name,
+		ARN:        fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.region, e.account, name),
+		engine:     e,
+	}, nil
+}
+
+func randomUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,548 @@
+package states
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/divinepic/pipeline/shared/states/intrinsic"
+)
+
+// Status is an execution's status, with the names DescribeExecution uses.
+type Status string
+
+const (
+	StatusRunning   Status = "RUNNING"
+	StatusSucceeded Status = "SUCCEEDED"
+	StatusFailed    Status = "FAILED"
+	StatusTimedOut  Status = "TIMED_OUT"
+	StatusAborted   Status = "ABORTED"
+)
+
+// EventKind says what an observer Event reports.
+type EventKind int
+
+const (
+	StateEntered EventKind = iota + 1
+	StateExited
+	MapItemSucceeded
+	MapItemFailed
+	ExecutionFinished
+)
+
+// Event is what a listener sees while an execution runs: states entered
+// and exited, and Map items (iterations or child executions) finished.
+type Event struct {
+	Kind      EventKind
+	Time      time.Time
+	Execution string // ARN of the execution the event belongs to
+	State     string // state name (the Map state for item events)
+	StateType string
+	Index     int    // Map item index, for MapItem* events
+	Total     int    // number of Map items, for MapItem* events
+	Error     string // error name, for MapItemFailed and failed executions
+	Status    Status // for ExecutionFinished
+}
+
+// Listener receives Events. It is called synchronously from the goroutines
+// that run states (concurrently for Map items and Parallel branches), so it
+// must be fast and safe for concurrent use.
+type Listener func(Event)
+
+// StartOption configures one execution.
+type StartOption func(*Execution)
+
+// WithName names the execution (default: a new UUID).
+func WithName(name string) StartOption { return func(x *Execution) { x.Name = name } }
+
+// WithListener observes the execution and every child execution it starts.
+func WithListener(l Listener) StartOption { return func(x *Execution) { x.listener = l } }
+
+// WithoutHistory skips recording history events (the listener still runs).
+func WithoutHistory() StartOption { return func(x *Execution) { x.noHistory = true } }
+
+// Execution is one run of a StateMachine.
+type Execution struct {
+	Name      string
+	ARN       string
+	StartTime time.Time
+
+	sm        *StateMachine
+	graph     *graph
+	timeout   int64
+	input     any
+	inputJSON string
+	listener  Listener
+	noHistory bool
+	stopWatch func() bool // detaches the caller's context
+
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+	done   chan struct{}
+	nEvent atomic.Int64
+
+	mu       sync.Mutex
+	status   Status
+	stopTime time.Time
+	output   json.RawMessage
+	err      *Error
+	events   []types.HistoryEvent
+	mapRuns  []*MapRun
+	ctxExec  map[string]any
+}
+
+// Start begins an execution in its own goroutine; use Wait for its end.
+// input must be JSON (empty means {}).
+func (sm *StateMachine) Start(ctx context.Context, input []byte, opts ...StartOption) (*Execution, error) {
+	if len(input) == 0 {
+		input = []byte("{}")
+	}
+	in, err := decodeJSON(input)
+	if err != nil {
+		return nil, fmt.Errorf("start execution of %s: input is not JSON: %w", sm.Name, err)
+	}
+	if len(input) > MaxPayloadBytes {
+		return nil, fmt.Errorf("start execution of %s: input is %d bytes, over the %d-byte limit", sm.Name, len(input), MaxPayloadBytes)
+	}
+	x := sm.newExecution(ctx, sm.top, sm.TimeoutSeconds, in, string(compact(input)), "execution", opts...)
+	go x.run()
+	return x, nil
+}
+
+// Run starts an execution and waits for it to end.
+func (sm *StateMachine) Run(ctx context.Context, input []byte, opts ...StartOption) (*Execution, error) {
+	x, err := sm.Start(ctx, input, opts...)
+	if err != nil {
+		return nil, err
+	}
+	x.Wait()
+	return x, nil
+}
+
+func compact(b []byte) []byte {
+	var out bytes.Buffer
+	if err := json.Compact(&out, b); err != nil {
+		return b
+	}
+	return out.Bytes()
+}
+
+func (sm *StateMachine) newExecution(ctx context.Context, g *graph, timeout int64, in any, inJSON, arnKind string, opts ...StartOption) *Execution {
+	e := sm.engine
+	x := &Execution{sm: sm, graph: g, timeout: timeout, input: in, inputJSON: inJSON, status: StatusRunning, done: make(chan struct{})}
+	for _, o := range opts {
+		o(x)
+	}
+	if x.Name == "" {
+		x.Name = e.newUUID()
+	}
+	if x.ARN == "" {
+		x.ARN = fmt.Sprintf("arn:aws:states:%s:%s:%s:%s:%s", e.region, e.account, arnKind, sm.Name, x.Name)
+	}
+	x.StartTime = e.clk.Now()
+	x.ctx, x.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
+	if ctx.Done() != nil {
+		// The caller's context stops the execution, like StopExecution.
+		x.stopWatch = context.AfterFunc(ctx, func() { x.Stop("", "context cancelled: "+context.Cause(ctx).Error()) })
+	}
+	x.ctxExec = map[string]any{
+		"Id":           x.ARN,
+		"Input":        in,
+		"Name":         x.Name,
+		"RoleArn":      fmt.Sprintf("arn:aws:iam::%s:role/StepFunctions-%s", e.account, sm.Name),
+		"StartTime":    x.StartTime.Format(time.RFC3339Nano),
+		"RedriveCount": json.Number("0"),
+	}
+	return x
+}
+
+// Stop aborts a running execution (StopExecution): running states are
+// cancelled, and the execution ends ABORTED with the given error and cause.
+func (x *Execution) Stop(errName, cause string) {
+	x.cancel(&Error{Name: errAborted, Cause: errName + ": " + cause})
+}
+
+// Wait blocks until the execution ends.
+func (x *Execution) Wait() { <-x.done }
+
+// Done is closed when the execution ends.
+func (x *Execution) Done() <-chan struct{} { return x.done }
+
+// Status returns the execution's status.
+func (x *Execution) Status() Status {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.status
+}
+
+// Output returns the output JSON of a SUCCEEDED execution.
+func (x *Execution) Output() json.RawMessage {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.output
+}
+
+// Err returns the error of a FAILED, TIMED_OUT or ABORTED execution.
+func (x *Execution) Err() *Error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.err
+}
+
+// StopTime is when the execution ended.
+func (x *Execution) StopTime() time.Time {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.stopTime
+}
+
+// Input returns the execution's input JSON.
+func (x *Execution) Input() string { return x.inputJSON }
+
+// History returns the events so far, like GetExecutionHistory. Events of
+// Parallel branches and Map iterations are appended when their state
+// finishes, in branch/item order, so a deterministic run has a
+// deterministic history.
+func (x *Execution) History() []types.HistoryEvent {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return append([]types.HistoryEvent(nil), x.events...)
+}
+
+// MapRuns returns the Distributed Map runs this execution started.
+func (x *Execution) MapRuns() []*MapRun {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return append([]*MapRun(nil), x.mapRuns...)
+}
+
+// Path returns the names of the states entered at the top level, in order
+// (states inside Parallel branches and Map iterations are not included).
+func (x *Execution) Path() []string {
+	var out []string
+	for _, ev := range x.History() {
+		if ev.StateEnteredEventDetails != nil {
+			out = append(out, *ev.StateEnteredEventDetails.Name)
+		}
+	}
+	return out
+}
+
+func (x *Execution) notify(ev Event) {
+	if x.listener == nil {
+		return
+	}
+	if ev.Execution == "" {
+		ev.Execution = x.ARN
+	}
+	x.listener(ev)
+}
+
+func (x *Execution) run() {
+	defer close(x.done)
+	if x.stopWatch != nil {
+		defer x.stopWatch()
+	}
+	clk := x.sm.engine.clk
+	ctx := x.ctx
+	if x.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = clk.WithTimeout(ctx, time.Duration(x.timeout)*time.Second)
+		defer cancel()
+	}
+	r := &runner{x: x, ctx: ctx}
+	r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionStarted, ExecutionStartedEventDetails: &types.ExecutionStartedEventDetails{
+		Input: sp(x.inputJSON), InputDetails: notTruncated, RoleArn: sp(x.ctxExec["RoleArn"].(string)),
+	}})
+	out, outJSON, err := r.runGraph(x.graph, x.input, x.inputJSON)
+	status := StatusSucceeded
+	if err != nil {
+		status = StatusFailed
+		switch {
+		case err.Name == errAborted:
+			status = StatusAborted
+			r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionAborted, ExecutionAbortedEventDetails: &types.ExecutionAbortedEventDetails{Error: sp(""), Cause: sp(err.Cause)}})
+		case err.Name == ErrTimeout && x.ctx.Err() == nil && ctx.Err() != nil:
+			status = StatusTimedOut
+			r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionTimedOut, ExecutionTimedOutEventDetails: &types.ExecutionTimedOutEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)}})
+		default:
+			r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionFailed, ExecutionFailedEventDetails: &types.ExecutionFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)}})
+		}
+	} else {
+		_ = out
+		r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionSucceeded, ExecutionSucceededEventDetails: &types.ExecutionSucceededEventDetails{Output: sp(outJSON), OutputDetails: notTruncated}})
+	}
+	x.mu.Lock()
+	x.status = status
+	x.stopTime = clk.Now()
+	if err == nil {
+		x.output = json.RawMessage(outJSON)
+	} else {
+		x.err = err
+	}
+	x.events = append(x.events, r.events...)
+	x.mu.Unlock()
+	ev := Event{Kind: ExecutionFinished, Time: x.stopTime, Status: status}
+	if err != nil {
+		ev.Error = err.Name
+	}
+	x.notify(ev)
+}
+
+// runner runs one sequence of states: the execution's top level, a
+// Parallel branch or a Map iteration. Its events are local until merged
+// into the parent's.
+type runner struct {
+	x      *Execution
+	ctx    context.Context
+	events []types.HistoryEvent
+	last   int64
+
+	stateName  string
+	stateType  string
+	entered    time.Time
+	retryCount int
+	mapItem    map[string]any // $$.Map.Item while evaluating an ItemSelector
+}
+
+func (r *runner) clock() Clock { return r.x.sm.engine.clk }
+
+func (r *runner) env() intrinsic.Env {
+	e := r.x.sm.engine
+	return intrinsic.Env{Rand: e.random, UUID: e.newUUID}
+}
+
+func (r *runner) recording() bool { return !r.x.noHistory }
+
+// event appends a history event with a local id; PreviousEventId is the
+// previous event of this runner (0 for the first).
+func (r *runner) event(ev types.HistoryEvent) int64 {
+	if r.x.noHistory {
+		return 0
+	}
+	if n := r.x.nEvent.Add(1); n > MaxHistoryEvents {
+		if n == MaxHistoryEvents+1 {
+			r.x.cancel(newError(ErrRuntime, "The execution reached the maximum number of history events (%d).", MaxHistoryEvents))
+		}
+		return 0
+	}
+	id := int64(len(r.events) + 1)
+	ev.Id = id
+	ev.PreviousEventId = r.last
+	t := r.clock().Now()
+	ev.Timestamp = &t
+	r.events = append(r.events, ev)
+	r.last = id
+	return id
+}
+
+// merge appends a child runner's events after anchor (the id of the event
+// that started the branch), renumbering them into this runner's ids.
+func (r *runner) merge(child *runner, anchor int64) {
+	if len(child.events) == 0 {
+		return
+	}
+	base := int64(len(r.events))
+	for _, ev := range child.events {
+		ev.Id += base
+		if ev.PreviousEventId == 0 {
+			ev.PreviousEventId = anchor
+		} else {
+			ev.PreviousEventId += base
+		}
+		r.events = append(r.events, ev)
+	}
+	r.last = int64(len(r.events))
+}
+
+func (r *runner) child(ctx context.Context) *runner {
+	return &runner{x: r.x, ctx: ctx}
+}
+
+// abortError is the error of a cancelled execution or branch.
+func (r *runner) abortError() *Error {
+	if c := context.Cause(r.ctx); c != nil {
+		var e *Error
+		if errors.As(c, &e) {
+			return e
+		}
+		if c == context.DeadlineExceeded {
+			return newError(ErrTimeout, "Execution timed out")
+		}
+	}
+	return newError(errAborted, "execution stopped")
+}
+
+func (r *runner) sleep(d time.Duration) *Error {
+	if err := r.clock().Sleep(r.ctx, d); err != nil {
+		return r.abortError()
+	}
+	return nil
+}
+
+// contextObject builds $$ for the current state.
+func (r *runner) contextObject() any {
+	c := map[string]any{
+		"Execution": r.x.ctxExec,
+		"State": map[string]any{
+			"EnteredTime": r.entered.Format(time.RFC3339Nano),
+			"Name":        r.stateName,
+			"RetryCount":  json.Number(fmt.Sprint(r.retryCount)),
+		},
+		"StateMachine": map[string]any{"Id": r.x.sm.ARN, "Name": r.x.sm.Name},
+	}
+	if r.mapItem != nil {
+		c["Map"] = map[string]any{"Item": r.mapItem}
+	}
+	return c
+}
+
+func (r *runner) evalPath(p *path, in any) (any, *Error) {
+	var ctx any
+	if p.ctx {
+		ctx = r.contextObject()
+	}
+	v, err := p.get(in, ctx)
+	if err != nil {
+		return nil, newError(ErrRuntime, "Invalid path '%s' : No results for path: %v", p.raw, err)
+	}
+	return v, nil
+}
+
+func (r *runner) inputPath(c *common, raw any) (any, *Error) {
+	if c.inputPath == nil {
+		return raw, nil
+	}
+	v, err := c.inputPath.get(raw, nil)
+	if err != nil {
+		return nil, newError(ErrRuntime, "Invalid path '%s' : No results for path: %v", c.inputPath.raw, err)
+	}
+	return v, nil
+}
+
+func (r *runner) outputPath(c *common, v any) (any, *Error) {
+	if c.outputPath == nil {
+		return v, nil
+	}
+	out, err := c.outputPath.get(v, nil)
+	if err != nil {
+		return nil, newError(ErrRuntime, "Invalid path '%s' : No results for path: %v", c.outputPath.raw, err)
+	}
+	return out, nil
+}
+
+// effectiveInput applies InputPath then Parameters.
+func (r *runner) effectiveInput(c *common, raw any) (any, *Error) {
+	in, err := r.inputPath(c, raw)
+	if err != nil || c.parameters == nil {
+		return in, err
+	}
+	return c.parameters.eval(in, r.contextObject, r.env())
+}
+
+// finish applies ResultSelector, ResultPath and OutputPath to a result.
+func (r *runner) finish(c *common, raw, result any) (any, *Error) {
+	if c.resultSelector != nil {
+		v, err := c.resultSelector.eval(result, r.contextObject, r.env())
+		if err != nil {
+			return nil, err
+		}
+		result = v
+	}
+	out, err := c.resultPath.apply(raw, result)
+	if err != nil {
+		return nil, err
+	}
+	return r.outputPath(c, out)
+}
+
+// runGraph runs states from StartAt until one ends the graph.
+func (r *runner) runGraph(g *graph, in any, inJSON string) (any, string, *Error) {
+	name := g.startAt
+	for {
+		if r.ctx.Err() != nil {
+			return nil, "", r.abortError()
+		}
+		s := g.states[name]
+		out, outJSON, next, err := r.runState(s, in, inJSON)
+		if err != nil {
+			return nil, "", err
+		}
+		if next == "" {
+			return out, outJSON, nil
+		}
+		in, inJSON, name = out, outJSON, next
+	}
+}
+
+var notTruncated = &types.HistoryEventExecutionDataDetails{Truncated: false}
+
+// runState enters a state, runs it with its retriers and catchers, checks
+// the size of its output and exits it.
+func (r *runner) runState(s state, in any, inJSON string) (any, string, string, *Error) {
+	c := s.base()
+	r.stateName, r.stateType, r.retryCount = c.name, c.typ, 0
+	r.entered = r.clock().Now()
+	if r.recording() {
+		r.event(types.HistoryEvent{Type: types.HistoryEventType(c.typ + "StateEntered"), StateEnteredEventDetails: &types.StateEnteredEventDetails{Name: sp(c.name), Input: sp(inJSON), InputDetails: notTruncated}})
+	}
+	r.x.notify(Event{Kind: StateEntered, Time: r.entered, State: c.name, StateType: c.typ})
+	var attempts []int64
+	for {
+		out, next, err := s.exec(r, in)
+		if err == nil {
+			return r.exit(c, out, next)
+		}
+		if err.Name == errAborted || r.ctx.Err() != nil {
+			return nil, "", "", r.abortError()
+		}
+		if i := c.matchRetry(err.Name); i >= 0 {
+			if attempts == nil {
+				attempts = make([]int64, len(c.retry))
+			}
+			rt := c.retry[i]
+			if attempts[i] < rt.maxAttempts {
+				d := rt.delay(attempts[i], r.x.sm.engine.random)
+				attempts[i]++
+				r.retryCount++
+				if e := r.sleep(d); e != nil {
+					return nil, "", "", e
+				}
+				continue
+			}
+		}
+		if i := c.matchCatch(err.Name); i >= 0 {
+			k := c.catch[i]
+			out, perr := k.resultPath.apply(in, map[string]any{"Error": err.Name, "Cause": err.Cause})
+			if perr != nil {
+				return nil, "", "", perr
+			}
+			return r.exit(c, out, k.next)
+		}
+		return nil, "", "", err
+	}
+}
+
+func (r *runner) exit(c *common, out any, next string) (any, string, string, *Error) {
+	b, merr := marshal(out)
+	if merr != nil {
+		return nil, "", "", newError(ErrRuntime, "state %q: %v", c.name, merr)
+	}
+	if len(b) > MaxPayloadBytes {
+		return nil, "", "", newError(ErrDataLimitExceeded, "The state/task '%s' returned a result with a size exceeding the maximum number of bytes service limit.", c.name)
+	}
+	outJSON := string(b)
+	if c.typ != "Fail" && r.recording() {
+		r.event(types.HistoryEvent{Type: types.HistoryEventType(c.typ + "StateExited"), StateExitedEventDetails: &types.StateExitedEventDetails{Name: sp(c.name), Output: sp(outJSON), OutputDetails: notTruncated}})
+	}
+	r.x.notify(Event{Kind: StateExited, Time: r.clock().Now(), State: c.name, StateType: c.typ})
+	return out, outJSON, next, nil
+}
+
+func sp(s string) *string { return &s }

@@ -1,0 +1,225 @@
+package states
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// resultWriter exports a Distributed Map's child execution results to S3
+// (manifest.json, SUCCEEDED_n.json, FAILED_n.json, PENDING_n.json) and/or
+// shapes the results (WriterConfig Transformation and OutputType).
+type resultWriter struct {
+	export         bool
+	params         *tmpl
+	transformation string // NONE, COMPACT, FLATTEN
+	outputType     string // JSON, JSONL
+}
+
+func (p *parser) resultWriter(at string, v any) *resultWriter {
+	o := p.object(at, v)
+	w := &resultWriter{outputType: "JSON"}
+	res, hasRes := o.str("Resource", false)
+	if hasRes {
+		if res != S3PutObject {
+			p.errorf(o.at("Resource"), "must be %s, got %q", S3PutObject, res)
+		}
+		w.export = true
+	}
+	pv, hasParams := o.raw("Parameters")
+	if hasParams {
+		if _, isObj := pv.(map[string]any); !isObj {
+			p.errorf(o.at("Parameters"), "must be a JSON object")
+		} else {
+			w.params = p.template(o.at("Parameters"), pv)
+		}
+	}
+	if hasRes != hasParams {
+		p.errorf(at, "Resource and Parameters must be given together")
+	}
+	w.transformation = "COMPACT"
+	if w.export {
+		w.transformation = "NONE"
+	}
+	hasConf := false
+	if cv, ok := o.raw("WriterConfig"); ok {
+		hasConf = true
+		co := p.object(o.at("WriterConfig"), cv)
+		if t, ok := co.str("Transformation", false); ok {
+			switch t {
+			case "NONE", "COMPACT", "FLATTEN":
+				w.transformation = t
+			default:
+				p.errorf(co.at("Transformation"), "must be NONE, COMPACT or FLATTEN, got %q", t)
+			}
+		}
+		if t, ok := co.str("OutputType", false); ok {
+			switch t {
+			case "JSON", "JSONL":
+				w.outputType = t
+			default:
+				p.errorf(co.at("OutputType"), "must be JSON or JSONL, got %q", t)
+			}
+		}
+		co.done("a WriterConfig")
+	}
+	if !hasRes && !hasConf {
+		p.errorf(at, "a ResultWriter needs Resource and Parameters, WriterConfig, or all three")
+	}
+	o.done("a ResultWriter")
+	return w
+}
+
+// childRecord is how ResultWriter (and Transformation NONE) describe one
+// child execution.
+func childRecord(c *Execution, status Status) map[string]any {
+	rec := map[string]any{
+		"ExecutionArn":        c.ARN,
+		"Input":               c.inputJSON,
+		"InputDetails":        map[string]any{"Included": true},
+		"Name":                c.Name,
+		"RedriveCount":        json.Number("0"),
+		"RedriveStatus":       "NOT_REDRIVABLE",
+		"RedriveStatusReason": "Execution is " + string(status) + " and cannot be redriven",
+		"StartDate":           awsTime(c.StartTime),
+		"StateMachineArn":     c.sm.ARN,
+		"Status":              string(status),
+	}
+	if status == StatusPending {
+		delete(rec, "StartDate")
+		delete(rec, "ExecutionArn")
+		delete(rec, "Name")
+		return rec
+	}
+	rec["StopDate"] = awsTime(c.StopTime())
+	if status == StatusSucceeded {
+		rec["Output"] = string(c.Output())
+		rec["OutputDetails"] = map[string]any{"Included": true}
+	} else if e := c.Err(); e != nil {
+		rec["Error"] = e.Name
+		rec["Cause"] = e.Cause
+	}
+	return rec
+}
+
+// StatusPending marks Map items that never ran (in ResultWriter's PENDING files).
+const StatusPending Status = "PENDING"
+
+func awsTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// shape applies the Transformation to the children's results, in item order.
+func (w *resultWriter) shape(run *MapRun) []any {
+	t := "COMPACT"
+	if w != nil {
+		t = w.transformation
+	}
+	out := make([]any, 0, len(run.children))
+	for _, c := range run.children {
+		if c == nil {
+			continue
+		}
+		st := c.Status()
+		if st != StatusSucceeded || t == "NONE" {
+			out = append(out, childRecord(c, st))
+			continue
+		}
+		v, _ := decodeJSON(c.Output())
+		if arr, ok := v.([]any); ok && t == "FLATTEN" {
+			out = append(out, arr...)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// write exports the results to S3 and returns what the Map state returns.
+func (w *resultWriter) write(r *runner, in any, run *MapRun) (any, *Error) {
+	objs := r.x.sm.engine.objects
+	if objs == nil {
+		return nil, newError(ErrResultWriterFailed, "no object store configured (states.WithObjects)")
+	}
+	pv, err := w.params.eval(in, r.contextObject, r.env())
+	if err != nil {
+		return nil, err
+	}
+	params, _ := pv.(map[string]any)
+	bucket, _ := params["Bucket"].(string)
+	prefix, _ := params["Prefix"].(string)
+	prefix = strings.TrimSuffix(prefix, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	dir := prefix + run.ID + "/"
+	groups := map[string][]any{}
+	for i, c := range run.children {
+		var st Status
+		if c == nil {
+			st = StatusPending
+			c = &Execution{sm: run.sm, inputJSON: run.inputs[i]}
+		} else {
+			st = c.Status()
+		}
+		group := "FAILED"
+		switch st {
+		case StatusSucceeded:
+			group = "SUCCEEDED"
+		case StatusPending:
+			group = "PENDING"
+		}
+		rec := childRecord(c, st)
+		if st == StatusSucceeded && w.transformation != "NONE" {
+			v, _ := decodeJSON(c.Output())
+			if arr, ok := v.([]any); ok && w.transformation == "FLATTEN" {
+				groups[group] = append(groups[group], arr...)
+				continue
+			}
+			groups[group] = append(groups[group], v)
+			continue
+		}
+		groups[group] = append(groups[group], rec)
+	}
+	files := map[string]any{}
+	for _, g := range []string{"FAILED", "PENDING", "SUCCEEDED"} {
+		list := []any{}
+		if len(groups[g]) > 0 {
+			body, merr := w.encode(groups[g])
+			if merr != nil {
+				return nil, newError(ErrResultWriterFailed, "encode %s results: %v", g, merr)
+			}
+			key := dir + g + "_0.json"
+			if perr := objs.Put(r.ctx, bucket, key, body); perr != nil {
+				return nil, newError(ErrResultWriterFailed, "put s3://%s/%s: %v", bucket, key, perr)
+			}
+			list = append(list, map[string]any{"Key": key, "Size": json.Number(fmt.Sprint(len(body)))})
+		}
+		files[g] = list
+	}
+	manifest, _ := marshal(map[string]any{"DestinationBucket": bucket, "MapRunArn": run.ARN, "ResultFiles": files})
+	key := dir + "manifest.json"
+	if perr := objs.Put(r.ctx, bucket, key, manifest); perr != nil {
+		return nil, newError(ErrResultWriterFailed, "put s3://%s/%s: %v", bucket, key, perr)
+	}
+	return map[string]any{
+		"MapRunArn":           run.ARN,
+		"ResultWriterDetails": map[string]any{"Bucket": bucket, "Key": key},
+	}, nil
+}
+
+func (w *resultWriter) encode(items []any) ([]byte, error) {
+	if w.outputType == "JSONL" {
+		var buf bytes.Buffer
+		for _, it := range items {
+			b, err := marshal(it)
+			if err != nil {
+				return nil, err
+			}
+			buf.Write(b)
+			buf.WriteByte('\n')
+		}
+		return buf.Bytes(), nil
+	}
+	return marshal(items)
+}
