@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/states"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+func init() {
+	register(command{name: "run", summary: "process an album directory on this machine (the workflow in the local engine)", run: runAlbum})
+}
+
+func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: divinepic run DIR [--album ID] [--pack P] [--data DIR] [--reprocess] [--concurrency N] [--json]")
+		fmt.Fprintln(stderr, "Copies the photos of DIR into the local store (new and changed ones; photos gone from DIR leave the album),")
+		fmt.Fprintln(stderr, "runs statemachine.asl.json over the album and prints the album summary.")
+		fs.PrintDefaults()
+	}
+	album := fs.String("album", "", "album id (letters, digits, '_' and '-'); default: the directory's name")
+	pack := fs.String("pack", "", "model pack (default: "+defaultPackName()+")")
+	data := fs.String("data", config.DefaultDataDir(), "data directory: every file the pipeline writes goes below it")
+	reprocess := fs.Bool("reprocess", false, "redo every photo, even those already done")
+	conc := fs.Int("concurrency", 0, "photos processed at once (0: one per CPU)")
+	asJSON := fs.Bool("json", false, "print the summary as JSON")
+	quiet := fs.Bool("quiet", false, "no progress bar")
+	dir, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if dir == "" && fs.NArg() > 0 {
+		dir = fs.Arg(0)
+	}
+	if dir == "" {
+		fs.Usage()
+		return 2
+	}
+	if *album == "" {
+		*album = albumFromDir(dir)
+	}
+	if err := steps.ValidateAlbumID(*album); err != nil {
+		fmt.Fprintf(stderr, "divinepic run: %v (use --album)\n", err)
+		return 2
+	}
+
+	prog := newProgress(stderr, !*quiet)
+	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc, Wrap: prog.wrap})
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic run: %v\n", err)
+		return 1
+	}
+	defer p.Close()
+	imp, err := p.Import(ctx, *album, dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic run: %v\n", err)
+		return 1
+	}
+	if !*quiet {
+		fmt.Fprintf(stderr, "album %s: %d photos copied, %d unchanged, %d removed (data in %s)\n", *album, imp.Copied, imp.Unchanged, imp.Removed, *data)
+	}
+	sum, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: *album, Reprocess: *reprocess, Pack: *pack}, states.WithListener(prog.listen), states.WithoutHistory())
+	prog.finish()
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic run: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(sum)
+		return 0
+	}
+	printSummary(stdout, sum, steps.DefaultPrefix(*album))
+	return 0
+}
+
+func printSummary(w io.Writer, s *steps.Summary, prefix string) {
+	fmt.Fprintf(w, "album %s (pack %s)\n", s.AlbumID, s.PackVersion)
+	fmt.Fprintf(w, "  photos     %d\n  processed  %d\n  skipped    %d (already done)\n  no face    %d\n  failed     %d\n  faces      %d\n",
+		s.Images, s.Processed, s.Skipped, s.NoFaces, len(s.Failed), s.Faces)
+	if s.Pending > 0 {
+		fmt.Fprintf(w, "  pending    %d (changed during the run: the next run takes them)\n", s.Pending)
+	}
+	if s.Removed > 0 {
+		fmt.Fprintf(w, "  removed    %d faces of changed or deleted photos\n", s.Removed)
+	}
+	fmt.Fprintf(w, "  duration   %.1fs\n", s.DurationSeconds)
+	for _, f := range s.Failed {
+		fmt.Fprintf(w, "  failed: %s: %s: %s\n", strings.TrimPrefix(f.Key, prefix), f.Error, oneLine(f.Cause))
+	}
+}
+
+// oneLine shortens a Lambda error cause (JSON with errorMessage) to its message.
+func oneLine(cause string) string {
+	var c struct {
+		ErrorMessage string `json:"errorMessage"`
+	}
+	if json.Unmarshal([]byte(cause), &c) == nil && c.ErrorMessage != "" {
+		return c.ErrorMessage
+	}
+	return strings.ReplaceAll(cause, "\n", " ")
+}
+
+var nonAlbumChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+func albumFromDir(dir string) string {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	name := strings.Trim(nonAlbumChars.ReplaceAllString(filepath.Base(abs), "-"), "-_")
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	return name
+}
+
+// splitPositional lets the positional argument come before the flags
+// (divinepic run DIR --album x) as well as after them.
+func splitPositional(args []string) (string, []string) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[0], args[1:]
+	}
+	return "", args
+}
+
+// progress draws a progress bar on stderr from the engine's events.
+type progress struct {
+	w       io.Writer
+	on      bool
+	tty     bool
+	start   time.Time
+	total   atomic.Int64
+	done    atomic.Int64
+	failed  atomic.Int64
+	faces   atomic.Int64
+	mu      sync.Mutex
+	last    time.Time
+	printed bool
+}
+
+func newProgress(w io.Writer, on bool) *progress {
+	p := &progress{w: w, on: on, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+// wrap counts faces from EmbedFaces' results.
+func (p *progress) wrap(step string, h lambda.Handler) lambda.Handler {
+	if step != steps.StepEmbed {
+		return h
+	}
+	return countingHandler{h, &p.faces}
+}
+
+type countingHandler struct {
+	lambda.Handler
+	faces *atomic.Int64
+}
+
+func (c countingHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	out, err := c.Handler.Invoke(ctx, payload)
+	if err == nil {
+		var r steps.ItemResult
+		if json.Unmarshal(out, &r) == nil {
+			c.faces.Add(int64(r.Faces))
+		}
+	}
+	return out, err
+}
+
+func (p *progress) listen(e states.Event) {
+	switch {
+	case e.Kind == states.MapItemSucceeded || e.Kind == states.MapItemFailed:
+		p.total.Store(int64(e.Total))
+		p.done.Add(1)
+		if e.Kind == states.MapItemFailed {
+			p.failed.Add(1)
+		}
+	case e.Kind == states.StateEntered && e.State == "RecordFailure":
+		p.failed.Add(1)
+	default:
+		return
+	}
+	p.draw(false)
+}
+
+func (p *progress) draw(final bool) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	every := 200 * time.Millisecond
+	if !p.tty {
+		every = 5 * time.Second
+	}
+	if !final && now.Sub(p.last) < every {
+		return
+	}
+	p.last = now
+	total, done := p.total.Load(), p.done.Load()
+	if total == 0 {
+		return
+	}
+	elapsed := now.Sub(p.start).Seconds()
+	rate := float64(done) / max(elapsed, 1e-3)
+	eta := "?"
+	if rate > 0 {
+		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()
+	}
+	const width = 30
+	filled := int(width * done / total)
+	bar := strings.Repeat("#", filled) + strings.Repeat(".", width-filled)
+	line := fmt.Sprintf("[%s] %d/%d photos  %d failed  %d faces  %.1f photos/s  ETA %s", bar, done, total, p.failed.Load(), p.faces.Load(), rate, eta)
+	if p.tty {
+		fmt.Fprintf(p.w, "\r%s\x1b[K", line)
+	} else {
+		fmt.Fprintln(p.w, line)
+	}
+	p.printed = true
+}
+
+func (p *progress) finish() {
+	p.draw(true)
+	if p.on && p.tty && p.printed {
+		fmt.Fprintln(p.w)
+	}
+}

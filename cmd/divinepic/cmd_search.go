@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+func init() {
+	register(command{name: "search", summary: "find the photos of an album that show the person in a selfie", run: searchAlbum})
+}
+
+func defaultPackName() string { return modelpack.DefaultPack }
+
+func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("search", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: divinepic search --album ID SELFIE [--top K] [--pack P] [--data DIR] [--json]")
+		fmt.Fprintln(stderr, "Prints the album's photos that show the selfie's (largest) face, best match first.")
+		fs.PrintDefaults()
+	}
+	album := fs.String("album", "", "album id (required)")
+	top := fs.Int("top", steps.DefaultTopK, "how many photos to list (1..100)")
+	pack := fs.String("pack", "", "model pack the album was processed with (default: "+defaultPackName()+")")
+	data := fs.String("data", config.DefaultDataDir(), "data directory of `divinepic run`")
+	asJSON := fs.Bool("json", false, "print JSON")
+	selfie, rest := splitPositional(args)
+	if err := fs.Parse(rest); err != nil {
+		return 2
+	}
+	if selfie == "" && fs.NArg() > 0 {
+		selfie = fs.Arg(0)
+	}
+	if selfie == "" || *album == "" {
+		fs.Usage()
+		return 2
+	}
+	body, err := os.ReadFile(selfie)
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic search: %v\n", err)
+		return 1
+	}
+	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack})
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic search: %v\n", err)
+		return 1
+	}
+	defer p.Close()
+	res, err := p.Steps.Search(ctx, steps.SearchInput{AlbumID: *album, Pack: *pack, Image: body, TopK: *top})
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic search: %v\n", err)
+		return 1
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(res)
+		return 0
+	}
+	if len(res.Photos) == 0 {
+		fmt.Fprintf(stdout, "no photo of album %s matches (has it been processed with `divinepic run`?)\n", *album)
+		return 0
+	}
+	prefix := steps.DefaultPrefix(*album)
+	for i, m := range res.Photos {
+		fmt.Fprintf(stdout, "%2d. %.3f  %s  face [%.0f %.0f %.0f %.0f]\n", i+1, m.Score, strings.TrimPrefix(m.Key, prefix), m.Box[0], m.Box[1], m.Box[2], m.Box[3])
+	}
+	return 0
+}

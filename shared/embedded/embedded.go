@@ -1,0 +1,285 @@
+// Package embedded runs the whole pipeline on one machine with no cloud:
+// statemachine.asl.json in the project's States Language engine, the step
+// handlers bound in-process through aws-lambda-go's handler adapter, blobs
+// in a local directory and the vector store in a local file, all under one
+// data directory. It is what `divinepic run` and `make run` use, and what the
+// end-to-end tests drive.
+package embedded
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	pipeline "github.com/divinepic/pipeline"
+	"github.com/divinepic/pipeline/shared/blob"
+	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/states"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+// Local values of the definition's deploy-time placeholders.
+const (
+	Region        = "local"
+	Account       = "000000000000"
+	ResultPrefix  = "results/"
+	MachineName   = "divinepic-album"
+	defaultTolPct = 5
+)
+
+// Options configure a Pipeline.
+type Options struct {
+	DataDir                    string // required: every file the pipeline writes is below it
+	Pack                       string // default model pack ("" = default)
+	MaxConcurrency             int    // Map concurrency; 0 = number of CPUs
+	ToleratedFailurePercentage int    // 0 = 5
+	Threads                    int    // ONNX intra-op threads per session; 0 = 1
+	MaxPixels                  int64  // decoder pixel budget; 0 = the decoder's default
+	// Wrap, when set, wraps every step's handler (fault injection in tests).
+	Wrap func(step string, h lambda.Handler) lambda.Handler
+	// EngineOptions are passed to the States Language engine (clock, ...).
+	EngineOptions []states.Option
+}
+
+// Pipeline is the embedded pipeline, ready to run albums.
+type Pipeline struct {
+	Deps    *config.Deps
+	Steps   *steps.Steps
+	Engine  *states.Engine
+	Machine *states.StateMachine
+	Bucket  blob.Store
+	opt     Options
+}
+
+// Open builds the pipeline over opt.DataDir.
+func Open(ctx context.Context, opt Options) (*Pipeline, error) {
+	if opt.DataDir == "" {
+		return nil, fmt.Errorf("embedded pipeline: no data directory")
+	}
+	if err := os.MkdirAll(opt.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("embedded pipeline: data directory: %w", err)
+	}
+	cfg := config.Embedded(opt.DataDir, opt.Pack)
+	cfg.Threads, cfg.MaxPixels = opt.Threads, opt.MaxPixels
+	deps, err := config.Build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pipeline{Deps: deps, Steps: deps.Steps, opt: opt}
+	if p.Bucket, err = deps.Blobs.Bucket(config.DefaultBucket); err != nil {
+		deps.Close()
+		return nil, err
+	}
+	p.Engine = states.New(append([]states.Option{
+		states.WithObjects(Objects{Buckets: deps.Blobs}),
+		states.WithAccount(Region, Account),
+	}, opt.EngineOptions...)...)
+	for name, h := range deps.Steps.Handlers() {
+		if opt.Wrap != nil {
+			h = opt.Wrap(name, h)
+		}
+		p.Engine.Register(steps.FunctionName(name), h)
+	}
+	def, err := Definition(opt)
+	if err != nil {
+		deps.Close()
+		return nil, err
+	}
+	if p.Machine, err = p.Engine.Parse(MachineName, def); err != nil {
+		deps.Close()
+		return nil, fmt.Errorf("statemachine.asl.json: %w", err)
+	}
+	return p, nil
+}
+
+// Definition is statemachine.asl.json with the local substitutions.
+func Definition(opt Options) ([]byte, error) {
+	conc := opt.MaxConcurrency
+	if conc <= 0 {
+		conc = runtime.NumCPU()
+	}
+	tol := opt.ToleratedFailurePercentage
+	if tol <= 0 {
+		tol = defaultTolPct
+	}
+	return states.Substitute(pipeline.StateMachineJSON, Substitutions(conc, tol))
+}
+
+// Substitutions are the local values of every placeholder.
+func Substitutions(maxConcurrency, toleratedPct int) map[string]string {
+	vars := map[string]string{
+		"MaxConcurrency":             strconv.Itoa(maxConcurrency),
+		"ToleratedFailurePercentage": strconv.Itoa(toleratedPct),
+		"ResultBucket":               config.DefaultBucket,
+		"ResultPrefix":               ResultPrefix,
+	}
+	for _, step := range []string{steps.StepList, steps.StepDetect, steps.StepEmbed, steps.StepAggregate} {
+		vars[steps.SubstitutionName(step)] = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, Account, steps.FunctionName(step))
+	}
+	return vars
+}
+
+// Close releases the engines and the vector store.
+func (p *Pipeline) Close() error { return p.Deps.Close() }
+
+// ImportResult says what Import did.
+type ImportResult struct {
+	Copied, Unchanged, Removed int
+}
+
+// notPhotos are file name endings that are never photos (sidecars, notes);
+// every other file is imported whatever its name, and the decoder tells
+// photos from the rest by content.
+var notPhotos = []string{".json", ".txt", ".md", ".csv", ".xml", ".xmp", ".html", ".pdf", ".db", ".ini"}
+
+func isSidecar(name string) bool {
+	ext := strings.ToLower(filepath.Ext(name))
+	for _, n := range notPhotos {
+		if ext == n {
+			return true
+		}
+	}
+	return false
+}
+
+// Import makes the album's photos in the store the files of dir (hidden
+// files and sidecars, see notPhotos, aside): new and changed files are
+// copied, files gone from dir are removed from the album.
+func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResult, error) {
+	var res ImportResult
+	if err := steps.ValidateAlbumID(albumID); err != nil {
+		return res, err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return res, fmt.Errorf("album directory: %w", err)
+	}
+	if !st.IsDir() {
+		return res, fmt.Errorf("album directory %s is not a directory", dir)
+	}
+	prefix := steps.DefaultPrefix(albumID)
+	have := map[string]string{} // key → ETag
+	if err := p.Bucket.List(ctx, prefix, func(i blob.Info) error { have[i.Key] = i.ETag; return nil }); err != nil {
+		return res, err
+	}
+	seen := map[string]bool{}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") || isSidecar(d.Name()) {
+			return nil
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		key := prefix + filepath.ToSlash(rel)
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		seen[key] = true
+		sum := md5.Sum(body)
+		if have[key] == hex.EncodeToString(sum[:]) {
+			res.Unchanged++
+			return nil
+		}
+		if _, err := p.Bucket.Put(ctx, key, body); err != nil {
+			return err
+		}
+		res.Copied++
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("import %s: %w", dir, err)
+	}
+	for key := range have {
+		if !seen[key] {
+			if err := p.Bucket.Delete(ctx, key); err != nil {
+				return res, err
+			}
+			res.Removed++
+		}
+	}
+	return res, nil
+}
+
+// RunAlbum runs one execution of the workflow for an album and returns the
+// album summary it wrote. A failed execution returns its error and cause.
+func (p *Pipeline) RunAlbum(ctx context.Context, in steps.AlbumInput, opts ...states.StartOption) (*steps.Summary, *states.Execution, error) {
+	if err := steps.ValidateAlbumID(in.AlbumID); err != nil {
+		return nil, nil, err
+	}
+	input, err := json.Marshal(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := fmt.Sprintf("%s-%s", in.AlbumID, time.Now().UTC().Format("20060102T150405.000000000"))
+	name = strings.ReplaceAll(name, ".", "")
+	x, err := p.Machine.Run(ctx, input, append([]states.StartOption{states.WithName(name)}, opts...)...)
+	if err != nil {
+		return nil, x, err
+	}
+	if x.Status() != states.StatusSucceeded {
+		if e := x.Err(); e != nil {
+			return nil, x, fmt.Errorf("album %s: execution %s %s: %s: %s", in.AlbumID, name, x.Status(), e.Name, e.Cause)
+		}
+		return nil, x, fmt.Errorf("album %s: execution %s %s", in.AlbumID, name, x.Status())
+	}
+	var out steps.AggregateOutput
+	if err := json.Unmarshal(x.Output(), &out); err != nil {
+		return nil, x, fmt.Errorf("album %s: execution output: %w", in.AlbumID, err)
+	}
+	var sum steps.Summary
+	body, _, err := p.Bucket.Get(ctx, out.SummaryKey)
+	if err != nil {
+		return nil, x, err
+	}
+	if err := json.Unmarshal(body, &sum); err != nil {
+		return nil, x, fmt.Errorf("album summary %s: %w", out.SummaryKey, err)
+	}
+	return &sum, x, nil
+}
+
+// Faces returns every face record of an album, by photo key (for tests and
+// tools that inspect what was stored).
+func (p *Pipeline) Faces(ctx context.Context, albumID, packVersion string) (map[string]steps.FaceRecord, error) {
+	out := map[string]steps.FaceRecord{}
+	prefix := "faces/" + albumID + "/" + packVersion + "/"
+	var keys []string
+	if err := p.Bucket.List(ctx, prefix, func(i blob.Info) error { keys = append(keys, i.Key); return nil }); err != nil {
+		return nil, err
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		body, _, err := p.Bucket.Get(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		var rec steps.FaceRecord
+		if err := json.Unmarshal(body, &rec); err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		out[rec.Key] = rec
+	}
+	return out, nil
+}
