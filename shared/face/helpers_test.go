@@ -40,13 +40,25 @@ func loadTruth(t testing.TB) truth {
 	return tr
 }
 
-// decodeFile decodes a test photo the way the pipeline does.
+var (
+	decodedMu sync.Mutex
+	decoded   = map[string]*imaging.RGB{}
+)
+
+// decodeFile decodes a test photo the way the pipeline does (once per test
+// binary: callers must not modify it).
 func decodeFile(t testing.TB, rel string) *imaging.RGB {
 	t.Helper()
+	decodedMu.Lock()
+	defer decodedMu.Unlock()
+	if img, ok := decoded[rel]; ok {
+		return img
+	}
 	b, err := os.ReadFile(filepath.Join(testdata(t), rel))
 	require.NoError(t, err)
 	img, err := imaging.Decode(b, imaging.Options{MinLongSide: DecodeLongSide})
 	require.NoError(t, err, rel)
+	decoded[rel] = img
 	return img
 }
 
