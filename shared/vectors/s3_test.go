@@ -1,0 +1,144 @@
+package vectors_test
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/vectors"
+	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
+)
+
+const testBucket = "divinepic-faces"
+
+// newS3 starts a fake S3 Vectors server with the bucket and returns a store
+// using the real SDK client against it.
+func newS3(t *testing.T) (*vectors.S3Vectors, *s3vectorsserver.Server) {
+	srv := s3vectorsserver.NewServer()
+	srv.CreateBucket(testBucket)
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	s, err := vectors.NewS3Vectors(s3vectorsserver.NewClient(hs.URL, 1), testBucket)
+	require.NoError(t, err)
+	return s, srv
+}
+
+func TestS3VectorsContract(t *testing.T) {
+	var srv *s3vectorsserver.Server
+	runContract(t, harness{
+		name: "s3vectors",
+		open: func(t *testing.T) vectors.Store {
+			var s *vectors.S3Vectors
+			s, srv = newS3(t)
+			return s
+		},
+		putBatches: func() []int {
+			var sizes []int
+			for _, c := range srv.Calls() {
+				if c.Op == "PutVectors" {
+					sizes = append(sizes, c.Count)
+				}
+			}
+			return sizes
+		},
+	})
+}
+
+func TestS3VectorsErrors(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(1, 1))
+	v := vectors.Vector{Key: "a/1/0", Data: randVec(r, 8), Metadata: vectors.Metadata{AlbumID: "a"}}
+	cases := []struct {
+		name      string
+		status    int
+		code      string
+		transient bool
+	}{
+		{"throttled", 429, "TooManyRequestsException", true},
+		{"unavailable", 503, "ServiceUnavailableException", true},
+		{"internal", 500, "InternalServerException", true},
+		{"timeout", 408, "RequestTimeoutException", true},
+		{"unknown 502", 502, "BadGateway", true},
+		{"access denied", 403, "AccessDeniedException", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, srv := newS3(t)
+			require.NoError(t, s.EnsureIndex(ctx, "faces-a", 8))
+			srv.InjectFault("PutVectors", 1, c.status, c.code)
+			err := s.Put(ctx, "faces-a", []vectors.Vector{v})
+			require.Error(t, err)
+			var te *domain.TransientStoreError
+			assert.Equal(t, c.transient, errors.As(err, &te), "transient: %v", err)
+			assert.Equal(t, c.transient, domain.IsTransient(err))
+			// The fault is spent: the retry succeeds.
+			require.NoError(t, s.Put(ctx, "faces-a", []vectors.Vector{v}))
+		})
+	}
+
+	t.Run("no bucket", func(t *testing.T) {
+		srv := s3vectorsserver.NewServer()
+		hs := httptest.NewServer(srv)
+		defer hs.Close()
+		s, err := vectors.NewS3Vectors(s3vectorsserver.NewClient(hs.URL, 1), "missing-bucket")
+		require.NoError(t, err)
+		assert.ErrorIs(t, s.EnsureIndex(ctx, "faces-a", 8), vectors.ErrIndexNotFound)
+	})
+
+	t.Run("unreachable service is transient", func(t *testing.T) {
+		hs := httptest.NewServer(s3vectorsserver.NewServer())
+		url := hs.URL
+		hs.Close()
+		s, err := vectors.NewS3Vectors(s3vectorsserver.NewClient(url, 1), testBucket)
+		require.NoError(t, err)
+		assert.True(t, domain.IsTransient(s.EnsureIndex(ctx, "faces-a", 8)))
+	})
+
+	t.Run("bad bucket name", func(t *testing.T) {
+		_, err := vectors.NewS3Vectors(s3vectorsserver.NewClient("http://127.0.0.1:1", 1), "Bad_Bucket")
+		assert.ErrorIs(t, err, vectors.ErrInvalid)
+	})
+
+	t.Run("SDK retries then succeeds", func(t *testing.T) {
+		srv := s3vectorsserver.NewServer()
+		srv.CreateBucket(testBucket)
+		hs := httptest.NewServer(srv)
+		defer hs.Close()
+		s, err := vectors.NewS3Vectors(s3vectorsserver.NewClient(hs.URL, 3), testBucket)
+		require.NoError(t, err)
+		require.NoError(t, s.EnsureIndex(ctx, "faces-a", 8))
+		srv.InjectFault("QueryVectors", 1, 503, "ServiceUnavailableException")
+		got, err := s.Query(ctx, "faces-a", v.Data, 1, "a")
+		require.NoError(t, err)
+		assert.Empty(t, got)
+	})
+}
+
+// TestS3VectorsQueryRequest checks what the store asks of the service: the
+// album filter, and an index created with cosine distance.
+func TestS3VectorsQueryRequest(t *testing.T) {
+	ctx := context.Background()
+	s, srv := newS3(t)
+	require.NoError(t, s.EnsureIndex(ctx, "faces-a", 4))
+	require.NoError(t, s.EnsureIndex(ctx, "faces-a", 4))
+	r := rand.New(rand.NewPCG(2, 2))
+	require.NoError(t, s.Put(ctx, "faces-a", []vectors.Vector{
+		{Key: "a/1/0", Data: randVec(r, 4), Metadata: vectors.Metadata{AlbumID: "a"}},
+		{Key: "b/1/0", Data: randVec(r, 4), Metadata: vectors.Metadata{AlbumID: "b"}},
+	}))
+	got, err := s.Query(ctx, "faces-a", randVec(r, 4), 10, "b")
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, "b/1/0", got[0].Key)
+	var ops []string
+	for _, c := range srv.Calls() {
+		ops = append(ops, c.Op)
+	}
+	assert.Equal(t, []string{"GetIndex", "CreateIndex", "GetIndex", "PutVectors", "QueryVectors"}, ops)
+}
