@@ -59,7 +59,7 @@ func Decode(data []byte, opt Options) (*RGB, error) {
 	case FormatWebP:
 		img, err = decodeWebP(data)
 	case FormatHEIC, FormatAVIF:
-		img, err = decodeHEIF(data, h)
+		img, err = decodeHEIF(data, h, opt.maxPixels())
 	default:
 		err = unreadable("unsupported image format "+h.format, nil)
 	}

@@ -57,7 +57,8 @@ static int dp_heif_load(char *msg, int msglen) {
 
 // dp_heif_run parses buf and reads the primary image's size (after its
 // irot/imir transforms) into *w, *h. When dst is not NULL and the size is
-// exactly dw x dh, it also decodes into dst as packed RGB. Everything is
+// exactly dw x dh, it also decodes into dst as packed RGB (when the decoded
+// size differs, it returns 2 with the real size in *w, *h). Everything is
 // allocated and freed within this call, so libheif never keeps buf.
 static int dp_heif_run(const void *buf, size_t len, int *w, int *h,
                        uint8_t *dst, int dw, int dh, char *msg, int msglen) {
@@ -77,7 +78,7 @@ static int dp_heif_run(const void *buf, size_t len, int *w, int *h,
 	*w = p_img_w(img, dp_heif_channel_interleaved);
 	*h = p_img_h(img, dp_heif_channel_interleaved);
 	if (*w != dw || *h != dh) {
-		snprintf(msg, msglen, "decoded size %dx%d differs from the header's %dx%d", *w, *h, dw, dh);
+		rc = 2; // the caller allocates *w x *h and calls again
 		goto out;
 	}
 	int stride = 0;
@@ -129,16 +130,31 @@ func heifHeader(data []byte, format string) (header, error) {
 	return header{format: format, w: int(w), h: int(h), orientation: 1}, nil
 }
 
-func decodeHEIF(data []byte, h header) (*RGB, error) {
+func decodeHEIF(data []byte, h header, maxPixels int64) (*RGB, error) {
 	if err := heifLoad(); err != nil {
 		return nil, unreadable("unsupported image format "+h.format+": libheif (libheif1) is not installed", err)
 	}
-	buf := make([]uint8, h.w*h.h*3)
-	var w, ht C.int
-	var msg [256]C.char
-	if C.dp_heif_run(unsafe.Pointer(&data[0]), C.size_t(len(data)), &w, &ht,
-		(*C.uint8_t)(unsafe.Pointer(&buf[0])), C.int(h.w), C.int(h.h), &msg[0], C.int(len(msg))) != 0 {
+	w, ht := h.w, h.h
+	for try := 0; try < 2; try++ {
+		buf := make([]uint8, w*ht*3)
+		var gw, gh C.int
+		var msg [256]C.char
+		rc := C.dp_heif_run(unsafe.Pointer(&data[0]), C.size_t(len(data)), &gw, &gh,
+			(*C.uint8_t)(unsafe.Pointer(&buf[0])), C.int(w), C.int(ht), &msg[0], C.int(len(msg)))
+		switch rc {
+		case 0:
+			return &RGB{W: w, H: ht, Pix: buf, Scale: 1}, nil
+		case 2:
+			// The decoded size (after libheif's transforms) differs
+			// from the header's: check it against the budget and
+			// decode again into a buffer of the right size.
+			w, ht = int(gw), int(gh)
+			if err := checkBudget(header{format: h.format, w: w, h: ht}, maxPixels); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		return nil, unreadable("corrupt or truncated "+h.format, errors.New(C.GoString(&msg[0])))
 	}
-	return &RGB{W: h.w, H: h.h, Pix: buf, Scale: 1}, nil
+	return nil, unreadable("corrupt "+h.format+": its size changes between decodes", nil)
 }

@@ -8,7 +8,7 @@ func heifHeader(data []byte, format string) (header, error) {
 	return header{}, unreadable("unsupported image format "+format+": this build has no HEIF decoder (built without cgo)", nil)
 }
 
-func decodeHEIF(data []byte, h header) (*RGB, error) {
+func decodeHEIF(data []byte, h header, maxPixels int64) (*RGB, error) {
 	return nil, unreadable("unsupported image format "+h.format+": this build has no HEIF decoder (built without cgo)", nil)
 }
 
