@@ -372,6 +372,9 @@ func (s *DirStore) List(ctx context.Context, prefix string, fn func(Info) error)
 	if err := validatePrefix(prefix); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	base := s.dir
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
 		// Every key's leading segments form a valid key, so a prefix whose

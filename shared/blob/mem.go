@@ -114,6 +114,9 @@ func (s *MemStore) List(ctx context.Context, prefix string, fn func(Info) error)
 	if err := validatePrefix(prefix); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s.mu.RLock()
 	var infos []Info
 	for k, o := range s.objects {
