@@ -35,7 +35,7 @@ var comparisonTypes = map[string]string{
 	"StringLessThanEquals": "string", "StringGreaterThanEquals": "string", "StringMatches": "string",
 	"NumericEquals": "number", "NumericLessThan": "number", "NumericGreaterThan": "number",
 	"NumericLessThanEquals": "number", "NumericGreaterThanEquals": "number",
-	"BooleanEquals": "boolean",
+	"BooleanEquals":   "boolean",
 	"TimestampEquals": "timestamp", "TimestampLessThan": "timestamp", "TimestampGreaterThan": "timestamp",
 	"TimestampLessThanEquals": "timestamp", "TimestampGreaterThanEquals": "timestamp",
 	"IsNull": "boolean", "IsPresent": "boolean", "IsNumeric": "boolean", "IsString": "boolean",

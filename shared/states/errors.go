@@ -7,23 +7,23 @@ import (
 
 // Error names defined by the Amazon States Language and Step Functions.
 const (
-	ErrAll                         = "States.ALL"
-	ErrHeartbeatTimeout            = "States.HeartbeatTimeout"
-	ErrTimeout                     = "States.Timeout"
-	ErrTaskFailed                  = "States.TaskFailed"
-	ErrPermissions                 = "States.Permissions"
-	ErrResultPathMatchFailure      = "States.ResultPathMatchFailure"
-	ErrParameterPathFailure        = "States.ParameterPathFailure"
-	ErrBranchFailed                = "States.BranchFailed"
-	ErrNoChoiceMatched             = "States.NoChoiceMatched"
-	ErrIntrinsicFailure            = "States.IntrinsicFailure"
-	ErrExceedToleratedFailure      = "States.ExceedToleratedFailureThreshold"
-	ErrItemReaderFailed            = "States.ItemReaderFailed"
-	ErrResultWriterFailed          = "States.ResultWriterFailed"
-	ErrRuntime                     = "States.Runtime"
-	ErrDataLimitExceeded           = "States.DataLimitExceeded"
-	ErrQueryEvaluationError        = "States.QueryEvaluationError"
-	errAborted                     = "States.Aborted" // internal: execution stopped
+	ErrAll                    = "States.ALL"
+	ErrHeartbeatTimeout       = "States.HeartbeatTimeout"
+	ErrTimeout                = "States.Timeout"
+	ErrTaskFailed             = "States.TaskFailed"
+	ErrPermissions            = "States.Permissions"
+	ErrResultPathMatchFailure = "States.ResultPathMatchFailure"
+	ErrParameterPathFailure   = "States.ParameterPathFailure"
+	ErrBranchFailed           = "States.BranchFailed"
+	ErrNoChoiceMatched        = "States.NoChoiceMatched"
+	ErrIntrinsicFailure       = "States.IntrinsicFailure"
+	ErrExceedToleratedFailure = "States.ExceedToleratedFailureThreshold"
+	ErrItemReaderFailed       = "States.ItemReaderFailed"
+	ErrResultWriterFailed     = "States.ResultWriterFailed"
+	ErrRuntime                = "States.Runtime"
+	ErrDataLimitExceeded      = "States.DataLimitExceeded"
+	ErrQueryEvaluationError   = "States.QueryEvaluationError"
+	errAborted                = "States.Aborted" // internal: execution stopped
 )
 
 // MaxPayloadBytes is Step Functions' limit on a state's input or output

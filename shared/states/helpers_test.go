@@ -82,3 +82,5 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }
