@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/divinepic/pipeline/shared/face"
+	"github.com/divinepic/pipeline/shared/imaging"
+	"github.com/divinepic/pipeline/shared/modelpack"
+)
+
+func init() {
+	register(command{name: "faces", summary: "detect (and embed) the faces in photos, one JSON object per file", run: facesCmd})
+}
+
+// faceJSON is one face in `divinepic faces` output.
+type faceJSON struct {
+	Box       [4]float32    `json:"box"`
+	Score     float32       `json:"score"`
+	Landmarks [5][2]float32 `json:"landmarks"`
+	Embedding []float32     `json:"embedding,omitempty"`
+}
+
+// fileJSON is one line of `divinepic faces --json`.
+type fileJSON struct {
+	File   string     `json:"file"`
+	Width  int        `json:"width,omitempty"`
+	Height int        `json:"height,omitempty"`
+	Faces  []faceJSON `json:"faces"`
+	Error  string     `json:"error,omitempty"`
+}
+
+func facesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("faces", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: divinepic faces [--pack P] [--json] [--embeddings] FILE...")
+		fmt.Fprintln(stderr, "Detects the faces of each photo: boxes, scores and 5 landmarks in the photo's upright pixels.")
+		fmt.Fprintln(stderr, "Exit status 2 when any file was refused (unreadable, unsupported, too large).")
+		fs.PrintDefaults()
+	}
+	pack := fs.String("pack", "", "model pack (default: "+modelpack.DefaultPack+")")
+	asJSON := fs.Bool("json", false, `print one JSON object per file: {"file","width","height","faces":[...]} or {"file","error"}`)
+	withEmb := fs.Bool("embeddings", false, "embed the faces too (implies --json)")
+	threads := fs.Int("threads", 1, "ONNX Runtime intra-op threads")
+	noRotate := fs.Bool("no-rotate", false, "do not retry low-confidence photos turned by 90/180/270 degrees")
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(files) == 0 {
+		fs.Usage()
+		return 2
+	}
+	eng, err := loadEngine(ctx, *pack, face.Options{IntraOpThreads: *threads, NoRotationRetry: *noRotate})
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic faces: %v\n", err)
+		return 1
+	}
+	defer eng.Close()
+	enc := json.NewEncoder(stdout)
+	refused := false
+	for _, f := range files {
+		if ctx.Err() != nil {
+			return 1
+		}
+		res := analyzeFile(eng, f, *withEmb)
+		if res.Error != "" {
+			refused = true
+		}
+		if *asJSON || *withEmb {
+			enc.Encode(res)
+			continue
+		}
+		if res.Error != "" {
+			fmt.Fprintf(stdout, "%s: error: %s\n", f, res.Error)
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: %dx%d, %d face(s)\n", f, res.Width, res.Height, len(res.Faces))
+		for _, x := range res.Faces {
+			fmt.Fprintf(stdout, "  %.3f  [%.0f %.0f %.0f %.0f]\n", x.Score, x.Box[0], x.Box[1], x.Box[2], x.Box[3])
+		}
+	}
+	if refused {
+		return 2
+	}
+	return 0
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments, and returns the positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" || !strings.HasPrefix(rest[0], "-") || rest[0] == "-" {
+			pos = append(pos, rest[0])
+			args = rest[1:]
+			continue
+		}
+		args = rest
+	}
+}
+
+// loadEngine loads a model pack's engine (files found by modelpack's resolver).
+func loadEngine(ctx context.Context, pack string, opts face.Options) (*face.Engine, error) {
+	m, err := modelpack.Default()
+	if err != nil {
+		return nil, err
+	}
+	p, err := m.Pack(pack)
+	if err != nil {
+		return nil, err
+	}
+	return face.NewEngine(ctx, p, modelpack.NewResolver(m), opts)
+}
+
+// decodePhoto reads and decodes a photo for the engine.
+func decodePhoto(path string) (*imaging.RGB, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return imaging.Decode(b, imaging.Options{MinLongSide: face.DecodeLongSide})
+}
+
+// analyzeFile runs one photo through the engine; failures become Error.
+func analyzeFile(eng *face.Engine, path string, withEmb bool) fileJSON {
+	res := fileJSON{File: path, Faces: []faceJSON{}}
+	img, err := decodePhoto(path)
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	res.Width, res.Height = img.OrigW, img.OrigH
+	var faces []face.Face
+	if withEmb {
+		faces, err = eng.Analyze(img)
+	} else {
+		faces, err = eng.Detect(img)
+	}
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	for _, f := range faces {
+		res.Faces = append(res.Faces, faceJSON{Box: round4(f.Box), Score: round(f.Score, 1e4), Landmarks: roundLandmarks(f.Landmarks), Embedding: f.Embedding})
+	}
+	return res
+}
+
+func round(v, k float32) float32 { return float32(int64(v*k+0.5)) / k }
+
+func round4(b [4]float32) [4]float32 {
+	for i := range b {
+		b[i] = round(b[i], 10)
+	}
+	return b
+}
+
+func roundLandmarks(l [5][2]float32) [5][2]float32 {
+	for i := range l {
+		l[i][0], l[i][1] = round(l[i][0], 10), round(l[i][1], 10)
+	}
+	return l
+}
