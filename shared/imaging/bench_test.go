@@ -57,40 +57,42 @@ func BenchmarkDecodeResize640(b *testing.B) {
 		{"Test3_1MP", func(b *testing.B) []byte { return testdata(b, "faces/Test3.jpg") }},
 	}
 	for _, p := range photos {
-		data := p.data(b)
-		b.Run(p.name+"/fast", func(b *testing.B) {
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				m, err := Decode(data, Options{MinLongSide: 1280})
-				if err != nil {
-					b.Fatal(err)
+		b.Run(p.name, func(b *testing.B) {
+			data := p.data(b)
+			b.Run("fast", func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					m, err := Decode(data, Options{MinLongSide: 1280})
+					if err != nil {
+						b.Fatal(err)
+					}
+					fit640(m)
 				}
-				fit640(m)
-			}
-		})
-		b.Run(p.name+"/fast-full", func(b *testing.B) {
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				m, err := Decode(data, Options{})
-				if err != nil {
-					b.Fatal(err)
+			})
+			b.Run("fast-full", func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					m, err := Decode(data, Options{})
+					if err != nil {
+						b.Fatal(err)
+					}
+					fit640(m)
 				}
-				fit640(m)
-			}
-		})
-		b.Run(p.name+"/stdlib", func(b *testing.B) {
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				h, err := readHeader(data)
-				if err != nil {
-					b.Fatal(err)
+			})
+			b.Run("stdlib", func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					h, err := readHeader(data)
+					if err != nil {
+						b.Fatal(err)
+					}
+					m, err := jpeg.Decode(bytes.NewReader(data))
+					if err != nil {
+						b.Fatal(err)
+					}
+					fit640(Orient(toRGB(m), h.orientation))
 				}
-				m, err := jpeg.Decode(bytes.NewReader(data))
-				if err != nil {
-					b.Fatal(err)
-				}
-				fit640(Orient(toRGB(m), h.orientation))
-			}
+			})
 		})
 	}
 }

@@ -22,39 +22,39 @@ func ResizeBilinear(src *RGB, w, h int) *RGB {
 		copy(dst.Pix, src.Pix)
 		return dst
 	}
-	const shift = 11 // weights in 1/2048
+	const shift = 8 // weights in 1/256: sums stay within int32
 	const one = 1 << shift
-	// Horizontal taps: byte offsets of the left pixel and its weight.
-	xo := make([]int, w)
+	// Horizontal taps: byte offsets of the left and right pixel, and the
+	// right pixel's weight.
+	xo := make([]int32, 2*w)
 	xw := make([]int32, w)
 	sx := float64(src.W) / float64(w)
 	for x := 0; x < w; x++ {
 		f := (float64(x)+0.5)*sx - 0.5
 		x0, wt := split(f, src.W)
-		xo[x] = x0 * 3
-		xw[x] = int32(wt * one)
+		xo[2*x] = int32(x0 * 3)
+		xo[2*x+1] = int32(min(x0+1, src.W-1) * 3)
+		xw[x] = int32(wt*one + 0.5)
 	}
 	sy := float64(src.H) / float64(h)
 	stride := src.W * 3
 	for y := 0; y < h; y++ {
 		f := (float64(y)+0.5)*sy - 0.5
 		y0, wt := split(f, src.H)
-		wy := int32(wt * one)
+		wy := int32(wt*one + 0.5)
 		r0 := src.Pix[y0*stride : (y0+1)*stride]
 		y1 := min(y0+1, src.H-1)
 		r1 := src.Pix[y1*stride : (y1+1)*stride]
 		out := dst.Pix[y*w*3 : (y+1)*w*3]
 		for x := 0; x < w; x++ {
-			o := xo[x]
-			o1 := o + 3
-			if o1 >= stride {
-				o1 = o
-			}
-			wx := xw[x]
+			o, o1, wx := xo[2*x], xo[2*x+1], xw[x]
+			a0, a1 := r0[o:o+3:o+3], r0[o1:o1+3:o1+3]
+			b0, b1 := r1[o:o+3:o+3], r1[o1:o1+3:o1+3]
+			px := out[3*x : 3*x+3 : 3*x+3]
 			for c := 0; c < 3; c++ {
-				a := int32(r0[o+c])*(one-wx) + int32(r0[o1+c])*wx
-				b := int32(r1[o+c])*(one-wx) + int32(r1[o1+c])*wx
-				out[x*3+c] = uint8((int64(a)*int64(one-wy) + int64(b)*int64(wy) + 1<<(2*shift-1)) >> (2 * shift))
+				a := int32(a0[c])<<shift + (int32(a1[c])-int32(a0[c]))*wx
+				b := int32(b0[c])<<shift + (int32(b1[c])-int32(b0[c]))*wx
+				px[c] = uint8((a<<shift + (b-a)*wy + 1<<(2*shift-1)) >> (2 * shift))
 			}
 		}
 	}
