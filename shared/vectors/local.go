@@ -231,13 +231,12 @@ func (l *Local) load(index string) (*localIndex, error) {
 	}
 	if res.good < res.size {
 		// Drop the torn tail left by a crash so appends follow good data.
+		// No fsync here: the next append's fsync makes the new size
+		// durable with it, and a tail that reappears after another crash
+		// is dropped again.
 		if err := f.Truncate(res.good); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("open index %s: truncate torn tail: %w", index, err)
-		}
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("open index %s: %w", index, err)
 		}
 	}
 	ix := &localIndex{x: res.x, f: f, path: path, size: res.good, entries: res.entries}
