@@ -49,6 +49,8 @@
 //   - Script expressions [(@.length-1)].
 //   - Object member order: Go maps have none, so wildcards and deep scans visit
 //     members in sorted key order, where AWS uses document order.
+//   - @ may be a scalar ($.nums[?(@ > 1)]); AWS documents that @ matches only
+//     objects, so such filters are an extension.
 //   - A filter applied to an object tests the object itself (as Jayway does);
 //     under a deep scan ($..[?()]) a filter tests every descendant once.
 //   - Set creates missing objects but never arrays: writing to an index that is

@@ -138,7 +138,7 @@ type evaluator struct {
 // whole document for every node they test ($..[?($..[?(...)])]) grow
 // exponentially with nesting; past this bound evaluation stops with a
 // *LimitExceeded instead of running for minutes.
-const maxWork = 1 << 20
+const maxWork = 1 << 18
 
 func (ev *evaluator) spend(n int) bool {
 	ev.work += n

@@ -2,7 +2,9 @@ package jsonpath_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/divinepic/pipeline/shared/states/jsonpath"
 )
@@ -22,6 +24,9 @@ func FuzzCompilePath(f *testing.F) {
 		"a b": {"q": [1, 2, 3]}, "b": {"a": {"a": [true]}}}`)
 	ctx := decode(f, `{"Map": {"Item": {"Value": 1}}}`)
 	f.Fuzz(func(t *testing.T, path string) {
+		// A hang is a failure too: the fuzzer itself does not time inputs out.
+		watchdog := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("jsonpath hangs on %q", path)) })
+		defer watchdog.Stop()
 		p, err := jsonpath.Compile(path)
 		if err != nil {
 			var se *jsonpath.SyntaxError
