@@ -92,7 +92,7 @@ type Execution struct {
 	stopTime time.Time
 	output   json.RawMessage
 	err      *Error
-	events   []types.HistoryEvent
+	events   []event
 	mapRuns  []*MapRun
 	ctxExec  map[string]any
 }
@@ -212,7 +212,11 @@ func (x *Execution) Input() string { return x.inputJSON }
 func (x *Execution) History() []types.HistoryEvent {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	return append([]types.HistoryEvent(nil), x.events...)
+	out := make([]types.HistoryEvent, len(x.events))
+	for i := range x.events {
+		out[i] = x.events[i].historyEvent()
+	}
+	return out
 }
 
 // MapRuns returns the Distributed Map runs this execution started.
@@ -257,9 +261,9 @@ func (x *Execution) run() {
 		defer cancel()
 	}
 	r := &runner{x: x, ctx: ctx}
-	r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionStarted, ExecutionStartedEventDetails: &types.ExecutionStartedEventDetails{
+	r.event(types.HistoryEventTypeExecutionStarted, &types.ExecutionStartedEventDetails{
 		Input: sp(x.inputJSON), InputDetails: notTruncated, RoleArn: sp(x.ctxExec["RoleArn"].(string)),
-	}})
+	})
 	out, outJSON, err := r.runGraph(x.graph, x.input, x.inputJSON)
 	status := StatusSucceeded
 	if err != nil {
@@ -267,16 +271,16 @@ func (x *Execution) run() {
 		switch {
 		case err.Name == errAborted:
 			status = StatusAborted
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionAborted, ExecutionAbortedEventDetails: &types.ExecutionAbortedEventDetails{Error: sp(""), Cause: sp(err.Cause)}})
+			r.event(types.HistoryEventTypeExecutionAborted, &types.ExecutionAbortedEventDetails{Error: sp(""), Cause: sp(err.Cause)})
 		case err.Name == ErrTimeout && x.ctx.Err() == nil && ctx.Err() != nil:
 			status = StatusTimedOut
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionTimedOut, ExecutionTimedOutEventDetails: &types.ExecutionTimedOutEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)}})
+			r.event(types.HistoryEventTypeExecutionTimedOut, &types.ExecutionTimedOutEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)})
 		default:
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionFailed, ExecutionFailedEventDetails: &types.ExecutionFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)}})
+			r.event(types.HistoryEventTypeExecutionFailed, &types.ExecutionFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)})
 		}
 	} else {
 		_ = out
-		r.event(types.HistoryEvent{Type: types.HistoryEventTypeExecutionSucceeded, ExecutionSucceededEventDetails: &types.ExecutionSucceededEventDetails{Output: sp(outJSON), OutputDetails: notTruncated}})
+		r.event(types.HistoryEventTypeExecutionSucceeded, &types.ExecutionSucceededEventDetails{Output: sp(outJSON), OutputDetails: notTruncated})
 	}
 	x.mu.Lock()
 	x.status = status
@@ -301,7 +305,7 @@ func (x *Execution) run() {
 type runner struct {
 	x      *Execution
 	ctx    context.Context
-	events []types.HistoryEvent
+	events []event
 	last   int64
 
 	stateName  string
@@ -321,8 +325,9 @@ func (r *runner) env() intrinsic.Env {
 func (r *runner) recording() bool { return !r.x.noHistory }
 
 // event appends a history event with a local id; PreviousEventId is the
-// previous event of this runner (0 for the first).
-func (r *runner) event(ev types.HistoryEvent) int64 {
+// previous event of this runner (0 for the first). details is the
+// *types.XxxEventDetails that goes with the type, or nil.
+func (r *runner) event(typ types.HistoryEventType, details any) int64 {
 	if r.x.noHistory {
 		return 0
 	}
@@ -333,11 +338,7 @@ func (r *runner) event(ev types.HistoryEvent) int64 {
 		return 0
 	}
 	id := int64(len(r.events) + 1)
-	ev.Id = id
-	ev.PreviousEventId = r.last
-	t := r.clock().Now()
-	ev.Timestamp = &t
-	r.events = append(r.events, ev)
+	r.events = append(r.events, event{id: id, prev: r.last, ts: r.clock().Now(), typ: typ, details: details})
 	r.last = id
 	return id
 }
@@ -350,11 +351,11 @@ func (r *runner) merge(child *runner, anchor int64) {
 	}
 	base := int64(len(r.events))
 	for _, ev := range child.events {
-		ev.Id += base
-		if ev.PreviousEventId == 0 {
-			ev.PreviousEventId = anchor
+		ev.id += base
+		if ev.prev == 0 {
+			ev.prev = anchor
 		} else {
-			ev.PreviousEventId += base
+			ev.prev += base
 		}
 		r.events = append(r.events, ev)
 	}
@@ -490,7 +491,7 @@ func (r *runner) runState(s state, in any, inJSON string) (any, string, string, 
 	r.stateName, r.stateType, r.retryCount = c.name, c.typ, 0
 	r.entered = r.clock().Now()
 	if r.recording() {
-		r.event(types.HistoryEvent{Type: types.HistoryEventType(c.typ + "StateEntered"), StateEnteredEventDetails: &types.StateEnteredEventDetails{Name: sp(c.name), Input: sp(inJSON), InputDetails: notTruncated}})
+		r.event(types.HistoryEventType(c.typ+"StateEntered"), &types.StateEnteredEventDetails{Name: sp(c.name), Input: sp(inJSON), InputDetails: notTruncated})
 	}
 	r.x.notify(Event{Kind: StateEntered, Time: r.entered, State: c.name, StateType: c.typ})
 	var attempts []int64
@@ -539,7 +540,7 @@ func (r *runner) exit(c *common, out any, next string) (any, string, string, *Er
 	}
 	outJSON := string(b)
 	if c.typ != "Fail" && r.recording() {
-		r.event(types.HistoryEvent{Type: types.HistoryEventType(c.typ + "StateExited"), StateExitedEventDetails: &types.StateExitedEventDetails{Name: sp(c.name), Output: sp(outJSON), OutputDetails: notTruncated}})
+		r.event(types.HistoryEventType(c.typ+"StateExited"), &types.StateExitedEventDetails{Name: sp(c.name), Output: sp(outJSON), OutputDetails: notTruncated})
 	}
 	r.x.notify(Event{Kind: StateExited, Time: r.clock().Now(), State: c.name, StateType: c.typ})
 	return out, outJSON, next, nil

@@ -123,7 +123,7 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 	r.x.mu.Lock()
 	r.x.mapRuns = append(r.x.mapRuns, run)
 	r.x.mu.Unlock()
-	r.event(types.HistoryEvent{Type: types.HistoryEventTypeMapRunStarted, MapRunStartedEventDetails: &types.MapRunStartedEventDetails{MapRunArn: sp(run.ARN)}})
+	r.event(types.HistoryEventTypeMapRunStarted, &types.MapRunStartedEventDetails{MapRunArn: sp(run.ARN)})
 
 	arnKind := "execution"
 	if s.executionType == "EXPRESS" {
@@ -205,7 +205,7 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 	if s.writer != nil && s.writer.export {
 		result, err = s.writer.write(r, in, run)
 		if err != nil {
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeMapRunFailed, MapRunFailedEventDetails: &types.MapRunFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)}})
+			r.event(types.HistoryEventTypeMapRunFailed, &types.MapRunFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)})
 			return nil, err
 		}
 	} else {
@@ -213,9 +213,9 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 	}
 	if exceeded.Load() {
 		err = newError(ErrExceedToleratedFailure, "The specified tolerated failure threshold was exceeded")
-		r.event(types.HistoryEvent{Type: types.HistoryEventTypeMapRunFailed, MapRunFailedEventDetails: &types.MapRunFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)}})
+		r.event(types.HistoryEventTypeMapRunFailed, &types.MapRunFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)})
 		return nil, err
 	}
-	r.event(types.HistoryEvent{Type: types.HistoryEventTypeMapRunSucceeded})
+	r.event(types.HistoryEventTypeMapRunSucceeded, nil)
 	return result, nil
 }

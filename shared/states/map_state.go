@@ -229,7 +229,7 @@ func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
 			return nil, err
 		}
 	}
-	started := r.event(types.HistoryEvent{Type: types.HistoryEventTypeMapStateStarted, MapStateStartedEventDetails: &types.MapStateStartedEventDetails{Length: int32(len(items))}})
+	started := r.event(types.HistoryEventTypeMapStateStarted, &types.MapStateStartedEventDetails{Length: int32(len(items))})
 	workers := int(maxConc)
 	if workers == 0 || workers > inlineConcurrency {
 		workers = inlineConcurrency
@@ -259,7 +259,7 @@ func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
 				it := r.child(ctx)
 				runners[i] = it
 				details := &types.MapIterationEventDetails{Index: int32(i), Name: sp(s.name)}
-				it.event(types.HistoryEvent{Type: types.HistoryEventTypeMapIterationStarted, MapIterationStartedEventDetails: details})
+				it.event(types.HistoryEventTypeMapIterationStarted, details)
 				var inJSON string
 				if it.recording() {
 					b, _ := marshal(inputs[i])
@@ -269,10 +269,10 @@ func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
 				ev := Event{Kind: MapItemSucceeded, Time: it.clock().Now(), State: s.name, StateType: "Map", Index: i, Total: len(items)}
 				if e != nil {
 					if e.Name == errAborted {
-						it.event(types.HistoryEvent{Type: types.HistoryEventTypeMapIterationAborted, MapIterationAbortedEventDetails: details})
+						it.event(types.HistoryEventTypeMapIterationAborted, details)
 						return
 					}
-					it.event(types.HistoryEvent{Type: types.HistoryEventTypeMapIterationFailed, MapIterationFailedEventDetails: details})
+					it.event(types.HistoryEventTypeMapIterationFailed, details)
 					ev.Kind, ev.Error = MapItemFailed, e.Name
 					r.x.notify(ev)
 					mu.Lock()
@@ -283,7 +283,7 @@ func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
 					mu.Unlock()
 					return
 				}
-				it.event(types.HistoryEvent{Type: types.HistoryEventTypeMapIterationSucceeded, MapIterationSucceededEventDetails: details})
+				it.event(types.HistoryEventTypeMapIterationSucceeded, details)
 				r.x.notify(ev)
 				results[i] = out
 			}
@@ -299,9 +299,9 @@ func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
 		return nil, r.abortError()
 	}
 	if firstErr != nil {
-		r.event(types.HistoryEvent{Type: types.HistoryEventTypeMapStateFailed})
+		r.event(types.HistoryEventTypeMapStateFailed, nil)
 		return nil, firstErr
 	}
-	r.event(types.HistoryEvent{Type: types.HistoryEventTypeMapStateSucceeded})
+	r.event(types.HistoryEventTypeMapStateSucceeded, nil)
 	return results, nil
 }

@@ -54,7 +54,7 @@ func (s *parallelState) exec(r *runner, raw any) (any, string, *Error) {
 		b, _ := marshal(in)
 		inJSON = string(b)
 	}
-	started := r.event(types.HistoryEvent{Type: types.HistoryEventTypeParallelStateStarted})
+	started := r.event(types.HistoryEventTypeParallelStateStarted, nil)
 	ctx, cancel := context.WithCancelCause(r.ctx)
 	defer cancel(nil)
 	results := make([]any, len(s.branches))
@@ -91,10 +91,10 @@ func (s *parallelState) exec(r *runner, raw any) (any, string, *Error) {
 		return nil, "", r.abortError()
 	}
 	if firstErr != nil {
-		r.event(types.HistoryEvent{Type: types.HistoryEventTypeParallelStateFailed})
+		r.event(types.HistoryEventTypeParallelStateFailed, nil)
 		return nil, "", firstErr
 	}
-	r.event(types.HistoryEvent{Type: types.HistoryEventTypeParallelStateSucceeded})
+	r.event(types.HistoryEventTypeParallelStateSucceeded, nil)
 	out, err := r.finish(&s.common, raw, results)
 	if err != nil {
 		return nil, "", err

@@ -101,7 +101,7 @@ func TestRetryCountInContext(t *testing.T) {
 func TestCatch(t *testing.T) {
 	tests := []struct {
 		name, catch, want string
-		err                error
+		err               error
 	}{
 		{"by name with ResultPath", `[{"ErrorEquals":["ImageUnreadable"],"ResultPath":"$.error","Next":"Rec"}]`,
 			`{"image":"a","error":{"Error":"ImageUnreadable","Cause":"{\"errorMessage\":\"image unreadable a: bad\",\"errorType\":\"ImageUnreadable\"}"}}`,

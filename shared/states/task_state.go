@@ -161,16 +161,16 @@ func (s *taskState) exec(r *runner, raw any) (any, string, *Error) {
 			if timeout > 0 {
 				d.TimeoutInSeconds = &timeout
 			}
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeLambdaFunctionScheduled, LambdaFunctionScheduledEventDetails: d})
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeLambdaFunctionStarted})
+			r.event(types.HistoryEventTypeLambdaFunctionScheduled, d)
+			r.event(types.HistoryEventTypeLambdaFunctionStarted, nil)
 		} else {
 			params, _ := marshal(in)
 			d := &types.TaskScheduledEventDetails{Resource: sp(s.resourceName()), ResourceType: sp(s.resourceType()), Region: sp(r.x.sm.engine.region), Parameters: sp(string(params))}
 			if timeout > 0 {
 				d.TimeoutInSeconds = &timeout
 			}
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeTaskScheduled, TaskScheduledEventDetails: d})
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeTaskStarted, TaskStartedEventDetails: &types.TaskStartedEventDetails{Resource: sp(s.resourceName()), ResourceType: sp(s.resourceType())}})
+			r.event(types.HistoryEventTypeTaskScheduled, d)
+			r.event(types.HistoryEventTypeTaskStarted, &types.TaskStartedEventDetails{Resource: sp(s.resourceName()), ResourceType: sp(s.resourceType())})
 		}
 	}
 	out, callErr := r.invoke(h, fnARN, payload, timeout)
@@ -204,14 +204,14 @@ func (s *taskState) exec(r *runner, raw any) (any, string, *Error) {
 	}
 	if r.recording() {
 		if lambdaEvents {
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeLambdaFunctionSucceeded, LambdaFunctionSucceededEventDetails: &types.LambdaFunctionSucceededEventDetails{Output: sp(string(out)), OutputDetails: notTruncated}})
+			r.event(types.HistoryEventTypeLambdaFunctionSucceeded, &types.LambdaFunctionSucceededEventDetails{Output: sp(string(out)), OutputDetails: notTruncated})
 		} else {
 			o := string(out)
 			if s.kind == kindLambdaInvoke {
 				b, _ := marshal(result)
 				o = string(b)
 			}
-			r.event(types.HistoryEvent{Type: types.HistoryEventTypeTaskSucceeded, TaskSucceededEventDetails: &types.TaskSucceededEventDetails{Resource: sp(s.resourceName()), ResourceType: sp(s.resourceType()), Output: sp(o), OutputDetails: notTruncated}})
+			r.event(types.HistoryEventTypeTaskSucceeded, &types.TaskSucceededEventDetails{Resource: sp(s.resourceName()), ResourceType: sp(s.resourceType()), Output: sp(o), OutputDetails: notTruncated})
 		}
 	}
 	outV, err := r.finish(&s.common, raw, result)
@@ -233,13 +233,13 @@ func (s *taskState) resourceName() string {
 func (s *taskState) failedEvent(r *runner, lambdaEvents bool, e *Error) {
 	switch {
 	case e.Name == ErrTimeout && lambdaEvents:
-		r.event(types.HistoryEvent{Type: types.HistoryEventTypeLambdaFunctionTimedOut, LambdaFunctionTimedOutEventDetails: &types.LambdaFunctionTimedOutEventDetails{Error: sp(e.Name), Cause: sp(e.Cause)}})
+		r.event(types.HistoryEventTypeLambdaFunctionTimedOut, &types.LambdaFunctionTimedOutEventDetails{Error: sp(e.Name), Cause: sp(e.Cause)})
 	case e.Name == ErrTimeout:
-		r.event(types.HistoryEvent{Type: types.HistoryEventTypeTaskTimedOut, TaskTimedOutEventDetails: &types.TaskTimedOutEventDetails{Resource: sp(s.resourceName()), ResourceType: sp(s.resourceType()), Error: sp(e.Name), Cause: sp(e.Cause)}})
+		r.event(types.HistoryEventTypeTaskTimedOut, &types.TaskTimedOutEventDetails{Resource: sp(s.resourceName()), ResourceType: sp(s.resourceType()), Error: sp(e.Name), Cause: sp(e.Cause)})
 	case lambdaEvents:
-		r.event(types.HistoryEvent{Type: types.HistoryEventTypeLambdaFunctionFailed, LambdaFunctionFailedEventDetails: &types.LambdaFunctionFailedEventDetails{Error: sp(e.Name), Cause: sp(e.Cause)}})
+		r.event(types.HistoryEventTypeLambdaFunctionFailed, &types.LambdaFunctionFailedEventDetails{Error: sp(e.Name), Cause: sp(e.Cause)})
 	default:
-		r.event(types.HistoryEvent{Type: types.HistoryEventTypeTaskFailed, TaskFailedEventDetails: &types.TaskFailedEventDetails{Resource: sp(s.resourceName()), ResourceType: sp(s.resourceType()), Error: sp(e.Name), Cause: sp(e.Cause)}})
+		r.event(types.HistoryEventTypeTaskFailed, &types.TaskFailedEventDetails{Resource: sp(s.resourceName()), ResourceType: sp(s.resourceType()), Error: sp(e.Name), Cause: sp(e.Cause)})
 	}
 }
 
