@@ -3,6 +3,7 @@ package vectors
 import (
 	"container/heap"
 	"math"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -49,6 +50,35 @@ func newExactIndex(dim int) *exactIndex {
 }
 
 func (x *exactIndex) len() int { return len(x.albumOf) }
+
+// putAll upserts validated vectors, growing each album's rows once.
+func (x *exactIndex) putAll(vs []Vector) {
+	perAlbum := map[string]int{}
+	for i := range vs {
+		if _, ok := x.albumOf[vs[i].Key]; !ok {
+			perAlbum[vs[i].Metadata.AlbumID]++
+		}
+	}
+	for album, n := range perAlbum {
+		seg := x.albums[album]
+		if seg == nil {
+			seg = &segment{album: album, slot: map[string]int{}}
+			x.albums[album] = seg
+		}
+		if n > 1 {
+			seg.keys = slices.Grow(seg.keys, n)
+			seg.meta = slices.Grow(seg.meta, n)
+			seg.vecs = slices.Grow(seg.vecs, n*x.dim)
+			seg.q8 = slices.Grow(seg.q8, n*x.stride)
+			seg.scale = slices.Grow(seg.scale, n)
+			seg.qnorm = slices.Grow(seg.qnorm, n)
+			seg.enorm = slices.Grow(seg.enorm, n)
+		}
+	}
+	for i := range vs {
+		x.put(&vs[i])
+	}
+}
 
 // put upserts one vector, which the caller has validated.
 func (x *exactIndex) put(v *Vector) {

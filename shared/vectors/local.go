@@ -120,9 +120,7 @@ func (l *Local) Put(ctx context.Context, index string, vs []Vector) error {
 		if err := ix.append(p, len(batch)); err != nil {
 			return err
 		}
-		for i := range batch {
-			ix.x.put(&batch[i])
-		}
+		ix.x.putAll(batch)
 	}
 	return l.maybeCompact(ix)
 }

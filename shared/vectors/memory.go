@@ -43,9 +43,7 @@ func (m *Memory) Put(ctx context.Context, index string, vs []Vector) error {
 	if err := validateVectors(vs, x.dim); err != nil {
 		return fmt.Errorf("put into index %s: %w", index, err)
 	}
-	for i := range vs {
-		x.put(&vs[i])
-	}
+	x.putAll(vs)
 	return nil
 }
 

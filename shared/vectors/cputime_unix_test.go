@@ -1,0 +1,14 @@
+//go:build unix
+
+package vectors_test
+
+import "syscall"
+
+// cpuTime is the process's user + system CPU time in nanoseconds.
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
