@@ -3,6 +3,7 @@ package blob
 import (
 	"context"
 	"crypto/md5"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -39,6 +40,10 @@ const staleTmpAge = time.Hour
 // file ROOT/b/k (so photos can be browsed with a file manager). The root
 // also holds ROOT/.tmp (writes in flight) and ROOT/.etag (cached ETags).
 //
+// Every file operation goes through an os.Root opened on ROOT, so on top of
+// the key rules (ValidateKey) even a symbolic link planted inside the root
+// cannot lead a read or a write outside it.
+//
 // Writes are atomic and durable: the body goes to a temp file that is
 // fsynced and renamed over the object, then the directory is fsynced; a
 // crash leaves either the old or the new object, never a partial one.
@@ -51,6 +56,7 @@ const staleTmpAge = time.Hour
 // another key ("a" and "a/b"): Put fails with ErrKeyConflict.
 type DirBuckets struct {
 	root string
+	r    *os.Root
 	// writeBody writes the object's bytes to the temp file; a test seam to
 	// simulate a crash or a failing disk mid-write. Nil means f.Write.
 	writeBody func(f *os.File, body []byte) error
@@ -60,6 +66,7 @@ var _ Buckets = (*DirBuckets)(nil)
 
 // NewDir opens (creating if needed) a directory store rooted at root, and
 // removes temp files left over by writes that crashed over an hour ago.
+// It holds a handle on the directory until Close.
 func NewDir(root string) (*DirBuckets, error) {
 	if root == "" {
 		return nil, errors.New("blob: directory store: empty root")
@@ -71,7 +78,11 @@ func NewDir(root string) (*DirBuckets, error) {
 	if err := os.MkdirAll(filepath.Join(abs, dirTmp), 0o755); err != nil {
 		return nil, fmt.Errorf("blob: directory store %s: %w", abs, err)
 	}
-	d := &DirBuckets{root: abs}
+	r, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("blob: directory store %s: %w", abs, err)
+	}
+	d := &DirBuckets{root: abs, r: r}
 	d.removeStaleTemps()
 	return d, nil
 }
@@ -79,44 +90,55 @@ func NewDir(root string) (*DirBuckets, error) {
 // Root is the absolute root directory.
 func (d *DirBuckets) Root() string { return d.root }
 
+// Close releases the handle on the root directory; the stores of d must not
+// be used afterwards.
+func (d *DirBuckets) Close() error { return d.r.Close() }
+
 // Bucket returns the store of bucket name (the directory ROOT/name, created
 // on first Put).
 func (d *DirBuckets) Bucket(name string) (Store, error) {
 	if err := ValidateBucket(name); err != nil {
 		return nil, err
 	}
-	return &DirStore{
-		d:       d,
-		bucket:  name,
-		dir:     filepath.Join(d.root, name),
-		etagDir: filepath.Join(d.root, dirETag, name),
-	}, nil
+	return &DirStore{d: d, r: d.r, bucket: name}, nil
 }
 
 func (d *DirBuckets) removeStaleTemps() {
-	tmp := filepath.Join(d.root, dirTmp)
-	entries, err := os.ReadDir(tmp)
+	entries, err := fs.ReadDir(d.r.FS(), dirTmp)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
 		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTmpAge {
-			_ = os.Remove(filepath.Join(tmp, e.Name()))
+			_ = d.r.Remove(filepath.Join(dirTmp, e.Name()))
 		}
 	}
 }
 
-// DirStore is one bucket of a DirBuckets.
+// createTemp creates a new temp file under ROOT/.tmp; the caller removes
+// or renames it.
+func (d *DirBuckets) createTemp(kind string) (*os.File, string, error) {
+	for {
+		name := filepath.Join(dirTmp, kind+"-"+rand.Text())
+		f, err := d.r.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, name, err
+	}
+}
+
+// DirStore is one bucket of a DirBuckets. Its paths are relative to the root.
 type DirStore struct {
-	d       *DirBuckets
-	bucket  string
-	dir     string // ROOT/bucket
-	etagDir string // ROOT/.etag/bucket
+	d      *DirBuckets
+	r      *os.Root
+	bucket string
 }
 
 var _ Store = (*DirStore)(nil)
 
-// path maps a key to its file, refusing any key that could leave the bucket.
+// path maps a key to its file (relative to the root), refusing any key
+// that could leave the bucket.
 func (s *DirStore) path(key string) (string, error) {
 	if err := ValidateKey(key); err != nil {
 		return "", err
@@ -125,7 +147,7 @@ func (s *DirStore) path(key string) (string, error) {
 	if !filepath.IsLocal(rel) { // platform rules on top (reserved names on Windows)
 		return "", &domain.InvalidInput{Field: "key", Reason: fmt.Sprintf("%q: not a local path on this system", key)}
 	}
-	return filepath.Join(s.dir, rel), nil
+	return filepath.Join(s.bucket, rel), nil
 }
 
 // Get implements Store.
@@ -195,7 +217,7 @@ func (s *DirStore) head(key, p string) (Info, error) {
 // open opens the object file; a missing file, a missing parent, or a
 // directory in its place all mean the object does not exist.
 func (s *DirStore) open(key, p string) (*os.File, fs.FileInfo, error) {
-	f, err := os.Open(p)
+	f, err := s.r.Open(p)
 	if err != nil {
 		if isMissing(err) {
 			return nil, nil, &domain.ObjectMissing{Key: key}
@@ -233,7 +255,7 @@ func (s *DirStore) Put(ctx context.Context, key string, body []byte) (Info, erro
 }
 
 func (s *DirStore) put(key, p string, body []byte) (fs.FileInfo, error) {
-	tmp, err := os.CreateTemp(filepath.Join(s.d.root, dirTmp), "put-*")
+	tmp, tmpName, err := s.d.createTemp("put")
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +263,7 @@ func (s *DirStore) put(key, p string, body []byte) (fs.FileInfo, error) {
 	defer func() {
 		if !renamed {
 			tmp.Close()
-			os.Remove(tmp.Name())
+			s.r.Remove(tmpName)
 		}
 	}()
 	write := s.d.writeBody
@@ -249,9 +271,6 @@ func (s *DirStore) put(key, p string, body []byte) (fs.FileInfo, error) {
 		write = func(f *os.File, b []byte) error { _, err := f.Write(b); return err }
 	}
 	if err := write(tmp, body); err != nil {
-		return nil, err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
 		return nil, err
 	}
 	if err := tmp.Sync(); err != nil {
@@ -274,7 +293,7 @@ func (s *DirStore) put(key, p string, body []byte) (fs.FileInfo, error) {
 		if err := s.mkdirs(parent); err != nil {
 			return nil, err
 		}
-		err = os.Rename(tmp.Name(), p)
+		err = s.r.Rename(tmpName, p)
 		if err == nil {
 			renamed = true
 			break
@@ -287,21 +306,21 @@ func (s *DirStore) put(key, p string, body []byte) (fs.FileInfo, error) {
 		}
 		return nil, err
 	}
-	if err := syncDir(parent); err != nil {
+	if err := s.syncDir(parent); err != nil {
 		return nil, err
 	}
 	return fi, nil
 }
 
-// mkdirs creates dir and its missing parents inside the bucket, fsyncing
-// each new entry's parent so the path survives a crash.
+// mkdirs creates dir (relative to the root) and its missing parents,
+// fsyncing each new entry's parent so the path survives a crash.
 func (s *DirStore) mkdirs(dir string) error {
 	var missing []string
-	for d := dir; ; d = filepath.Dir(d) {
-		fi, err := os.Stat(d)
+	for d := dir; d != "."; d = filepath.Dir(d) {
+		fi, err := s.r.Stat(d)
 		if err == nil {
 			if !fi.IsDir() {
-				rel, _ := filepath.Rel(s.dir, d)
+				rel, _ := filepath.Rel(s.bucket, d)
 				return fmt.Errorf("%w (%s is an object)", ErrKeyConflict, filepath.ToSlash(rel))
 			}
 			break
@@ -313,18 +332,15 @@ func (s *DirStore) mkdirs(dir string) error {
 			return err
 		}
 		missing = append(missing, d)
-		if d == s.d.root || d == filepath.Dir(d) {
-			break
-		}
 	}
 	for _, d := range slices.Backward(missing) {
-		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		if err := s.r.Mkdir(d, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 			if isNotDir(err) {
 				return fmt.Errorf("%w (a parent of %s is an object)", ErrKeyConflict, d)
 			}
 			return err
 		}
-		if err := syncDir(filepath.Dir(d)); err != nil {
+		if err := s.syncDir(filepath.Dir(d)); err != nil {
 			return err
 		}
 	}
@@ -340,7 +356,7 @@ func (s *DirStore) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	fi, err := os.Lstat(p)
+	fi, err := s.r.Lstat(p)
 	if err != nil {
 		if isMissing(err) {
 			return nil
@@ -350,16 +366,16 @@ func (s *DirStore) Delete(ctx context.Context, key string) error {
 	if fi.IsDir() {
 		return nil // a prefix of other keys, not an object
 	}
-	if err := os.Remove(p); err != nil && !isMissing(err) {
+	if err := s.r.Remove(p); err != nil && !isMissing(err) {
 		return s.fail("delete", key, err)
 	}
-	_ = os.Remove(s.etagPath(key))
+	_ = s.r.Remove(s.etagPath(key))
 	parent := filepath.Dir(p)
-	if err := syncDir(parent); err != nil && !isMissing(err) {
+	if err := s.syncDir(parent); err != nil && !isMissing(err) {
 		return s.fail("delete", key, err)
 	}
-	for d := parent; d != s.dir && strings.HasPrefix(d, s.dir); d = filepath.Dir(d) {
-		if os.Remove(d) != nil { // not empty (or already gone): stop
+	for d := parent; d != s.bucket && d != "."; d = filepath.Dir(d) {
+		if s.r.Remove(d) != nil { // not empty (or already gone): stop
 			break
 		}
 	}
@@ -375,17 +391,17 @@ func (s *DirStore) List(ctx context.Context, prefix string, fn func(Info) error)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	base := s.dir
+	base := s.bucket // fs.FS paths: always "/"-separated
 	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
 		// Every key's leading segments form a valid key, so a prefix whose
 		// directory part is not one matches nothing (and never leaves the bucket).
 		if ValidateKey(prefix[:i]) != nil {
 			return nil
 		}
-		base = filepath.Join(s.dir, filepath.FromSlash(prefix[:i]))
+		base = s.bucket + "/" + prefix[:i]
 	}
 	var keys []string
-	err := filepath.WalkDir(base, func(p string, e fs.DirEntry, err error) error {
+	err := fs.WalkDir(s.r.FS(), base, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			if isMissing(err) {
 				return nil
@@ -398,11 +414,7 @@ func (s *DirStore) List(ctx context.Context, prefix string, fn func(Info) error)
 		if !e.Type().IsRegular() {
 			return nil
 		}
-		rel, err := filepath.Rel(s.dir, p)
-		if err != nil {
-			return err
-		}
-		key := filepath.ToSlash(rel)
+		key := strings.TrimPrefix(p, s.bucket+"/")
 		if strings.HasPrefix(key, prefix) && ValidateKey(key) == nil {
 			keys = append(keys, key)
 		}
@@ -416,7 +428,11 @@ func (s *DirStore) List(ctx context.Context, prefix string, fn func(Info) error)
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		info, err := s.head(key, filepath.Join(s.dir, filepath.FromSlash(key)))
+		p, err := s.path(key)
+		if err != nil {
+			continue // not a key on this system
+		}
+		info, err := s.head(key, p)
 		if err != nil {
 			var missing *domain.ObjectMissing
 			if errors.As(err, &missing) {
@@ -437,7 +453,7 @@ func (s *DirStore) List(ctx context.Context, prefix string, fn func(Info) error)
 func (s *DirStore) etagPath(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	h := hex.EncodeToString(sum[:])
-	return filepath.Join(s.etagDir, h[:2], h)
+	return filepath.Join(dirETag, s.bucket, h[:2], h)
 }
 
 func etagStamp(fi fs.FileInfo) string {
@@ -445,7 +461,7 @@ func etagStamp(fi fs.FileInfo) string {
 }
 
 func (s *DirStore) cachedETag(key string, fi fs.FileInfo) (string, bool) {
-	b, err := os.ReadFile(s.etagPath(key))
+	b, err := s.r.ReadFile(s.etagPath(key))
 	if err != nil {
 		return "", false
 	}
@@ -463,18 +479,30 @@ func (s *DirStore) cachedETag(key string, fi fs.FileInfo) (string, bool) {
 // is only an accelerator, a missing or stale entry is recomputed.
 func (s *DirStore) cacheETag(key string, fi fs.FileInfo, etag string) {
 	p := s.etagPath(key)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := s.r.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(filepath.Join(s.d.root, dirTmp), "etag-*")
+	tmp, tmpName, err := s.d.createTemp("etag")
 	if err != nil {
 		return
 	}
 	_, werr := tmp.WriteString(etag + " " + etagStamp(fi) + "\n")
 	cerr := tmp.Close()
-	if werr != nil || cerr != nil || os.Rename(tmp.Name(), p) != nil {
-		os.Remove(tmp.Name())
+	if werr != nil || cerr != nil || s.r.Rename(tmpName, p) != nil {
+		s.r.Remove(tmpName)
 	}
+}
+
+func (s *DirStore) syncDir(dir string) error {
+	f, err := s.r.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
 }
 
 func (s *DirStore) fail(op, key string, err error) error {
@@ -492,15 +520,3 @@ func (s *DirStore) fail(op, key string, err error) error {
 func isMissing(err error) bool { return errors.Is(err, fs.ErrNotExist) || isNotDir(err) }
 
 func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err
-	}
-	return nil
-}

@@ -24,6 +24,7 @@ func newDirStore(t *testing.T, root string) (*DirBuckets, *DirStore) {
 	t.Helper()
 	d, err := NewDir(root)
 	require.NoError(t, err)
+	t.Cleanup(func() { d.Close() })
 	s, err := d.Bucket("photos")
 	require.NoError(t, err)
 	return d, s.(*DirStore)
@@ -34,7 +35,7 @@ func files(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	require.NoError(t, filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
-		if err != nil || e.IsDir() {
+		if err != nil || !e.Type().IsRegular() {
 			return err
 		}
 		b, err := os.ReadFile(p)
@@ -80,6 +81,41 @@ func TestDirKeysCannotEscape(t *testing.T) {
 		require.NoError(t, s.List(ctx, prefix, func(i Info) error { keys = append(keys, i.Key); return nil }))
 	}
 	assert.Empty(t, keys, "a prefix cannot list another directory")
+}
+
+// TestDirSymlinksCannotEscape plants symbolic links inside the bucket that
+// point outside the root: the os.Root under the store refuses to follow them.
+func TestDirSymlinksCannotEscape(t *testing.T) {
+	ctx := context.Background()
+	outer := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(outer, "secret"), []byte("top secret"), 0o600))
+	root := filepath.Join(outer, "root")
+	_, s := newDirStore(t, root)
+	_, err := s.Put(ctx, "real/obj", []byte("x"))
+	require.NoError(t, err)
+	require.NoError(t, os.Symlink(outer, filepath.Join(root, "photos", "abs")))
+	require.NoError(t, os.Symlink("../..", filepath.Join(root, "photos", "rel")))
+	before := files(t, outer)
+
+	for _, key := range []string{"abs/secret", "rel/secret"} {
+		t.Run(key, func(t *testing.T) {
+			body, _, err := s.Get(ctx, key)
+			require.Error(t, err)
+			assert.Empty(t, body)
+			assert.NotContains(t, err.Error(), "top secret")
+			_, err = s.Head(ctx, key)
+			require.Error(t, err)
+			_, err = s.Put(ctx, key, []byte("overwritten"))
+			require.Error(t, err)
+			_, err = s.Put(ctx, strings.Replace(key, "secret", "planted", 1), []byte("planted"))
+			require.Error(t, err)
+			_ = s.Delete(ctx, key)
+		})
+	}
+	assert.Equal(t, before, files(t, outer), "nothing outside the root was written or deleted")
+	var keys []string
+	require.NoError(t, s.List(ctx, "", func(i Info) error { keys = append(keys, i.Key); return nil }))
+	assert.Equal(t, []string{"real/obj"}, keys, "links are not followed by List")
 }
 
 func TestDirObjectsAreBrowsableFiles(t *testing.T) {
@@ -192,7 +228,7 @@ func TestDirETagCache(t *testing.T) {
 	_, s := newDirStore(t, root)
 	put, err := s.Put(ctx, "k/obj", []byte("content"))
 	require.NoError(t, err)
-	cache := s.etagPath("k/obj")
+	cache := filepath.Join(root, s.etagPath("k/obj"))
 	require.FileExists(t, cache)
 	require.True(t, strings.HasPrefix(cache, filepath.Join(root, dirETag, "photos")+string(filepath.Separator)))
 
