@@ -69,43 +69,50 @@ func (s similarity) inverse() similarity {
 func warpChip(dst Chip, img *imaging.RGB, m similarity) {
 	inv := m.inverse()
 	w, h := img.W, img.H
+	stride := w * 3
 	for v := 0; v < ChipSize; v++ {
+		// x, y advance by (a, b) per chip pixel along the row
+		x, y := inv.apply(0, float64(v))
 		for u := 0; u < ChipSize; u++ {
-			x, y := inv.apply(float64(u), float64(v))
 			o := (v*ChipSize + u) * 3
-			if x < -1 || y < -1 || x >= float64(w) || y >= float64(h) {
-				dst[o], dst[o+1], dst[o+2] = 0, 0, 0
-				continue
+			if x >= 0 && y >= 0 && x < float64(w-1) && y < float64(h-1) {
+				x0, y0 := int(x), int(y)
+				fx, fy := float32(x-float64(x0)), float32(y-float64(y0))
+				i := y0*stride + x0*3
+				r0 := img.Pix[i : i+6]
+				r1 := img.Pix[i+stride : i+stride+6]
+				for c := 0; c < 3; c++ {
+					top := float32(r0[c]) + (float32(r0[c+3])-float32(r0[c]))*fx
+					bot := float32(r1[c]) + (float32(r1[c+3])-float32(r1[c]))*fx
+					dst[o+c] = uint8(top + (bot-top)*fy + 0.5)
+				}
+			} else {
+				sampleEdge(dst[o:o+3], img, x, y)
 			}
-			x0, y0 := int(floor(x)), int(floor(y))
-			fx, fy := x-float64(x0), y-float64(y0)
-			for c := 0; c < 3; c++ {
-				p00 := pixel(img, x0, y0, c)
-				p10 := pixel(img, x0+1, y0, c)
-				p01 := pixel(img, x0, y0+1, c)
-				p11 := pixel(img, x0+1, y0+1, c)
-				top := p00 + (p10-p00)*fx
-				bot := p01 + (p11-p01)*fx
-				dst[o+c] = uint8(top + (bot-top)*fy + 0.5)
-			}
+			x += inv.a
+			y += inv.b
 		}
 	}
 }
 
-func floor(v float64) float64 {
-	i := float64(int(v))
-	if v < i {
-		return i - 1
+// sampleEdge is warpChip's bilinear sample near or beyond the image's
+// border, where missing neighbours are black.
+func sampleEdge(dst []uint8, img *imaging.RGB, x, y float64) {
+	if x < -1 || y < -1 || x >= float64(img.W) || y >= float64(img.H) {
+		dst[0], dst[1], dst[2] = 0, 0, 0
+		return
 	}
-	return i
-}
-
-// pixel is channel c at (x, y), black outside the image.
-func pixel(img *imaging.RGB, x, y, c int) float64 {
-	if x < 0 || y < 0 || x >= img.W || y >= img.H {
-		return 0
+	x0, y0 := int(floor(x)), int(floor(y))
+	fx, fy := x-float64(x0), y-float64(y0)
+	for c := 0; c < 3; c++ {
+		p00 := pixel(img, x0, y0, c)
+		p10 := pixel(img, x0+1, y0, c)
+		p01 := pixel(img, x0, y0+1, c)
+		p11 := pixel(img, x0+1, y0+1, c)
+		top := p00 + (p10-p00)*fx
+		bot := p01 + (p11-p01)*fx
+		dst[c] = uint8(top + (bot-top)*fy + 0.5)
 	}
-	return float64(img.Pix[(y*img.W+x)*3+c])
 }
 
 // AlignFace cuts the 112x112 ArcFace chip of one face from img, whose
@@ -126,4 +133,20 @@ func AlignFace(img *imaging.RGB, f Face) (Chip, error) {
 	c := make(Chip, ChipBytes)
 	warpChip(c, img, m)
 	return c, nil
+}
+
+func floor(v float64) float64 {
+	i := float64(int(v))
+	if v < i {
+		return i - 1
+	}
+	return i
+}
+
+// pixel is channel c at (x, y), black outside the image.
+func pixel(img *imaging.RGB, x, y, c int) float64 {
+	if x < 0 || y < 0 || x >= img.W || y >= img.H {
+		return 0
+	}
+	return float64(img.Pix[(y*img.W+x)*3+c])
 }

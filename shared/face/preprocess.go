@@ -76,29 +76,34 @@ func newNorm(colorOrder string, mean, std [3]float32) *norm {
 
 // fillTensor writes the packed RGB image pix (w x h) into dst, a CHW float
 // tensor of tw x th (tw >= w, th >= h), normalised by n. The area right of and
-// below the image is padding: black, normalised.
+// below the image is padding: black, normalised. One pass over the input,
+// three output planes (for BGR the R and B planes trade places).
 func fillTensor(dst []float32, tw, th int, pix []uint8, w, h int, n *norm) {
 	plane := tw * th
-	for c := 0; c < 3; c++ {
-		src := c // the RGB byte that goes to tensor channel c
-		if n.bgr {
-			src = 2 - c
+	pr, pg, pb := dst[:plane], dst[plane:2*plane], dst[2*plane:3*plane]
+	lr, lg, lb := &n.lut[0], &n.lut[1], &n.lut[2]
+	if n.bgr {
+		pr, pb = pb, pr
+		lr, lb = lb, lr
+	}
+	for y := 0; y < h; y++ {
+		o := y * tw
+		rr, rg, rb := pr[o:o+w], pg[o:o+w], pb[o:o+w]
+		rg, rb = rg[:len(rr)], rb[:len(rr)]
+		in := pix[y*w*3 : y*w*3+w*3]
+		in = in[:len(rr)*3]
+		for x := range rr {
+			j := x * 3
+			b, g, r := in[j+2], in[j+1], in[j]
+			rr[x] = lr[r]
+			rg[x] = lg[g]
+			rb[x] = lb[b]
 		}
-		lut := &n.lut[c]
-		pad := lut[0]
-		out := dst[c*plane : (c+1)*plane]
-		for y := 0; y < h; y++ {
-			row := out[y*tw : y*tw+tw]
-			in := pix[y*w*3 : y*w*3+w*3]
-			for x := 0; x < w; x++ {
-				row[x] = lut[in[x*3+src]]
-			}
-			for x := w; x < tw; x++ {
-				row[x] = pad
-			}
+		for x := w; x < tw; x++ {
+			pr[o+x], pg[o+x], pb[o+x] = lr[0], lg[0], lb[0]
 		}
-		for i := h * tw; i < plane; i++ {
-			out[i] = pad
-		}
+	}
+	for i := h * tw; i < plane; i++ {
+		pr[i], pg[i], pb[i] = lr[0], lg[0], lb[0]
 	}
 }

@@ -62,10 +62,11 @@ func TestFillTensor(t *testing.T) {
 		assert.Equal(t, []float32{0, 6, -6, -6, -6, -6}, dst[12:18])  // B
 	})
 	t.Run("BGR swaps channels", func(t *testing.T) {
-		n := newNorm("BGR", [3]float32{}, [3]float32{1, 1, 1})
-		dst := make([]float32, 3*2)
-		fillTensor(dst, 2, 1, pix, 2, 1, n)
-		assert.Equal(t, []float32{30, 60, 20, 50, 10, 40}, dst)
+		// mean and std are per tensor channel, i.e. in B, G, R order
+		n := newNorm("BGR", [3]float32{1, 2, 3}, [3]float32{1, 2, 1})
+		dst := make([]float32, 3*3)
+		fillTensor(dst, 3, 1, pix, 2, 1, n)
+		assert.Equal(t, []float32{29, 59, -1, 9, 24, -1, 7, 37, -3}, dst)
 	})
 }
 
