@@ -11,7 +11,10 @@ import (
 
 // Local is the embedded Store: a directory holding one append-only log file
 // per index (<index>.vlog, format in logfile.go) and a LOCK file. Each index
-// is replayed into memory when first used; Query is exact.
+// is replayed into memory when first used (about 2.3 KB of memory per 512-d
+// vector); Query is exact. Vectors are kept normalized to unit length
+// (cosine similarity does not depend on length), so compaction writes them
+// normalized.
 //
 // Every Put and Delete is written and fsynced before it returns, in records
 // of at most MaxBatch vectors; a crash loses at most the record being
@@ -112,6 +115,9 @@ func (l *Local) Put(ctx context.Context, index string, vs []Vector) error {
 		return fmt.Errorf("put into index %s: %w", index, err)
 	}
 	for start := 0; start < len(vs); start += MaxBatch {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("put into index %s: %w", index, err)
+		}
 		batch := vs[start:min(start+MaxBatch, len(vs))]
 		p, err := encodePut(batch)
 		if err != nil {
