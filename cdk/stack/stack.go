@@ -1,0 +1,516 @@
+package stack
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3vectors"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/vectors"
+)
+
+// The Lambda steps. The names are the directories lambdas/<step> and
+// bin/lambdas/<step>.
+const (
+	StepList      = "list"
+	StepDetect    = "detect"
+	StepEmbed     = "embed"
+	StepAggregate = "aggregate"
+	StepReprocess = "reprocess"
+	StepSearch    = "search"
+)
+
+// Environment variables of the Lambdas, read by the shared configuration.
+const (
+	EnvBlobs           = "DIVINEPIC_BLOBS"
+	EnvVectors         = "DIVINEPIC_VECTORS"
+	EnvPack            = "DIVINEPIC_PACK"
+	EnvBucket          = "DIVINEPIC_BUCKET"
+	EnvStateMachineARN = "DIVINEPIC_STATE_MACHINE_ARN"
+)
+
+// Defaults of Props.
+const (
+	DefaultMaxConcurrency             = 40
+	DefaultToleratedFailurePercentage = 5
+	DefaultResultPrefix               = "results/"
+	DefaultExpireAfterDays            = 7
+	DefaultNightlyHourUTC             = 3
+)
+
+// ExpiringPrefixes are the bucket prefixes that the lifecycle rule empties
+// after Props.ExpireAfterDays: the per-image work area and the Distributed
+// Map's result files. Photos and everything else are kept.
+var ExpiringPrefixes = []string{"work/", "results/"}
+
+// NonFilterableMetadataKeys are the vector metadata keys that S3 Vectors
+// stores but cannot filter on (they are only returned with a match). albumId,
+// imageId and pack stay filterable: queries filter by album, and the nightly
+// job looks for faces of older packs.
+var NonFilterableMetadataKeys = []string{"box", "score", "faceIndex"}
+
+// Props configures the stack. RepoRoot is required; the rest have defaults.
+type Props struct {
+	awscdk.StackProps
+
+	// RepoRoot is the repository checkout: statemachine.asl.json,
+	// lambdas/Dockerfile and bin/ are found under it.
+	RepoRoot string
+	// Definition is the workflow file (default RepoRoot/statemachine.asl.json).
+	Definition string
+	// MaxConcurrency of the Distributed Map (default 40 child executions).
+	MaxConcurrency int
+	// ToleratedFailurePercentage of the Distributed Map (default 5). Use
+	// NoToleratedFailures for 0, as 0 means the default.
+	ToleratedFailurePercentage float64
+	// ResultPrefix is where the Distributed Map writes its results (default "results/").
+	ResultPrefix string
+	// ExpireAfterDays empties ExpiringPrefixes after this many days (default 7).
+	ExpireAfterDays int
+	// Pack is the model pack the Lambdas use (default "default").
+	Pack string
+	// Packs that get a vector index (default: every pack of the manifest).
+	Packs []string
+	// NightlyHourUTC is the hour of the nightly reprocessing (default 3).
+	NightlyHourUTC int
+	// RequireBuild makes a missing bin/lambdas/<step>/bootstrap an error.
+	// Without it, a missing binary is replaced by a placeholder that fails
+	// every invocation, and the stack carries a warning saying so (`cdk
+	// synth --strict` turns warnings into errors).
+	RequireBuild bool
+}
+
+// NoToleratedFailures is the Props.ToleratedFailurePercentage for "no
+// failure tolerated".
+const NoToleratedFailures = -1
+
+// Stack is the pipeline's stack and its main resources, for tests and for
+// other stacks to reference.
+type Stack struct {
+	awscdk.Stack
+	Bucket           awss3.Bucket
+	VectorBucket     awss3vectors.CfnVectorBucket
+	VectorBucketName string
+	Indexes          map[string]awss3vectors.CfnIndex // by pack
+	Functions        map[string]awslambda.Function    // by step
+	StateMachine     awsstepfunctions.StateMachine
+	StateMachineName string
+	Schedule         awsscheduler.Schedule
+	// MissingBuild lists the build outputs that were absent at synth time.
+	MissingBuild []string
+}
+
+// New defines the pipeline stack in scope.
+func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
+	p, err := withDefaults(props)
+	if err != nil {
+		return nil, err
+	}
+	definition, err := ReadDefinition(p.Definition)
+	if err != nil {
+		return nil, err
+	}
+	manifest, err := modelpack.Default()
+	if err != nil {
+		return nil, fmt.Errorf("model pack manifest: %w", err)
+	}
+	if _, err := manifest.Pack(p.Pack); err != nil {
+		return nil, err
+	}
+
+	st := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
+	s := &Stack{
+		Stack:     st,
+		Indexes:   map[string]awss3vectors.CfnIndex{},
+		Functions: map[string]awslambda.Function{},
+	}
+	stackName := *st.StackName()
+
+	// Photos, the work area and results.
+	rules := make([]*awss3.LifecycleRule, 0, len(ExpiringPrefixes)+1)
+	for _, prefix := range ExpiringPrefixes {
+		rules = append(rules, &awss3.LifecycleRule{
+			Id:         jsii.String("expire-" + strings.TrimSuffix(prefix, "/")),
+			Prefix:     jsii.String(prefix),
+			Expiration: awscdk.Duration_Days(jsii.Number(float64(p.ExpireAfterDays))),
+		})
+	}
+	rules = append(rules, &awss3.LifecycleRule{
+		Id:                                  jsii.String("abort-incomplete-uploads"),
+		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+	})
+	s.Bucket = awss3.NewBucket(st, jsii.String("Bucket"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		LifecycleRules:    &rules,
+		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+	})
+
+	// S3 Vectors: one bucket, one index per pack.
+	s.VectorBucketName = vectorBucketName(stackName)
+	s.VectorBucket = awss3vectors.NewCfnVectorBucket(st, jsii.String("VectorBucket"), &awss3vectors.CfnVectorBucketProps{
+		VectorBucketName: jsii.String(s.VectorBucketName),
+	})
+	s.VectorBucket.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+	for _, name := range p.Packs {
+		pack, err := manifest.Pack(name)
+		if err != nil {
+			return nil, err
+		}
+		indexName, err := vectors.IndexForPack(name)
+		if err != nil {
+			return nil, err
+		}
+		idx := awss3vectors.NewCfnIndex(st, jsii.String("Index"+logicalSuffix(name)), &awss3vectors.CfnIndexProps{
+			VectorBucketArn: s.VectorBucket.AttrVectorBucketArn(),
+			IndexName:       jsii.String(indexName),
+			DataType:        jsii.String("float32"),
+			Dimension:       jsii.Number(float64(pack.Recognizer.EmbeddingDim)),
+			DistanceMetric:  jsii.String("cosine"),
+			MetadataConfiguration: &awss3vectors.CfnIndex_MetadataConfigurationProperty{
+				NonFilterableMetadataKeys: jsii.Strings(NonFilterableMetadataKeys...),
+			},
+		})
+		idx.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
+		s.Indexes[name] = idx
+	}
+
+	// The Lambdas.
+	env := map[string]*string{
+		EnvBlobs:   jsii.String("s3://"),
+		EnvVectors: jsii.String("s3vectors://" + s.VectorBucketName),
+		EnvPack:    jsii.String(p.Pack),
+		EnvBucket:  s.Bucket.BucketName(),
+	}
+	for _, fs := range functionSpecs {
+		fn, missing, err := s.newFunction(p, fs, env)
+		if err != nil {
+			return nil, err
+		}
+		s.Functions[fs.step] = fn
+		for _, m := range missing {
+			if !slices.Contains(s.MissingBuild, m) {
+				s.MissingBuild = append(s.MissingBuild, m)
+			}
+		}
+	}
+	if len(s.MissingBuild) > 0 {
+		awscdk.Annotations_Of(st).AddWarningV2(jsii.String("divinepic:missing-build"), jsii.String(
+			"missing build outputs (run `make build` before deploying): "+strings.Join(s.MissingBuild, ", ")), nil)
+	}
+	s.grantLambdas()
+
+	// The workflow.
+	if err := s.newStateMachine(p, definition, stackName); err != nil {
+		return nil, err
+	}
+	reprocess := s.Functions[StepReprocess]
+	reprocess.AddEnvironment(jsii.String(EnvStateMachineARN), s.StateMachine.StateMachineArn(), nil)
+	s.StateMachine.GrantStartExecution(reprocess)
+	s.StateMachine.GrantRead(reprocess)
+
+	// Nightly reprocessing. The scheduled time goes into the payload, so a
+	// retried invocation names its executions like the first one did.
+	s.Schedule = awsscheduler.NewSchedule(st, jsii.String("Nightly"), &awsscheduler.ScheduleProps{
+		Description: jsii.String("DivinePic nightly reprocessing: one execution per album with new, changed or failed photos or faces of an older model pack"),
+		Schedule: awsscheduler.ScheduleExpression_Cron(&awsscheduler.CronOptionsWithTimezone{
+			Minute:   jsii.String("0"),
+			Hour:     jsii.String(strconv.Itoa(p.NightlyHourUTC)),
+			TimeZone: awscdk.TimeZone_ETC_UTC(),
+		}),
+		Target: awsschedulertargets.NewLambdaInvoke(reprocess, &awsschedulertargets.ScheduleTargetBaseProps{
+			Input: awsscheduler.ScheduleTargetInput_FromObject(map[string]any{
+				"source":        "schedule",
+				"scheduledTime": awsscheduler.ContextAttribute_ScheduledTime(),
+			}),
+			RetryAttempts: jsii.Number(3),
+			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(2)),
+		}),
+	})
+
+	out := func(id, value, desc string) {
+		awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(desc)})
+	}
+	out("BucketName", *s.Bucket.BucketName(), "photos (albums), the work area and results")
+	out("StateMachineArn", *s.StateMachine.StateMachineArn(), "start one execution per album: {\"albumId\", \"bucket\", \"prefix\", \"reprocess\"}")
+	out("VectorBucketName", s.VectorBucketName, "S3 Vectors bucket; one index per model pack (faces-<pack>)")
+	out("SearchFunctionName", *s.Functions[StepSearch].FunctionName(), "selfie search")
+	return s, nil
+}
+
+func withDefaults(props *Props) (*Props, error) {
+	if props == nil || props.RepoRoot == "" {
+		return nil, fmt.Errorf("stack props: RepoRoot is required")
+	}
+	p := *props
+	if p.Definition == "" {
+		p.Definition = filepath.Join(p.RepoRoot, DefinitionFile)
+	}
+	if p.MaxConcurrency == 0 {
+		p.MaxConcurrency = DefaultMaxConcurrency
+	}
+	switch {
+	case p.ToleratedFailurePercentage == 0:
+		p.ToleratedFailurePercentage = DefaultToleratedFailurePercentage
+	case p.ToleratedFailurePercentage == NoToleratedFailures:
+		p.ToleratedFailurePercentage = 0
+	}
+	if p.ResultPrefix == "" {
+		p.ResultPrefix = DefaultResultPrefix
+	}
+	if p.ExpireAfterDays == 0 {
+		p.ExpireAfterDays = DefaultExpireAfterDays
+	}
+	if p.Pack == "" {
+		p.Pack = modelpack.DefaultPack
+	}
+	if len(p.Packs) == 0 {
+		m, err := modelpack.Default()
+		if err != nil {
+			return nil, fmt.Errorf("model pack manifest: %w", err)
+		}
+		p.Packs = m.PackNames()
+	}
+	if p.NightlyHourUTC == 0 {
+		p.NightlyHourUTC = DefaultNightlyHourUTC
+	}
+	switch {
+	case p.MaxConcurrency < 0 || p.MaxConcurrency > 10000:
+		return nil, fmt.Errorf("stack props: MaxConcurrency %d: want 1..10000", p.MaxConcurrency)
+	case p.ToleratedFailurePercentage < 0 || p.ToleratedFailurePercentage > 100:
+		return nil, fmt.Errorf("stack props: ToleratedFailurePercentage %v: want 0..100", p.ToleratedFailurePercentage)
+	case p.NightlyHourUTC < 0 || p.NightlyHourUTC > 23:
+		return nil, fmt.Errorf("stack props: NightlyHourUTC %d: want 0..23", p.NightlyHourUTC)
+	case p.ExpireAfterDays < 1:
+		return nil, fmt.Errorf("stack props: ExpireAfterDays %d: want >= 1", p.ExpireAfterDays)
+	}
+	return &p, nil
+}
+
+// functionSpec is one Lambda: how it is packaged and sized.
+type functionSpec struct {
+	step    string
+	onnx    bool // container image with ONNX Runtime (x86_64); else a pure-Go zip (arm64)
+	memory  float64
+	timeout float64 // seconds
+	desc    string
+}
+
+var functionSpecs = []functionSpec{
+	{StepList, false, 1024, 900, "list an album's photos and write the manifest of work"},
+	{StepDetect, true, 2048, 120, "decode, orient and detect faces in one photo; write the aligned chips"},
+	{StepEmbed, true, 2048, 120, "embed one photo's face chips and write its face record"},
+	{StepAggregate, false, 1024, 900, "upsert an album's faces into S3 Vectors and write the album summary"},
+	{StepReprocess, false, 512, 900, "nightly: start one execution per album that needs work"},
+	{StepSearch, true, 2048, 60, "selfie search: detect, embed the largest face, top-k in the album"},
+}
+
+func (s *Stack) newFunction(p *Props, fs functionSpec, env map[string]*string) (awslambda.Function, []string, error) {
+	id := jsii.String(logicalSuffix(fs.step) + "Function")
+	logs := awslogs.NewLogGroup(s.Stack, jsii.String(logicalSuffix(fs.step)+"Logs"), &awslogs.LogGroupProps{
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	envCopy := make(map[string]*string, len(env))
+	for k, v := range env {
+		envCopy[k] = v
+	}
+	if fs.onnx {
+		_, missing := imageInputs(p.RepoRoot, fs.step)
+		if p.RequireBuild && len(missing) > 0 {
+			return nil, nil, fmt.Errorf("container image of %s: missing %s: %w", fs.step, strings.Join(missing, ", "), ErrNotBuilt)
+		}
+		code := awslambda.DockerImageCode_FromImageAsset(jsii.String(p.RepoRoot), &awslambda.AssetImageCodeProps{
+			File:       jsii.String(Dockerfile),
+			BuildArgs:  &map[string]*string{"STEP": jsii.String(fs.step)},
+			Platform:   awsecrassets.Platform_LINUX_AMD64(),
+			IgnoreMode: awscdk.IgnoreMode_DOCKER,
+			Exclude:    jsii.Strings(imageExcludes(fs.step)...),
+		})
+		fn := awslambda.NewDockerImageFunction(s.Stack, id, &awslambda.DockerImageFunctionProps{
+			Code:         code,
+			Architecture: awslambda.Architecture_X86_64(),
+			MemorySize:   jsii.Number(fs.memory),
+			Timeout:      awscdk.Duration_Seconds(jsii.Number(fs.timeout)),
+			Environment:  &envCopy,
+			Description:  jsii.String("DivinePic " + fs.step + ": " + fs.desc),
+			LogGroup:     logs,
+			Tracing:      awslambda.Tracing_ACTIVE,
+		})
+		return fn, missing, nil
+	}
+	dir, missing, err := zipAssetDir(p.RepoRoot, fs.step, !p.RequireBuild)
+	if err != nil {
+		return nil, nil, err
+	}
+	var missingList []string
+	if missing {
+		missingList = []string{LambdaBinDir + "/" + fs.step + "/bootstrap"}
+	}
+	fn := awslambda.NewFunction(s.Stack, id, &awslambda.FunctionProps{
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(dir), nil),
+		MemorySize:   jsii.Number(fs.memory),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(fs.timeout)),
+		Environment:  &envCopy,
+		Description:  jsii.String("DivinePic " + fs.step + ": " + fs.desc),
+		LogGroup:     logs,
+		Tracing:      awslambda.Tracing_ACTIVE,
+	})
+	return fn, missingList, nil
+}
+
+// grantLambdas gives each Lambda what its step touches.
+func (s *Stack) grantLambdas() {
+	vbARN := *s.VectorBucket.AttrVectorBucketArn()
+	indexes := vbARN + "/index/*"
+	vectorsStatement := func(actions ...string) awsiam.PolicyStatement {
+		return awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:   jsii.Strings(actions...),
+			Resources: jsii.Strings(vbARN, indexes),
+		})
+	}
+	readVectors := []string{"s3vectors:GetIndex", "s3vectors:ListIndexes", "s3vectors:GetVectors", "s3vectors:ListVectors", "s3vectors:QueryVectors"}
+	for _, step := range []string{StepList, StepDetect, StepEmbed, StepAggregate} {
+		s.Bucket.GrantReadWrite(s.Functions[step], nil)
+	}
+	s.Bucket.GrantRead(s.Functions[StepReprocess], nil)
+	s.Bucket.GrantRead(s.Functions[StepSearch], nil)
+	// Aggregate upserts and deletes; EnsureIndex may create a pack's index.
+	s.Functions[StepAggregate].AddToRolePolicy(vectorsStatement(append(readVectors,
+		"s3vectors:PutVectors", "s3vectors:DeleteVectors", "s3vectors:CreateIndex")...))
+	// Search queries with an album filter and metadata (QueryVectors then
+	// also needs GetVectors); reprocess looks for faces of older packs.
+	s.Functions[StepSearch].AddToRolePolicy(vectorsStatement(readVectors...))
+	s.Functions[StepReprocess].AddToRolePolicy(vectorsStatement(readVectors...))
+}
+
+// newStateMachine loads the workflow file with its substitutions.
+func (s *Stack) newStateMachine(p *Props, definition, stackName string) error {
+	subs := map[string]string{
+		SubListFunctionARN:      *s.Functions[StepList].FunctionArn(),
+		SubDetectFunctionARN:    *s.Functions[StepDetect].FunctionArn(),
+		SubEmbedFunctionARN:     *s.Functions[StepEmbed].FunctionArn(),
+		SubAggregateFunctionARN: *s.Functions[StepAggregate].FunctionArn(),
+		SubMaxConcurrency:       strconv.Itoa(p.MaxConcurrency),
+		SubToleratedFailurePct:  strconv.FormatFloat(p.ToleratedFailurePercentage, 'f', -1, 64),
+		SubResultBucket:         *s.Bucket.BucketName(),
+		SubResultPrefix:         p.ResultPrefix,
+	}
+	if err := CheckDefinition(definition, subs); err != nil {
+		return fmt.Errorf("%s: %w", p.Definition, err)
+	}
+	cfnSubs := make(map[string]*string, len(subs))
+	for k, v := range subs {
+		cfnSubs[k] = jsii.String(v)
+	}
+
+	s.StateMachineName = stateMachineName(stackName)
+	logs := awslogs.NewLogGroup(s.Stack, jsii.String("WorkflowLogs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String("/aws/vendedlogs/states/" + s.StateMachineName),
+		Retention:     awslogs.RetentionDays_ONE_MONTH,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	s.StateMachine = awsstepfunctions.NewStateMachine(s.Stack, jsii.String("Workflow"), &awsstepfunctions.StateMachineProps{
+		StateMachineName:        jsii.String(s.StateMachineName),
+		StateMachineType:        awsstepfunctions.StateMachineType_STANDARD,
+		Comment:                 jsii.String("DivinePic: find, embed and index every face of one album"),
+		DefinitionBody:          awsstepfunctions.DefinitionBody_FromString(jsii.String(definition)),
+		DefinitionSubstitutions: &cfnSubs,
+		Logs: &awsstepfunctions.LogOptions{
+			Destination:          logs,
+			Level:                awsstepfunctions.LogLevel_ERROR,
+			IncludeExecutionData: jsii.Bool(false),
+		},
+		TracingEnabled: jsii.Bool(true),
+	})
+	sm := s.StateMachine
+	for _, step := range []string{StepList, StepDetect, StepEmbed, StepAggregate} {
+		s.Functions[step].GrantInvoke(sm)
+	}
+	// ItemReader reads the manifest; ResultWriter writes results with
+	// multipart uploads.
+	s.Bucket.GrantReadWrite(sm, nil)
+	sm.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"),
+		Resources: jsii.Strings(*s.Bucket.ArnForObjects(jsii.String("*"))),
+	}))
+	// The Distributed Map starts, watches, stops and redrives child
+	// executions of this very state machine. The ARNs are built from its
+	// name, not its Ref, so the role policy does not depend on the state
+	// machine that depends on it.
+	stack := awscdk.Stack_Of(s.Stack)
+	arn := func(resource, name string) string {
+		return *stack.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("states"),
+			Resource:     jsii.String(resource),
+			ResourceName: jsii.String(name),
+			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})
+	}
+	sm.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions:   jsii.Strings("states:StartExecution"),
+		Resources: jsii.Strings(arn("stateMachine", s.StateMachineName)),
+	}))
+	sm.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Actions: jsii.Strings("states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"),
+		Resources: jsii.Strings(
+			arn("execution", s.StateMachineName+":*"),
+			arn("execution", s.StateMachineName+"/*"),
+		),
+	}))
+	return nil
+}
+
+var nonAlnum = regexp.MustCompile(`[^A-Za-z0-9]+`)
+
+// logicalSuffix turns a step or pack name into a CamelCase construct id part.
+func logicalSuffix(name string) string {
+	var b strings.Builder
+	for _, part := range nonAlnum.Split(name, -1) {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String()
+}
+
+// stateMachineName is <stack>-album, at most 80 characters.
+func stateMachineName(stackName string) string {
+	const suffix = "-album"
+	return truncate(stackName, 80-len(suffix)) + suffix
+}
+
+// vectorBucketName is <stack, lower case>-faces, at most 63 characters of
+// a-z, 0-9 and '-'.
+func vectorBucketName(stackName string) string {
+	const suffix = "-faces"
+	base := strings.Trim(nonAlnum.ReplaceAllString(strings.ToLower(stackName), "-"), "-")
+	return strings.TrimRight(truncate(base, 63-len(suffix)), "-") + suffix
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
