@@ -1,6 +1,8 @@
 package onnx
 
 import (
+	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/modelpack"
 )
 
 func modelPath(t testing.TB, file string) string {
@@ -16,6 +19,34 @@ func modelPath(t testing.TB, file string) string {
 	dir, err := locate.SharedDir()
 	require.NoError(t, err)
 	return filepath.Join(dir, "models", file)
+}
+
+func TestDefaultPackDetectorRuns(t *testing.T) {
+	m, err := modelpack.Default()
+	require.NoError(t, err)
+	p, err := m.Pack(modelpack.DefaultPack)
+	require.NoError(t, err)
+	path, err := modelpack.NewResolver(m).Path(context.Background(), p.Detector.File)
+	require.NoError(t, err)
+	s, err := Open(path, Options{IntraOpThreads: 1})
+	require.NoError(t, err)
+	defer s.Close()
+	h, w := int64(p.Detector.InputHeight), int64(p.Detector.InputWidth)
+	var outs int
+	err = s.Run([]int64{1, 3, h, w}, func(in []float32) error {
+		clear(in)
+		return nil
+	}, func(out []Output) error {
+		outs = len(out)
+		for _, o := range out {
+			if len(o.Data) == 0 {
+				return fmt.Errorf("output %s is empty", o.Name)
+			}
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, len(s.Outputs()), outs)
 }
 
 func TestLibraryPathMissingSaysHowToGetIt(t *testing.T) {
