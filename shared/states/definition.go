@@ -56,11 +56,21 @@ func (c *common) base() *common { return c }
 // returns a *ValidationError listing every problem with its JSON path.
 // Task resources are not checked against handlers here; Engine.Parse does.
 func Parse(def []byte) (*Definition, error) {
+	d, p := parseDefinition(def)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// parseDefinition parses as much as it can, collecting problems in p.
+func parseDefinition(def []byte) (*Definition, *parser) {
+	p := &parser{}
 	v, err := decodeJSON(def)
 	if err != nil {
-		return nil, &ValidationError{Problems: []Problem{{Path: "$", Message: "not valid JSON: " + err.Error()}}}
+		p.errorf("$", "not valid JSON: %v", err)
+		return nil, p
 	}
-	p := &parser{}
 	d := &Definition{}
 	o := p.object("$", v)
 	d.Comment, _ = o.str("Comment", false)
@@ -75,10 +85,7 @@ func Parse(def []byte) (*Definition, error) {
 	}
 	d.top = p.graph(o, &d.tasks)
 	o.done("a state machine")
-	if err := p.err(); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return d, p
 }
 
 // graph parses StartAt and States of o, and checks reachability.

@@ -123,11 +123,10 @@ type StateMachine struct {
 // registered handler: a Task whose resource has no handler is a problem in
 // the returned *ValidationError, like any other.
 func (e *Engine) Parse(name string, def []byte) (*StateMachine, error) {
-	d, err := Parse(def)
-	if err != nil {
-		return nil, err
+	d, p := parseDefinition(def)
+	if d == nil {
+		return nil, p.err()
 	}
-	p := &parser{}
 	for _, t := range d.tasks {
 		at := child(t.path, "Resource")
 		switch t.kind {
