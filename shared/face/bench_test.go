@@ -1,6 +1,7 @@
 package face
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/divinepic/pipeline/shared/imaging"
+	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/onnx"
 )
 
@@ -132,5 +134,24 @@ func BenchmarkFillTensor(b *testing.B) {
 	dst := make([]float32, 3*640*640)
 	for b.Loop() {
 		fillTensor(dst, 640, 640, img.Pix, 640, 640, n)
+	}
+}
+
+// BenchmarkNewEngine is the cold start of a worker after the process has
+// initialised ONNX Runtime: resolving (sha256-checking) and loading both
+// models of the default pack.
+func BenchmarkNewEngine(b *testing.B) {
+	engine(b, "default", Options{}) // initialises the runtime once
+	m, err := modelpack.Default()
+	require.NoError(b, err)
+	p, err := m.Pack("default")
+	require.NoError(b, err)
+	r := modelpack.NewResolver(m)
+	for b.Loop() {
+		e, err := NewEngine(context.Background(), p, r, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		e.Close()
 	}
 }
