@@ -18,13 +18,16 @@ import (
 const testBucket = "divinepic-faces"
 
 // newS3 starts a fake S3 Vectors server with the bucket and returns a store
-// using the real SDK client against it.
-func newS3(t *testing.T) (*vectors.S3Vectors, *s3vectorsserver.Server) {
+// using the real SDK client against it, making up to attempts attempts per
+// call. (The SDK's standard retryer retries connection errors; one is
+// expected now and then: the Go HTTP client can close a kept-alive
+// connection under a response being read, aws/aws-sdk-go-v2#2737.)
+func newS3(t *testing.T, attempts int) (*vectors.S3Vectors, *s3vectorsserver.Server) {
 	srv := s3vectorsserver.NewServer()
 	srv.CreateBucket(testBucket)
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	s, err := vectors.NewS3Vectors(s3vectorsserver.NewClient(hs.URL, 1), testBucket)
+	s, err := vectors.NewS3Vectors(s3vectorsserver.NewClient(hs.URL, attempts), testBucket)
 	require.NoError(t, err)
 	return s, srv
 }
@@ -35,7 +38,7 @@ func TestS3VectorsContract(t *testing.T) {
 		name: "s3vectors",
 		open: func(t *testing.T) vectors.Store {
 			var s *vectors.S3Vectors
-			s, srv = newS3(t)
+			s, srv = newS3(t, 3)
 			return s
 		},
 		putBatches: func() []int {
@@ -69,7 +72,7 @@ func TestS3VectorsErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s, srv := newS3(t)
+			s, srv := newS3(t, 1)
 			require.NoError(t, s.EnsureIndex(ctx, "faces-a", 8))
 			srv.InjectFault("PutVectors", 1, c.status, c.code)
 			err := s.Put(ctx, "faces-a", []vectors.Vector{v})
@@ -124,7 +127,7 @@ func TestS3VectorsErrors(t *testing.T) {
 // album filter, and an index created with cosine distance.
 func TestS3VectorsQueryRequest(t *testing.T) {
 	ctx := context.Background()
-	s, srv := newS3(t)
+	s, srv := newS3(t, 1)
 	require.NoError(t, s.EnsureIndex(ctx, "faces-a", 4))
 	require.NoError(t, s.EnsureIndex(ctx, "faces-a", 4))
 	r := rand.New(rand.NewPCG(2, 2))

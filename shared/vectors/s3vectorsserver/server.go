@@ -19,6 +19,7 @@ package s3vectorsserver
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"regexp"
@@ -149,9 +150,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{http.StatusNotFound, "UnknownOperationException", "unsupported operation " + r.Method + " " + r.URL.Path})
 		return
 	}
+	// Read the whole body before answering: a response that starts before
+	// the request is consumed makes the client drop the connection.
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 20<<20))
+	if err != nil {
+		writeError(w, validation("request body: %v", err))
+		return
+	}
 	body := map[string]json.RawMessage{}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 20<<20))
-	if err := dec.Decode(&body); err != nil {
+	if err := json.Unmarshal(raw, &body); err != nil {
 		writeError(w, validation("request body: %v", err))
 		return
 	}
@@ -176,9 +183,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	out, err := handler(s, body)
-	if err != nil {
-		writeError(w, err)
+	out, apiErr := handler(s, body)
+	if apiErr != nil {
+		writeError(w, apiErr)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
