@@ -1,0 +1,9 @@
+// Command aggregate is the aggregate step's Lambda: see shared/steps (Steps.Aggregate).
+package main
+
+import (
+	"github.com/divinepic/pipeline/shared/lambdamain"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+func main() { lambdamain.Run(steps.StepAggregate) }

@@ -1,0 +1,9 @@
+// Command search is the search step's Lambda: see shared/steps (Steps.Search).
+package main
+
+import (
+	"github.com/divinepic/pipeline/shared/lambdamain"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+func main() { lambdamain.Run(steps.StepSearch) }

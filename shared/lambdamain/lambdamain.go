@@ -1,0 +1,41 @@
+// Package lambdamain is the one composition root every Lambda shares:
+// read the configuration from the environment, build the dependencies once
+// (the cold start), and hand one step's handler to the Lambda runtime. A
+// lambdas/<step>/main.go is a single call to Run.
+package lambdamain
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/divinepic/pipeline/shared/config"
+)
+
+// Handler builds the dependencies from the environment and returns the
+// step's handler.
+func Handler(ctx context.Context, step string) (lambda.Handler, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	deps, err := config.Build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return deps.Steps.Handler(step)
+}
+
+// Run serves the step's handler in the Lambda runtime. A configuration
+// error ends the process during initialisation, which Lambda reports as an
+// init error with the message on stderr; a handler's errors never exit.
+func Run(step string) {
+	h, err := Handler(context.Background(), step)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "divinepic %s: %v\n", step, err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
