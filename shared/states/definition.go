@@ -270,6 +270,15 @@ func sortStrings(s []string) { sort.Strings(s) }
 // marshal encodes v as compact JSON without HTML escaping, like the Lambda
 // runtime and Step Functions do.
 func marshal(v any) ([]byte, error) {
+	b, err := appendJSON(make([]byte, 0, 256), v)
+	if err != nil {
+		return nil, fmt.Errorf("encode JSON: %w", err)
+	}
+	return b, nil
+}
+
+// marshalStd is marshal through encoding/json, for values of other types.
+func marshalStd(v any) ([]byte, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	enc := json.NewEncoder(buf)

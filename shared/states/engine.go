@@ -1,13 +1,14 @@
 package states
 
 import (
-	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	mrand "math/rand/v2"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/divinepic/pipeline/shared/states/intrinsic"
 )
 
 // Engine holds what executions need from the outside: the handlers that
@@ -24,6 +25,7 @@ type Engine struct {
 	randMu    sync.Mutex
 	rand      func() float64
 	uuid      func() string
+	env       intrinsic.Env
 }
 
 // Option configures an Engine.
@@ -63,6 +65,7 @@ func New(opts ...Option) *Engine {
 	for _, o := range opts {
 		o(e)
 	}
+	e.env = intrinsic.Env{Rand: e.random, UUID: e.newUUID}
 	return e
 }
 
@@ -165,10 +168,23 @@ func (e *Engine) Parse(name string, def []byte) (*StateMachine, error) {
 	}, nil
 }
 
+// randomUUID returns a version 4 UUID from a fast, goroutine-safe source
+// (names and request ids need uniqueness, not secrecy).
 func randomUUID() string {
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], mrand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], mrand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var out [36]byte
+	j := 0
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hexDigits[c>>4], hexDigits[c&0xf]
+		j += 2
+	}
+	return string(out[:])
 }

@@ -95,6 +95,7 @@ type Execution struct {
 	events   []event
 	mapRuns  []*MapRun
 	ctxExec  map[string]any
+	ctxOnce  sync.Once
 }
 
 // Start begins an execution in its own goroutine; use Wait for its end.
@@ -151,15 +152,26 @@ func (sm *StateMachine) newExecution(ctx context.Context, g *graph, timeout int6
 		// The caller's context stops the execution, like StopExecution.
 		x.stopWatch = context.AfterFunc(ctx, func() { x.Stop("", "context cancelled: "+context.Cause(ctx).Error()) })
 	}
-	x.ctxExec = map[string]any{
-		"Id":           x.ARN,
-		"Input":        in,
-		"Name":         x.Name,
-		"RoleArn":      fmt.Sprintf("arn:aws:iam::%s:role/StepFunctions-%s", e.account, sm.Name),
-		"StartTime":    x.StartTime.Format(time.RFC3339Nano),
-		"RedriveCount": json.Number("0"),
-	}
 	return x
+}
+
+// contextExecution is $$.Execution, built on first use.
+func (x *Execution) contextExecution() map[string]any {
+	x.ctxOnce.Do(func() {
+		x.ctxExec = map[string]any{
+			"Id":           x.ARN,
+			"Input":        x.input,
+			"Name":         x.Name,
+			"RoleArn":      x.roleARN(),
+			"StartTime":    x.StartTime.Format(time.RFC3339Nano),
+			"RedriveCount": json.Number("0"),
+		}
+	})
+	return x.ctxExec
+}
+
+func (x *Execution) roleARN() string {
+	return "arn:aws:iam::" + x.sm.engine.account + ":role/StepFunctions-" + x.sm.Name
 }
 
 // Stop aborts a running execution (StopExecution): running states are
@@ -262,7 +274,7 @@ func (x *Execution) run() {
 	}
 	r := &runner{x: x, ctx: ctx}
 	r.event(types.HistoryEventTypeExecutionStarted, &types.ExecutionStartedEventDetails{
-		Input: sp(x.inputJSON), InputDetails: notTruncated, RoleArn: sp(x.ctxExec["RoleArn"].(string)),
+		Input: sp(x.inputJSON), InputDetails: notTruncated, RoleArn: sp(x.roleARN()),
 	})
 	out, outJSON, err := r.runGraph(x.graph, x.input, x.inputJSON)
 	status := StatusSucceeded
@@ -317,10 +329,7 @@ type runner struct {
 
 func (r *runner) clock() Clock { return r.x.sm.engine.clk }
 
-func (r *runner) env() intrinsic.Env {
-	e := r.x.sm.engine
-	return intrinsic.Env{Rand: e.random, UUID: e.newUUID}
-}
+func (r *runner) env() intrinsic.Env { return r.x.sm.engine.env }
 
 func (r *runner) recording() bool { return !r.x.noHistory }
 
@@ -390,7 +399,7 @@ func (r *runner) sleep(d time.Duration) *Error {
 // contextObject builds $$ for the current state.
 func (r *runner) contextObject() any {
 	c := map[string]any{
-		"Execution": r.x.ctxExec,
+		"Execution": r.x.contextExecution(),
 		"State": map[string]any{
 			"EnteredTime": r.entered.Format(time.RFC3339Nano),
 			"Name":        r.stateName,

@@ -156,6 +156,7 @@ type tfield struct {
 	sub    *tmpl  // plain nested value
 	path   *path
 	fn     *intrinsic.Expr
+	fnCtx  bool // the intrinsic function reads the context object
 }
 
 func (p *parser) template(at string, v any) *tmpl {
@@ -185,6 +186,7 @@ func (p *parser) template(at string, v any) *tmpl {
 						continue
 					}
 					f.fn = fn
+					f.fnCtx = strings.Contains(s, "$$")
 				default:
 					p.errorf(kat, "%q is neither a JSONPath nor an intrinsic function", s)
 					continue
@@ -262,7 +264,11 @@ func (t *tmpl) eval(input any, ctx func() any, env intrinsic.Env) (any, *Error) 
 			}
 			out[f.key] = v
 		case f.fn != nil:
-			v, err := f.fn.Eval(input, ctx(), env)
+			var c any
+			if f.fnCtx {
+				c = ctx()
+			}
+			v, err := f.fn.Eval(input, c, env)
 			if err != nil {
 				var fe *intrinsic.Failure
 				if errors.As(err, &fe) {
