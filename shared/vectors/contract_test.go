@@ -190,6 +190,36 @@ func runContract(t *testing.T, h harness) {
 		}
 	})
 
+	t.Run("DuplicatesAndScale", func(t *testing.T) {
+		// The same direction at different lengths scores 1 (cosine ignores
+		// length); 30 such vectors among noise, k = 10.
+		s := h.open(t)
+		r := rand.New(rand.NewPCG(10, 10))
+		require.NoError(t, s.EnsureIndex(ctx, "faces-a", dim))
+		base := randVec(r, dim)
+		dup := map[string]bool{}
+		var vs []vectors.Vector
+		for i := 0; i < 300; i++ {
+			data := randVec(r, dim)
+			if i%10 == 0 {
+				data = make([]float32, dim)
+				for j := range data {
+					data[j] = base[j] * float32(i+1) / 7
+				}
+				dup[key("al", i, 0)] = true
+			}
+			vs = append(vs, vectors.Vector{Key: key("al", i, 0), Data: data, Metadata: vectors.Metadata{AlbumID: "al"}})
+		}
+		require.NoError(t, s.Put(ctx, "faces-a", vs))
+		got, err := s.Query(ctx, "faces-a", base, 10, "al")
+		require.NoError(t, err)
+		require.Len(t, got, 10)
+		for _, m := range got {
+			assert.True(t, dup[m.Key], "%s is not a duplicate", m.Key)
+			assert.InDelta(t, 1, m.Score, 1e-5)
+		}
+	})
+
 	t.Run("Delete", func(t *testing.T) {
 		s := h.open(t)
 		r := rand.New(rand.NewPCG(5, 5))

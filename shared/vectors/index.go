@@ -174,7 +174,9 @@ type candidate struct {
 type scratch struct {
 	dots  []int32
 	cands []candidate
+	q8    []int8
 	q16   []int16
+	lows  []float32
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -190,15 +192,18 @@ func (x *exactIndex) query(q []float32, k int, album string) []Match {
 		sc.q16 = make([]int16, x.stride)
 	}
 	q16 := sc.q16[:x.stride]
-	qq := make([]int8, x.stride)
-	qs, qn, qe := quantize(qq, unit)
-	for i, v := range qq {
+	if cap(sc.q8) < x.stride {
+		sc.q8 = make([]int8, x.stride)
+	}
+	q8 := sc.q8[:x.stride]
+	qs, _, qe := quantize(q8, unit)
+	for i, v := range q8 {
 		q16[i] = int16(v)
 	}
-	_ = qn
 
-	// Lower bounds of the best k seen so far; floor is the k-th best.
-	lows := make(minHeap, 0, k+1)
+	// Lower bounds of the best k seen so far (a min-heap); floor is the
+	// k-th best, below which no vector can be in the top k.
+	lows := sc.lows[:0]
 	floor := float32(math.Inf(-1))
 	cands := sc.cands[:0]
 	scan := func(seg *segment) {
@@ -217,14 +222,15 @@ func (x *exactIndex) query(q []float32, k int, album string) []Match {
 				continue
 			}
 			cands = append(cands, candidate{seg: seg, row: row, upper: approx + bound})
-			if lo := approx - bound; len(lows) < k || lo > floor {
-				heap.Push(&lows, lo)
-				if len(lows) > k {
-					heap.Pop(&lows)
-				}
+			if lo := approx - bound; len(lows) < k {
+				lows = pushMin(lows, lo)
 				if len(lows) == k {
 					floor = lows[0]
 				}
+			} else if lo > floor {
+				lows[0] = lo
+				siftDown(lows)
+				floor = lows[0]
 			}
 		}
 	}
@@ -255,7 +261,7 @@ func (x *exactIndex) query(q []float32, k int, album string) []Match {
 			heap.Pop(&best)
 		}
 	}
-	sc.cands = cands[:0]
+	sc.cands, sc.lows = cands[:0], lows[:0]
 	out := []Match(best)
 	sort.Slice(out, func(i, j int) bool { return better(out[i], out[j]) })
 	return out
@@ -269,18 +275,36 @@ func better(a, b Match) bool {
 	return a.Key < b.Key
 }
 
-// minHeap is a min-heap of float32.
-type minHeap []float32
+// pushMin adds v to the min-heap h.
+func pushMin(h []float32, v float32) []float32 {
+	h = append(h, v)
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p] <= h[i] {
+			break
+		}
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+	return h
+}
 
-func (h minHeap) Len() int           { return len(h) }
-func (h minHeap) Less(i, j int) bool { return h[i] < h[j] }
-func (h minHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *minHeap) Push(v any)        { *h = append(*h, v.(float32)) }
-func (h *minHeap) Pop() any {
-	old := *h
-	v := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return v
+// siftDown restores the min-heap h after h[0] grew.
+func siftDown(h []float32) {
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= len(h) {
+			return
+		}
+		if c+1 < len(h) && h[c+1] < h[c] {
+			c++
+		}
+		if h[i] <= h[c] {
+			return
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
 }
 
 // matchHeap keeps the worst of the best k at the top.

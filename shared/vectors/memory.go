@@ -87,6 +87,9 @@ func (m *Memory) Keys(ctx context.Context, index string, albumID string) ([]stri
 }
 
 func (m *Memory) get(index string) (*exactIndex, error) {
+	if err := ValidateIndexName(index); err != nil {
+		return nil, err
+	}
 	x, ok := m.indexes[index]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrIndexNotFound, index)
