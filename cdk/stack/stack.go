@@ -497,7 +497,7 @@ func logicalSuffix(name string) string {
 // stateMachineName is <stack>-album, at most 80 characters.
 func stateMachineName(stackName string) string {
 	const suffix = "-album"
-	return truncate(stackName, 80-len(suffix)) + suffix
+	return strings.TrimRight(truncate(stackName, 80-len(suffix)), "-") + suffix
 }
 
 // vectorBucketName is <stack, lower case>-faces, at most 63 characters of
