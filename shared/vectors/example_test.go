@@ -56,12 +56,13 @@ func ExampleNewS3Vectors() {
 	keys, _ := store.Keys(ctx, "faces-buffalo-s", "a")
 	fmt.Println(keys)
 	for _, c := range fake.Calls() {
-		fmt.Println(c.Op, c.Count)
+		if c.Op != "ListVectors" { // Keys lists 8 segments in parallel
+			fmt.Println(c.Op, c.Count)
+		}
 	}
 	// Output:
 	// [a/1/0]
 	// GetIndex 0
 	// CreateIndex 0
 	// PutVectors 1
-	// ListVectors 0
 }

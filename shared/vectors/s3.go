@@ -36,7 +36,7 @@ var _ S3VectorsAPI = (*s3vectors.Client)(nil)
 // stored under the JSON names of Metadata's fields, all filterable; Query
 // filters with {"albumId": {"$eq": id}}. Keys lists the whole index and
 // keeps the album's keys (ListVectors has no filter), so it costs one
-// request per 1,000 vectors of the index.
+// request per 1,000 vectors of the index (8 segments in parallel).
 //
 // Errors that a retry may cure (throttling, 5xx, timeouts, network errors,
 // after the SDK's own retries) are returned as *domain.TransientStoreError.
@@ -236,14 +236,48 @@ func (s *S3Vectors) Query(ctx context.Context, index string, q []float32, k int,
 	return matches, nil
 }
 
-// Keys implements Store.
+// listSegments is how many parallel ListVectors scans Keys runs.
+const listSegments = 8
+
+// Keys implements Store. ListVectors cannot filter, so Keys reads the whole
+// index, in listSegments parallel segments of pages of 1,000.
 func (s *S3Vectors) Keys(ctx context.Context, index string, albumID string) ([]string, error) {
 	if _, err := s.dim(ctx, index); err != nil {
 		return nil, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	parts := make([][]string, listSegments)
+	errs := make([]error, listSegments)
+	var wg sync.WaitGroup
+	for seg := range listSegments {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[seg], errs[seg] = s.listSegment(ctx, index, albumID, int32(seg))
+			if errs[seg] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
 	keys := []string{}
+	for seg := range listSegments {
+		if errs[seg] != nil {
+			return nil, errs[seg]
+		}
+		keys = append(keys, parts[seg]...)
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// listSegment returns the keys of albumID ("" = all) in one segment.
+func (s *S3Vectors) listSegment(ctx context.Context, index, albumID string, seg int32) ([]string, error) {
+	var keys []string
 	in := &s3vectors.ListVectorsInput{VectorBucketName: &s.bucket, IndexName: &index,
-		MaxResults: ptr(int32(1000)), ReturnMetadata: albumID != ""}
+		MaxResults: ptr(int32(1000)), ReturnMetadata: albumID != "",
+		SegmentCount: ptr(int32(listSegments)), SegmentIndex: seg}
 	for {
 		out, err := s.api.ListVectors(ctx, in)
 		if err != nil {
@@ -265,12 +299,10 @@ func (s *S3Vectors) Keys(ctx context.Context, index string, albumID string) ([]s
 			keys = append(keys, *v.Key)
 		}
 		if out.NextToken == nil || *out.NextToken == "" {
-			break
+			return keys, nil
 		}
 		in.NextToken = out.NextToken
 	}
-	sort.Strings(keys)
-	return keys, nil
 }
 
 func decodeS3Metadata(d document.Interface) (Metadata, error) {

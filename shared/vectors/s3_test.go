@@ -145,3 +145,33 @@ func TestS3VectorsQueryRequest(t *testing.T) {
 	}
 	assert.Equal(t, []string{"GetIndex", "CreateIndex", "GetIndex", "PutVectors", "QueryVectors"}, ops)
 }
+
+// TestS3VectorsKeysPages: Keys follows NextToken in every segment.
+func TestS3VectorsKeysPages(t *testing.T) {
+	ctx := context.Background()
+	s, srv := newS3(t, 3)
+	require.NoError(t, s.EnsureIndex(ctx, "faces-a", 2))
+	const n = 9000 // more than 8 segments of 1,000
+	var vs []vectors.Vector
+	for i := 0; i < n; i++ {
+		album := "a"
+		if i%3 == 0 {
+			album = "b"
+		}
+		vs = append(vs, vectors.Vector{Key: key(album, i, 0), Data: []float32{1, float32(i)}, Metadata: vectors.Metadata{AlbumID: album}})
+	}
+	require.NoError(t, s.Put(ctx, "faces-a", vs))
+	all, err := s.Keys(ctx, "faces-a", "")
+	require.NoError(t, err)
+	assert.Len(t, all, n)
+	b, err := s.Keys(ctx, "faces-a", "b")
+	require.NoError(t, err)
+	assert.Len(t, b, n/3)
+	lists := 0
+	for _, c := range srv.Calls() {
+		if c.Op == "ListVectors" {
+			lists++
+		}
+	}
+	assert.Greater(t, lists, 2*8, "some segments took more than one page")
+}
