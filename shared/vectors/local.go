@@ -11,7 +11,7 @@ import (
 
 // Local is the embedded Store: a directory holding one append-only log file
 // per index (<index>.vlog, format in logfile.go) and a LOCK file. Each index
-// is replayed into memory when first used (about 2.3 KB of memory per 512-d
+// is replayed into memory when first used (about 2.7 KB of memory per 512-d
 // vector); Query is exact. Vectors are kept normalized to unit length
 // (cosine similarity does not depend on length), so compaction writes them
 // normalized.
