@@ -91,6 +91,7 @@ type Execution struct {
 	status   Status
 	stopTime time.Time
 	output   json.RawMessage
+	outValue any
 	err      *Error
 	events   []event
 	mapRuns  []*MapRun
@@ -291,7 +292,6 @@ func (x *Execution) run() {
 			r.event(types.HistoryEventTypeExecutionFailed, &types.ExecutionFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)})
 		}
 	} else {
-		_ = out
 		r.event(types.HistoryEventTypeExecutionSucceeded, &types.ExecutionSucceededEventDetails{Output: sp(outJSON), OutputDetails: notTruncated})
 	}
 	x.mu.Lock()
@@ -299,6 +299,7 @@ func (x *Execution) run() {
 	x.stopTime = clk.Now()
 	if err == nil {
 		x.output = json.RawMessage(outJSON)
+		x.outValue = out
 	} else {
 		x.err = err
 	}

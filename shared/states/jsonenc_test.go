@@ -66,3 +66,49 @@ func FuzzParse(f *testing.F) {
 		_, _ = Parse([]byte(def)) // must not panic
 	})
 }
+
+func stdDecode(b []byte) (any, error) {
+	if !json.Valid(b) {
+		return nil, assert.AnError
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func TestDecodeJSONMatchesEncodingJSON(t *testing.T) {
+	docs := []string{
+		`null`, ` true `, `false`, `0`, `-0.5e-3`, `"a\"b\\c\/d\b\f\n\r\t\u00e9\ud83d\ude00"`, `"\ud800"`, `"\ud800\u0041"`, "\"a\xffb\"",
+		`{"a":1,"a":2,"b":[{},[],""]}`, `[1, 2 ,3]`, `{}`, `[]`,
+	}
+	for _, d := range docs {
+		want, err := stdDecode([]byte(d))
+		require.NoError(t, err, d)
+		got, err := decodeJSON([]byte(d))
+		require.NoError(t, err, d)
+		assert.Equal(t, want, got, d)
+	}
+	for _, bad := range []string{``, `{`, `[1,]`, `{"a" 1}`, `01`, `1.`, `-`, `tru`, `"\x"`, "\"a\x01\"", `{} {}`, `"unterminated`, `{"a":1,}`, `[1 2]`} {
+		_, err := decodeJSON([]byte(bad))
+		assert.Error(t, err, bad)
+	}
+}
+
+func FuzzDecodeJSON(f *testing.F) {
+	f.Add(`{"a":[1,"\u00e9",null,true]}`)
+	f.Add(`"\ud83d\ude00\ud800"`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		want, werr := stdDecode([]byte(doc))
+		got, gerr := decodeJSON([]byte(doc))
+		if werr != nil {
+			assert.Error(t, gerr, "encoding/json rejects %q", doc)
+			return
+		}
+		require.NoError(t, gerr, "encoding/json accepts %q", doc)
+		assert.Equal(t, want, got)
+	})
+}

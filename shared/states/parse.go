@@ -1,7 +1,6 @@
 package states
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -249,21 +248,6 @@ func jsonType(v any) string {
 	default:
 		return fmt.Sprintf("%T", v)
 	}
-}
-
-// decodeJSON decodes JSON text into any with numbers kept as json.Number,
-// rejecting trailing data.
-func decodeJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("unexpected data after the JSON value")
-	}
-	return v, nil
 }
 
 // DecodeJSON decodes JSON text the way the engine represents data: into

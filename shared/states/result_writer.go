@@ -125,7 +125,7 @@ func (w *resultWriter) shape(run *MapRun) []any {
 			out = append(out, childRecord(c, st))
 			continue
 		}
-		v, _ := decodeJSON(c.Output())
+		v := c.outputValue()
 		if arr, ok := v.([]any); ok && t == "FLATTEN" {
 			out = append(out, arr...)
 			continue
@@ -171,7 +171,7 @@ func (w *resultWriter) write(r *runner, in any, run *MapRun) (any, *Error) {
 		}
 		rec := childRecord(c, st)
 		if st == StatusSucceeded && w.transformation != "NONE" {
-			v, _ := decodeJSON(c.Output())
+			v := c.outputValue()
 			if arr, ok := v.([]any); ok && w.transformation == "FLATTEN" {
 				groups[group] = append(groups[group], arr...)
 				continue
@@ -222,4 +222,10 @@ func (w *resultWriter) encode(items []any) ([]byte, error) {
 		return buf.Bytes(), nil
 	}
 	return marshal(items)
+}
+
+func (x *Execution) outputValue() any {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.outValue
 }
