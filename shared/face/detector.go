@@ -101,21 +101,22 @@ func (d *Detector) Plan(w, h int) Geometry {
 	return g
 }
 
-// Prepared is a photo resized for the detector.
+// Prepared is a photo planned for the detector: the geometry of its input
+// and the mapping back to the original photo. The resize happens while the
+// input tensor is filled (resizeTensor: resize and normalisation in one
+// pass).
 type Prepared struct {
 	Geometry
-	Pix []uint8 // W x H packed RGB
+	src *imaging.RGB
 	// to maps detector-input pixels to the original upright photo.
-	to    affine
-	origW float32
-	origH float32
+	to           affine
+	origW, origH float32
 }
 
-// Prepare resizes img for the detector (the "resize" stage).
+// Prepare plans img for the detector (cheap: no pixels are touched).
 func (d *Detector) Prepare(img *imaging.RGB) *Prepared {
 	g := d.Plan(img.W, img.H)
-	p := &Prepared{Geometry: g, Pix: make([]uint8, g.W*g.H*3)}
-	resizeInto(p.Pix, g.W, g.H, img)
+	p := &Prepared{Geometry: g, src: img}
 	scale := img.Scale
 	if scale == 0 {
 		scale = 1
@@ -129,6 +130,11 @@ func (d *Detector) Prepare(img *imaging.RGB) *Prepared {
 		p.origW, p.origH = float32(float64(img.W)*scale), float32(float64(img.H)*scale)
 	}
 	return p
+}
+
+// fill writes the prepared photo into a detector input tensor.
+func (p *Prepared) fill(in []float32, n *norm) {
+	resizeTensor(in, p.TW, p.TH, p.src, p.W, p.H, n)
 }
 
 // Detect finds the faces in img, best first, in original photo coordinates.
@@ -151,7 +157,7 @@ func (d *Detector) Detect(img *imaging.RGB) ([]Face, error) {
 
 // DetectPrepared is Detect after Prepare.
 func (d *Detector) DetectPrepared(p *Prepared) ([]Face, error) {
-	faces, err := d.detectOnce(p.Pix, p.Geometry)
+	faces, err := d.detectOnce(p.Geometry, func(in []float32) { p.fill(in, d.norm) })
 	if err != nil {
 		return nil, err
 	}
@@ -159,11 +165,13 @@ func (d *Detector) DetectPrepared(p *Prepared) ([]Face, error) {
 	if !d.rotations || best >= d.params.RotateBelow {
 		return d.finish(faces, p, 0), nil
 	}
-	buf := make([]uint8, len(p.Pix))
+	pix := make([]uint8, p.W*p.H*3)
+	resizeInto(pix, p.W, p.H, p.src)
+	buf := make([]uint8, len(pix))
 	for _, quarter := range []int{1, 2, 3} {
-		g := rotateInto(buf, p.Pix, p.W, p.H, quarter)
+		g := rotateInto(buf, pix, p.W, p.H, quarter)
 		g.TW, g.TH = d.padded(g.W, g.H)
-		turned, err := d.detectOnce(buf, g)
+		turned, err := d.detectOnce(g, func(in []float32) { fillTensor(in, g.TW, g.TH, buf, g.W, g.H, d.norm) })
 		if err != nil {
 			return nil, err
 		}
@@ -190,18 +198,18 @@ func (d *Detector) padded(w, h int) (int, int) {
 	return (w + m - 1) / m * m, (h + m - 1) / m * m
 }
 
-// detectOnce runs the model on pix (g.W x g.H) and returns thresholded faces
-// in tensor coordinates, before NMS.
-func (d *Detector) detectOnce(pix []uint8, g Geometry) ([]Face, error) {
+// detectOnce runs the model on an input of geometry g written by fill and
+// returns thresholded faces in tensor coordinates, before NMS.
+func (d *Detector) detectOnce(g Geometry, fill func(in []float32)) ([]Face, error) {
 	if d.static && (g.W > d.inW || g.H > d.inH) {
-		// a rotated landscape photo no longer fits a fixed square input;
-		// shrink it (rare: only on the rotation retry of a fixed-size model)
+		// a turned photo that no longer fits a fixed-size input is not
+		// retried (only the rotation retry of a fixed-size model gets here)
 		return nil, nil
 	}
 	var faces []Face
 	shape := []int64{1, 3, int64(g.TH), int64(g.TW)}
 	err := d.sess.Run(shape, func(in []float32) error {
-		fillTensor(in, g.TW, g.TH, pix, g.W, g.H, d.norm)
+		fill(in)
 		return nil
 	}, func(outs []onnx.Output) error {
 		var err error

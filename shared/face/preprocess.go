@@ -107,3 +107,56 @@ func fillTensor(dst []float32, tw, th int, pix []uint8, w, h int, n *norm) {
 		pr[i], pg[i], pb[i] = lr[0], lg[0], lb[0]
 	}
 }
+
+// resizeTensor is resizeInto and fillTensor in one pass: it resamples src
+// to w x h bilinearly (same arithmetic as resizeInto, so the same values)
+// and writes them normalised into dst, a CHW tensor of tw x th, padded with
+// normalised black right and below.
+func resizeTensor(dst []float32, tw, th int, src *imaging.RGB, w, h int, n *norm) {
+	sw, sh := src.W, src.H
+	plane := tw * th
+	pr, pg, pb := dst[:plane], dst[plane:2*plane], dst[2*plane:3*plane]
+	lr, lg, lb := &n.lut[0], &n.lut[1], &n.lut[2]
+	if n.bgr {
+		pr, pb = pb, pr
+		lr, lb = lb, lr
+	}
+	xo := make([]int, 2*w)
+	xw := make([]int32, w)
+	fx := float64(sw) / float64(w)
+	for x := 0; x < w; x++ {
+		x0, wt := coord(float64(x), fx, sw)
+		x1 := min(x0+1, sw-1)
+		xo[2*x], xo[2*x+1], xw[x] = x0*3, x1*3, wt
+	}
+	fy := float64(sh) / float64(h)
+	stride := sw * 3
+	for y := 0; y < h; y++ {
+		y0, wy := coord(float64(y), fy, sh)
+		y1 := min(y0+1, sh-1)
+		r0 := src.Pix[y0*stride : y0*stride+stride]
+		r1 := src.Pix[y1*stride : y1*stride+stride]
+		o := y * tw
+		rr, rg, rb := pr[o:o+w], pg[o:o+w], pb[o:o+w]
+		rg, rb = rg[:len(rr)], rb[:len(rr)]
+		for x := range rr {
+			a, b, wx := xo[2*x], xo[2*x+1], xw[x]
+			rr[x] = lr[lerp2(r0[a], r0[b], r1[a], r1[b], wx, wy)]
+			rg[x] = lg[lerp2(r0[a+1], r0[b+1], r1[a+1], r1[b+1], wx, wy)]
+			rb[x] = lb[lerp2(r0[a+2], r0[b+2], r1[a+2], r1[b+2], wx, wy)]
+		}
+		for x := w; x < tw; x++ {
+			pr[o+x], pg[o+x], pb[o+x] = lr[0], lg[0], lb[0]
+		}
+	}
+	for i := h * tw; i < plane; i++ {
+		pr[i], pg[i], pb[i] = lr[0], lg[0], lb[0]
+	}
+}
+
+// lerp2 is the 8-bit fixed-point bilinear blend of a 2x2 neighbourhood.
+func lerp2(p00, p10, p01, p11 uint8, wx, wy int32) uint8 {
+	top := int32(p00)<<8 + (int32(p10)-int32(p00))*wx
+	bot := int32(p01)<<8 + (int32(p11)-int32(p01))*wx
+	return uint8((top<<8 + (bot-top)*wy + 1<<15) >> 16)
+}

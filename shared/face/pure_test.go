@@ -250,3 +250,21 @@ func TestPlan(t *testing.T) {
 	d.static = true
 	assert.Equal(t, Geometry{W: 640, H: 640, TW: 640, TH: 640}, d.Plan(250, 250), "fixed input: letterboxed")
 }
+
+func TestResizeTensorEqualsResizeThenFill(t *testing.T) {
+	src := gradient(300, 200)
+	for i := range src.Pix {
+		src.Pix[i] ^= uint8(i * 31) // some texture
+	}
+	for _, order := range []string{"RGB", "BGR"} {
+		n := newNorm(order, [3]float32{1, 2, 3}, [3]float32{2, 3, 4})
+		w, h, tw, th := 150, 100, 160, 128
+		pix := make([]uint8, w*h*3)
+		resizeInto(pix, w, h, src)
+		want := make([]float32, 3*tw*th)
+		fillTensor(want, tw, th, pix, w, h, n)
+		got := make([]float32, 3*tw*th)
+		resizeTensor(got, tw, th, src, w, h, n)
+		assert.Equal(t, want, got, order)
+	}
+}
