@@ -236,3 +236,17 @@ func BenchmarkPrePostShare(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResizeTensor is the detector's resize+normalise alone, 1024x1024
+// to 640x640 (Test3's geometry).
+func BenchmarkResizeTensor(b *testing.B) {
+	src := gradient(1024, 1024)
+	for i := range src.Pix {
+		src.Pix[i] ^= uint8(i * 31)
+	}
+	n := newNorm("BGR", [3]float32{}, [3]float32{1, 1, 1})
+	dst := make([]float32, 3*640*640)
+	for b.Loop() {
+		resizeTensor(dst, 640, 640, src, 640, 640, n)
+	}
+}
