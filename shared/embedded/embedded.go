@@ -51,6 +51,10 @@ type Options struct {
 	Wrap func(step string, h lambda.Handler) lambda.Handler
 	// EngineOptions are passed to the States Language engine (clock, ...).
 	EngineOptions []states.Option
+	// Blobs and Vectors, when set, replace the local stores under DataDir
+	// with other ones by URL (see config.Config): e.g. S3 and S3 Vectors,
+	// or servers speaking their protocols.
+	Blobs, Vectors string
 }
 
 // Pipeline is the embedded pipeline, ready to run albums.
@@ -73,6 +77,12 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 	}
 	cfg := config.Embedded(opt.DataDir, opt.Pack)
 	cfg.Threads, cfg.MaxPixels = opt.Threads, opt.MaxPixels
+	if opt.Blobs != "" {
+		cfg.Blobs = opt.Blobs
+	}
+	if opt.Vectors != "" {
+		cfg.Vectors = opt.Vectors
+	}
 	deps, err := config.Build(ctx, cfg)
 	if err != nil {
 		return nil, err
