@@ -1,6 +1,8 @@
 package states
 
 import (
+	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	mrand "math/rand/v2"
@@ -16,8 +18,8 @@ import (
 // and the region and account that ARNs are built from.
 type Engine struct {
 	mu        sync.RWMutex
-	functions map[string]lambda.Handler // by Lambda function name
-	resources map[string]lambda.Handler // by exact resource ARN
+	functions map[string]*invoker // by Lambda function name
+	resources map[string]*invoker // by exact resource ARN
 	objects   Objects
 	clk       Clock
 	region    string
@@ -54,8 +56,8 @@ func WithUUID(f func() string) Option { return func(e *Engine) { e.uuid = f } }
 // New returns an Engine with no handlers.
 func New(opts ...Option) *Engine {
 	e := &Engine{
-		functions: map[string]lambda.Handler{},
-		resources: map[string]lambda.Handler{},
+		functions: map[string]*invoker{},
+		resources: map[string]*invoker{},
 		clk:       RealClock{},
 		region:    "local",
 		account:   "000000000000",
@@ -71,24 +73,68 @@ func New(opts ...Option) *Engine {
 
 // Register binds a handler to a Lambda function (by name, ARN or partial
 // ARN; a version or alias qualifier is ignored) or, for any other ARN such
-// as arn:aws:states:::sqs:sendMessage, to that exact resource. Build the
-// handler with lambda.NewHandler(fn) so the JSON is what Lambda would pass.
+// as arn:aws:states:::sqs:sendMessage, to that exact resource.
+//
+// The engine calls h one invocation at a time, like a single Lambda
+// execution environment: a handler built by lambda.NewHandler reuses its
+// output buffer between invocations and is not safe to invoke concurrently.
+// For concurrent invocations (Map iterations, Parallel branches), register
+// with RegisterFunc or RegisterFactory instead.
 func (e *Engine) Register(nameOrARN string, h lambda.Handler) {
+	e.bind(nameOrARN, &invoker{single: h})
+}
+
+// RegisterFunc binds lambda.NewHandler(fn) (see Register), creating one
+// adapter per concurrent invocation, as Lambda runs one execution
+// environment per concurrent invocation.
+func (e *Engine) RegisterFunc(nameOrARN string, fn any) {
+	e.RegisterFactory(nameOrARN, func() lambda.Handler { return lambda.NewHandler(fn) })
+}
+
+// RegisterFactory binds a function (see Register) whose handlers newHandler
+// builds: each concurrent invocation gets a handler of its own, reused for
+// later invocations once it is free.
+func (e *Engine) RegisterFactory(nameOrARN string, newHandler func() lambda.Handler) {
+	iv := &invoker{}
+	iv.pool.New = func() any { return newHandler() }
+	e.bind(nameOrARN, iv)
+}
+
+func (e *Engine) bind(nameOrARN string, iv *invoker) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if strings.HasPrefix(nameOrARN, "arn:") && !isLambdaARN(nameOrARN) {
-		e.resources[nameOrARN] = h
+		e.resources[nameOrARN] = iv
 		return
 	}
-	e.functions[functionName(nameOrARN)] = h
+	e.functions[functionName(nameOrARN)] = iv
 }
 
-// RegisterFunc is Register(nameOrARN, lambda.NewHandler(fn)).
-func (e *Engine) RegisterFunc(nameOrARN string, fn any) {
-	e.Register(nameOrARN, lambda.NewHandler(fn))
+// invoker calls a registered handler safely: a single handler one
+// invocation at a time, or handler instances from a pool.
+type invoker struct {
+	mu     sync.Mutex
+	single lambda.Handler
+	pool   sync.Pool
 }
 
-func (e *Engine) lookupFunction(nameOrARN string) (lambda.Handler, string) {
+// invoke calls the handler and returns a copy of its output (the adapter's
+// own buffer is reused by its next invocation).
+func (iv *invoker) invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if iv.single != nil {
+		iv.mu.Lock()
+		defer iv.mu.Unlock()
+		out, err := iv.single.Invoke(ctx, payload)
+		return bytes.Clone(out), err
+	}
+	h := iv.pool.Get().(lambda.Handler)
+	out, err := h.Invoke(ctx, payload)
+	out = bytes.Clone(out)
+	iv.pool.Put(h)
+	return out, err
+}
+
+func (e *Engine) lookupFunction(nameOrARN string) (*invoker, string) {
 	name := functionName(nameOrARN)
 	e.mu.RLock()
 	h := e.functions[name]
@@ -96,7 +142,7 @@ func (e *Engine) lookupFunction(nameOrARN string) (lambda.Handler, string) {
 	return h, fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", e.region, e.account, name)
 }
 
-func (e *Engine) lookupResource(arn string) lambda.Handler {
+func (e *Engine) lookupResource(arn string) *invoker {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	return e.resources[arn]

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
@@ -30,7 +29,7 @@ type taskState struct {
 	heartbeatPath *path
 
 	// bound by Engine.Parse
-	handler  lambda.Handler
+	handler  *invoker
 	fnARN    string
 	resolver *Engine
 }
@@ -244,7 +243,7 @@ func (s *taskState) failedEvent(r *runner, lambdaEvents bool, e *Error) {
 }
 
 // target resolves the handler and the payload it receives.
-func (s *taskState) target(r *runner, in any) (lambda.Handler, string, any, *Error) {
+func (s *taskState) target(r *runner, in any) (*invoker, string, any, *Error) {
 	switch s.kind {
 	case kindLambdaInvoke:
 		m, _ := in.(map[string]any)
@@ -272,7 +271,7 @@ func (s *taskState) target(r *runner, in any) (lambda.Handler, string, any, *Err
 // invoke calls the handler through aws-lambda-go's adapter, turning a
 // returned error (or a panic) into the ASL error AWS would report, and
 // enforcing the timeout on the engine's clock.
-func (r *runner) invoke(h lambda.Handler, fnARN string, payload []byte, timeout int64) ([]byte, *Error) {
+func (r *runner) invoke(h *invoker, fnARN string, payload []byte, timeout int64) ([]byte, *Error) {
 	ctx := r.ctx
 	lc := &lambdacontext.LambdaContext{AwsRequestID: r.env().UUID(), InvokedFunctionArn: fnARN}
 	if timeout <= 0 {
@@ -303,13 +302,13 @@ func (r *runner) invoke(h lambda.Handler, fnARN string, payload []byte, timeout 
 	}
 }
 
-func callHandler(ctx context.Context, h lambda.Handler, payload []byte) (out []byte, e *Error) {
+func callHandler(ctx context.Context, h *invoker, payload []byte) (out []byte, e *Error) {
 	defer func() {
 		if v := recover(); v != nil {
 			e = lambdaError(v, fmt.Sprint(v))
 		}
 	}()
-	out, err := h.Invoke(ctx, payload)
+	out, err := h.invoke(ctx, payload)
 	if err != nil {
 		return nil, handlerError(err)
 	}

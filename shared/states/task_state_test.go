@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/stretchr/testify/assert"
@@ -160,4 +162,49 @@ func TestTaskDataLimit(t *testing.T) {
 	e.RegisterFunc("small", func() (string, error) { return small, nil })
 	x := run(t, e, `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:local:000000000000:function:small","End":true}}}`, `{}`)
 	assert.Len(t, succeeded(t, x), MaxPayloadBytes)
+}
+
+// A handler built by lambda.NewHandler reuses its output buffer, so the
+// engine never invokes one instance concurrently: Register serializes its
+// calls; RegisterFunc gives each concurrent call its own instance. Either
+// way every item gets its own output back intact.
+func TestHandlerConcurrency(t *testing.T) {
+	for _, mode := range []string{"Register", "RegisterFunc"} {
+		t.Run(mode, func(t *testing.T) {
+			e, _, _ := testEngine()
+			var inFlight, peak atomic.Int64
+			fn := func(n int) (map[string]int, error) {
+				c := inFlight.Add(1)
+				for {
+					p := peak.Load()
+					if c <= p || peak.CompareAndSwap(p, c) {
+						break
+					}
+				}
+				time.Sleep(time.Millisecond)
+				inFlight.Add(-1)
+				return map[string]int{"n": n, "square": n * n}, nil
+			}
+			if mode == "Register" {
+				e.Register("f", lambda.NewHandler(fn))
+			} else {
+				e.RegisterFunc("f", fn)
+			}
+			items := make([]int, 200)
+			for i := range items {
+				items[i] = i
+			}
+			x := run(t, e, distributedMap(`"MaxConcurrency":8,`), mustJSON(items))
+			var out []map[string]int
+			require.NoError(t, json.Unmarshal([]byte(succeeded(t, x)), &out))
+			for i, o := range out {
+				assert.Equal(t, map[string]int{"n": i, "square": i * i}, o)
+			}
+			if mode == "Register" {
+				assert.Equal(t, int64(1), peak.Load())
+			} else {
+				assert.Greater(t, peak.Load(), int64(1))
+			}
+		})
+	}
 }
