@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/embedded"
 	"github.com/divinepic/pipeline/shared/states"
 )
@@ -54,7 +55,7 @@ func registerBuiltins(e *states.Engine) {
 
 func statesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	usage := func() {
-		fmt.Fprintln(stderr, "usage: divinepic states run [--input JSON] [--sub Name=Value ...] [--history] FILE")
+		fmt.Fprintln(stderr, "usage: divinepic states run [--input JSON] [--objects DIR] [--sub Name=Value ...] [--history] FILE")
 		fmt.Fprintln(stderr, "Runs a definition on the local engine and prints the execution's output JSON,")
 		fmt.Fprintln(stderr, "or its error and cause (exit status 1). Task states may call the built-in")
 		fmt.Fprintln(stderr, "functions echo (returns its input), fail (fails with the input's errorType and")
@@ -69,6 +70,7 @@ func statesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.Usage = usage
 	input := fs.String("input", "{}", "the execution's input JSON")
 	history := fs.Bool("history", false, "print the execution history (GetExecutionHistory's events) as JSON to stderr")
+	objectsDir := fs.String("objects", "", "directory of buckets (DIR/BUCKET/KEY) that ItemReader reads and ResultWriter writes (default: in memory)")
 	subs := subFlags{}
 	fs.Var(subs, "sub", "a DefinitionSubstitutions value, Name=Value (repeatable)")
 	files, err := parseInterleaved(fs, args[1:])
@@ -84,7 +86,17 @@ func statesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "divinepic states run: %v\n", err)
 		return 2
 	}
-	e := states.New(states.WithAccount(embedded.Region, embedded.Account), states.WithObjects(states.NewMemObjects()))
+	var objects states.Objects = states.NewMemObjects()
+	if *objectsDir != "" {
+		d, err := blob.NewDir(*objectsDir)
+		if err != nil {
+			fmt.Fprintf(stderr, "divinepic states run: %v\n", err)
+			return 2
+		}
+		defer d.Close()
+		objects = embedded.Objects{Buckets: d}
+	}
+	e := states.New(states.WithAccount(embedded.Region, embedded.Account), states.WithObjects(objects))
 	registerBuiltins(e)
 	sm, err := loadDefinition(e, files[0], def, subs)
 	if err != nil {

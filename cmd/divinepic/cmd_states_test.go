@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -59,4 +60,24 @@ func TestStatesRunCommand(t *testing.T) {
 	assert.Empty(t, out.String())
 
 	assert.Equal(t, 2, dispatch([]string{"states"}, &out, &errOut))
+}
+
+func TestStatesRunDistributedMapWithObjects(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "inbox"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "inbox", "items.json"), []byte(`[{"n":1},{"n":2},{"n":3}]`), 0o644))
+	def := writeDef(t, `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},"Parameters":{"Bucket":"inbox","Key":"items.json"}},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"E",
+			"States":{"E":{"Type":"Task","Resource":"arn:aws:lambda:local:000000000000:function:echo","End":true}}},
+		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"outbox","Prefix":"runs"}},
+		"ResultSelector":{"key.$":"$.ResultWriterDetails.Key"}}}}`)
+	var out, errOut bytes.Buffer
+	code := dispatch([]string{"states", "run", "--objects", dir, def}, &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	var res struct{ Key string }
+	require.NoError(t, json.Unmarshal(out.Bytes(), &res))
+	manifest, err := os.ReadFile(filepath.Join(dir, "outbox", filepath.FromSlash(res.Key)))
+	require.NoError(t, err)
+	assert.Contains(t, string(manifest), `"SUCCEEDED":[{"Key":"runs/`)
 }
