@@ -50,6 +50,10 @@ func (RealClock) WithTimeout(ctx context.Context, d time.Duration) (context.Cont
 // requested duration and returns at once, and records every sleep, so a test
 // can assert exact Retry and Wait intervals. Timeouts created with
 // WithTimeout fire when the virtual time passes their deadline.
+//
+// There is one timeline: sleeps in concurrent branches (Map iterations,
+// Parallel branches, Distributed Map children) each advance it, so elapsed
+// virtual time is the sum of their sleeps, not the longest branch.
 type FakeClock struct {
 	mu      sync.Mutex
 	now     time.Time

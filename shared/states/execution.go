@@ -97,6 +97,7 @@ type Execution struct {
 	mapRuns  []*MapRun
 	ctxExec  map[string]any
 	ctxOnce  sync.Once
+	stopErr  *Error // the error and cause given to Stop
 }
 
 // Start begins an execution in its own goroutine; use Wait for its end.
@@ -178,7 +179,12 @@ func (x *Execution) roleARN() string {
 // Stop aborts a running execution (StopExecution): running states are
 // cancelled, and the execution ends ABORTED with the given error and cause.
 func (x *Execution) Stop(errName, cause string) {
-	x.cancel(&Error{Name: errAborted, Cause: errName + ": " + cause})
+	x.mu.Lock()
+	if x.stopErr == nil {
+		x.stopErr = &Error{Name: errName, Cause: cause}
+	}
+	x.mu.Unlock()
+	x.cancel(&Error{Name: errAborted, Cause: "execution stopped"})
 }
 
 // Wait blocks until the execution ends.
@@ -239,8 +245,9 @@ func (x *Execution) MapRuns() []*MapRun {
 	return append([]*MapRun(nil), x.mapRuns...)
 }
 
-// Path returns the names of the states entered at the top level, in order
-// (states inside Parallel branches and Map iterations are not included).
+// Path returns the names of the states entered, in history order (states
+// of Parallel branches and inline Map iterations included, after their
+// Parallel or Map state).
 func (x *Execution) Path() []string {
 	var out []string
 	for _, ev := range x.History() {
@@ -284,7 +291,12 @@ func (x *Execution) run() {
 		switch {
 		case err.Name == errAborted:
 			status = StatusAborted
-			r.event(types.HistoryEventTypeExecutionAborted, &types.ExecutionAbortedEventDetails{Error: sp(""), Cause: sp(err.Cause)})
+			x.mu.Lock()
+			if x.stopErr != nil {
+				err = x.stopErr
+			}
+			x.mu.Unlock()
+			r.event(types.HistoryEventTypeExecutionAborted, &types.ExecutionAbortedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)})
 		case err.Name == ErrTimeout && x.ctx.Err() == nil && ctx.Err() != nil:
 			status = StatusTimedOut
 			r.event(types.HistoryEventTypeExecutionTimedOut, &types.ExecutionTimedOutEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)})

@@ -96,8 +96,10 @@ func TestStopExecution(t *testing.T) {
 		t.Fatal("execution did not stop")
 	}
 	assert.Equal(t, StatusAborted, x.Status())
+	assert.Equal(t, &Error{Name: "Operator", Cause: "stopped by test"}, x.Err())
 	h := x.History()
 	assert.Equal(t, "ExecutionAborted", string(h[len(h)-1].Type))
+	assert.Equal(t, "Operator", *h[len(h)-1].ExecutionAbortedEventDetails.Error)
 }
 
 func TestCallerContextCancelAborts(t *testing.T) {

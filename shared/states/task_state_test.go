@@ -208,3 +208,22 @@ func TestHandlerConcurrency(t *testing.T) {
 		})
 	}
 }
+
+// The specification's InputPath/ResultPath/OutputPath example.
+func TestTaskSpecInputResultOutputPaths(t *testing.T) {
+	e, _, _ := testEngine()
+	e.RegisterFunc("add", func(in struct{ Val1, Val2 int }) (int, error) { return in.Val1 + in.Val2, nil })
+	x := run(t, e, `{"StartAt":"Add","States":{"Add":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:add",
+		"InputPath":"$.numbers","ResultPath":"$.sum","OutputPath":"$","End":true}}}`,
+		`{"title":"Numbers to add","numbers":{"val1":3,"val2":4}}`)
+	assert.JSONEq(t, `{"title":"Numbers to add","numbers":{"val1":3,"val2":4},"sum":7}`, succeeded(t, x))
+}
+
+func TestResultPathMatchFailureIsCatchable(t *testing.T) {
+	e, _, _ := testEngine()
+	e.RegisterFunc("f", func() (int, error) { return 1, nil })
+	def := `{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:local:000000000000:function:f","ResultPath":"$.a.b",%s"End":true},"C":{"Type":"Pass","End":true}}}`
+	failed(t, run(t, e, sprintf(def, `"Catch":[{"ErrorEquals":["Nope"],"Next":"C"}],`), `{"a":"string"}`), ErrResultPathMatchFailure)
+	x := run(t, e, sprintf(def, `"Catch":[{"ErrorEquals":["States.ResultPathMatchFailure"],"Next":"C"}],`), `{"a":"string"}`)
+	assert.Contains(t, succeeded(t, x), ErrResultPathMatchFailure)
+}
