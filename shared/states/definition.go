@@ -15,6 +15,33 @@ type Definition struct {
 	TimeoutSeconds int64
 	top            *graph
 	tasks          []*taskState // every Task state, nested ones included
+	errorNames     []string
+}
+
+// ErrorNames returns every error name that a Retry or Catch of the
+// definition matches (ErrorEquals), sorted and without duplicates: a test
+// can check that some handler can raise each of them.
+func (d *Definition) ErrorNames() []string { return d.errorNames }
+
+// Resources returns the Resource of every Task state (nested ones
+// included), sorted and without duplicates.
+func (d *Definition) Resources() []string {
+	var out []string
+	for _, t := range d.tasks {
+		out = append(out, t.resource)
+	}
+	return sortedUnique(out)
+}
+
+func sortedUnique(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // graph is a StartAt + States pair: the top level, a Parallel branch or a
@@ -85,6 +112,7 @@ func parseDefinition(def []byte) (*Definition, *parser) {
 	}
 	d.top = p.graph(o, &d.tasks)
 	o.done("a state machine")
+	d.errorNames = sortedUnique(append([]string(nil), p.errorNames...))
 	return d, p
 }
 

@@ -34,7 +34,8 @@ func (e *ValidationError) Error() string {
 
 // parser collects problems while it compiles a definition.
 type parser struct {
-	problems []Problem
+	problems   []Problem
+	errorNames []string // every ErrorEquals name, for Definition.ErrorNames
 }
 
 func (p *parser) errorf(path, format string, args ...any) {

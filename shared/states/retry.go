@@ -1,6 +1,7 @@
 package states
 
 import (
+	"strings"
 	"math"
 	"time"
 )
@@ -98,8 +99,20 @@ func (p *parser) errorEquals(o *object, last bool) []string {
 		if n == "" {
 			p.errorf(index(o.at("ErrorEquals"), i), "error name must not be empty")
 		}
+		if strings.HasPrefix(n, "States.") && !knownErrors[n] {
+			p.errorf(index(o.at("ErrorEquals"), i), "unknown predefined error name %q", n)
+		}
 	}
+	p.errorNames = append(p.errorNames, names...)
 	return names
+}
+
+// knownErrors are the error names the States Language predefines.
+var knownErrors = map[string]bool{
+	ErrAll: true, ErrHeartbeatTimeout: true, ErrTimeout: true, ErrTaskFailed: true, ErrPermissions: true,
+	ErrResultPathMatchFailure: true, ErrParameterPathFailure: true, ErrBranchFailed: true, ErrNoChoiceMatched: true,
+	ErrIntrinsicFailure: true, ErrExceedToleratedFailure: true, ErrItemReaderFailed: true, ErrResultWriterFailed: true,
+	ErrRuntime: true, ErrDataLimitExceeded: true, ErrQueryEvaluationError: true, "States.Http.Socket": true,
 }
 
 // delay is the wait before retry number attempt (0 for the first retry):

@@ -65,6 +65,8 @@ func TestValidateReportsProblemsWithPaths(t *testing.T) {
 		{"result writer without anything", `{"StartAt":"M","States":{"M":{"Type":"Map","End":true,"ResultWriter":{},
 			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"A","States":{"A":{"Type":"Succeed"}}}}}}`,
 			[]string{"$.States.M.ResultWriter"}},
+		{"unknown predefined error", `{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:r:1:function:f","End":true,
+			"Retry":[{"ErrorEquals":["States.TimeOut"]}]}}}`, []string{"$.States.A.Retry[0].ErrorEquals[0]"}},
 		{"state name with spaces", `{"StartAt":"My State","States":{"My State":{"Type":"Pass","End":true,"Bogus":1}}}`, []string{"$.States['My State'].Bogus"}},
 		{"JSONata rejected", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`, []string{"$.QueryLanguage"}},
 		{"no terminal state", `{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"A"}}}`, []string{"$.States"}},
@@ -128,4 +130,11 @@ func TestSubstitute(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "${Nope}")
 	assert.Contains(t, err.Error(), "${Other}")
+}
+
+func TestDefinitionErrorNamesAndResources(t *testing.T) {
+	d, err := Parse([]byte(pipelineLike))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"TransientStoreError"}, d.ErrorNames())
+	assert.Equal(t, []string{"arn:aws:lambda:local:000000000000:function:detect", "arn:aws:lambda:local:000000000000:function:list"}, d.Resources())
 }
