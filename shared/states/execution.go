@@ -225,8 +225,8 @@ func (x *Execution) StopTime() time.Time {
 func (x *Execution) Input() string { return x.inputJSON }
 
 // History returns the events so far, like GetExecutionHistory. Events of
-// Parallel branches and Map iterations are appended when their state
-// finishes, in branch/item order, so a deterministic run has a
+// Parallel branches and inline Map iterations are appended when their
+// state finishes, in branch/item order, so a deterministic run has a
 // deterministic history.
 func (x *Execution) History() []types.HistoryEvent {
 	x.mu.Lock()
@@ -280,7 +280,7 @@ func (x *Execution) run() {
 		ctx, cancel = clk.WithTimeout(ctx, time.Duration(x.timeout)*time.Second)
 		defer cancel()
 	}
-	r := &runner{x: x, ctx: ctx}
+	r := &runner{x: x, ctx: ctx, top: true}
 	r.event(types.HistoryEventTypeExecutionStarted, &types.ExecutionStartedEventDetails{
 		Input: sp(x.inputJSON), InputDetails: notTruncated, RoleArn: sp(x.roleARN()),
 	})
@@ -315,7 +315,6 @@ func (x *Execution) run() {
 	} else {
 		x.err = err
 	}
-	x.events = append(x.events, r.events...)
 	x.mu.Unlock()
 	ev := Event{Kind: ExecutionFinished, Time: x.stopTime, Status: status}
 	if err != nil {
@@ -330,8 +329,9 @@ func (x *Execution) run() {
 type runner struct {
 	x      *Execution
 	ctx    context.Context
-	events []event
+	events []event // local events (not top)
 	last   int64
+	top    bool // the execution's top level: events go to the execution
 
 	stateName  string
 	stateType  string
@@ -353,16 +353,36 @@ func (r *runner) event(typ types.HistoryEventType, details any) int64 {
 	if r.x.noHistory {
 		return 0
 	}
-	if n := r.x.nEvent.Add(1); n > MaxHistoryEvents {
+	if n := r.x.nEvent.Add(1); n > MaxHistoryEvents && !isExecutionEvent(typ) {
 		if n == MaxHistoryEvents+1 {
 			r.x.cancel(newError(ErrRuntime, "The execution reached the maximum number of history events (%d).", MaxHistoryEvents))
 		}
 		return 0
 	}
+	ts := r.clock().Now()
+	if r.top {
+		// The top level writes straight into the execution's history, so
+		// History shows a running execution's progress.
+		r.x.mu.Lock()
+		defer r.x.mu.Unlock()
+		id := int64(len(r.x.events) + 1)
+		r.x.events = append(r.x.events, event{id: id, prev: r.last, ts: ts, typ: typ, details: details})
+		r.last = id
+		return id
+	}
 	id := int64(len(r.events) + 1)
-	r.events = append(r.events, event{id: id, prev: r.last, ts: r.clock().Now(), typ: typ, details: details})
+	r.events = append(r.events, event{id: id, prev: r.last, ts: ts, typ: typ, details: details})
 	r.last = id
 	return id
+}
+
+func isExecutionEvent(t types.HistoryEventType) bool {
+	switch t {
+	case types.HistoryEventTypeExecutionStarted, types.HistoryEventTypeExecutionSucceeded, types.HistoryEventTypeExecutionFailed,
+		types.HistoryEventTypeExecutionAborted, types.HistoryEventTypeExecutionTimedOut:
+		return true
+	}
+	return false
 }
 
 // merge appends a child runner's events after anchor (the id of the event
@@ -371,7 +391,13 @@ func (r *runner) merge(child *runner, anchor int64) {
 	if len(child.events) == 0 {
 		return
 	}
-	base := int64(len(r.events))
+	events := &r.events
+	if r.top {
+		r.x.mu.Lock()
+		defer r.x.mu.Unlock()
+		events = &r.x.events
+	}
+	base := int64(len(*events))
 	for _, ev := range child.events {
 		ev.id += base
 		if ev.prev == 0 {
@@ -379,9 +405,9 @@ func (r *runner) merge(child *runner, anchor int64) {
 		} else {
 			ev.prev += base
 		}
-		r.events = append(r.events, ev)
+		*events = append(*events, ev)
 	}
-	r.last = int64(len(r.events))
+	r.last = int64(len(*events))
 }
 
 func (r *runner) child(ctx context.Context) *runner {

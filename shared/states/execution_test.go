@@ -89,6 +89,11 @@ func TestStopExecution(t *testing.T) {
 	}))
 	require.NoError(t, err)
 	<-entered
+	// A running execution's history already shows its progress.
+	running := x.History()
+	require.Len(t, running, 2)
+	assert.Equal(t, "WaitStateEntered", string(running[1].Type))
+	assert.Equal(t, StatusRunning, x.Status())
 	x.Stop("Operator", "stopped by test")
 	select {
 	case <-x.Done():

@@ -1,8 +1,8 @@
 package states
 
 import (
-	"strings"
 	"math"
+	"strings"
 	"time"
 )
 
