@@ -66,6 +66,8 @@ FORCE:
 
 test: setup
 	$(GO) vet ./...
+	@# The pure-Go Lambdas must build without cgo (linux/arm64).
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) vet $(addprefix ./lambdas/,$(filter-out $(ONNX_LAMBDAS),$(LAMBDAS)))
 	$(GO) test -count=1 ./...
 
 # Long soak and load runs, kept out of `make test`.

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package onnx
 
 import (
@@ -7,31 +9,6 @@ import (
 
 	ort "github.com/yalue/onnxruntime_go"
 )
-
-// Options tune a Session.
-type Options struct {
-	// IntraOpThreads is ONNX Runtime's thread count inside one Run; 0 means 1
-	// (one thread per worker: the pipeline scales by workers, not threads).
-	IntraOpThreads int
-	// MaxShapes bounds how many distinct input shapes keep their tensors
-	// cached; 0 means 4. A detector sees one or two shapes (landscape,
-	// portrait), a recognizer one.
-	MaxShapes int
-}
-
-// Info names a model input or output and its declared shape (-1 = dynamic).
-type Info struct {
-	Name  string
-	Shape []int64
-}
-
-// Output is one output tensor of a Run. Data is owned by the session and is
-// valid only inside the read callback.
-type Output struct {
-	Name  string
-	Shape []int64
-	Data  []float32
-}
 
 // Session is one model loaded once, run many times. It supports models with
 // one float32 input and float32 outputs (every detector and recognizer here).
