@@ -1,18 +1,35 @@
 // Package states runs Amazon States Language definitions (JSONPath query
 // language) on one machine, the way AWS Step Functions runs them: parse and
 // validate a definition with the JSON path of every problem, then execute it
-// with AWS's input/output processing order, error names, Retry and Catch,
-// Map (INLINE and DISTRIBUTED, with ItemReader, ItemBatcher, ResultWriter and
-// tolerated failures), Parallel, Wait on an injectable clock, a history shaped
-// like GetExecutionHistory's, and cancellation.
+// with AWS's input/output processing order (InputPath, Parameters,
+// ResultSelector, ResultPath, OutputPath), error names, Retry (with
+// MaxDelaySeconds and JitterStrategy) and Catch, Map (INLINE and DISTRIBUTED,
+// with ItemReader, ItemSelector, ItemBatcher, ResultWriter and tolerated
+// failures), Parallel, Wait on an injectable clock, the 256 KiB payload and
+// 25,000-event history limits, a history shaped like GetExecutionHistory's,
+// and cancellation (StopExecution).
 //
 // Task states call in-process handlers registered by Lambda function name or
 // ARN, through aws-lambda-go's handler adapter (lambda.NewHandler), so the
-// JSON a handler sees and returns is byte-for-byte what Lambda would give it,
-// and a returned error's Go type name becomes the ASL error name, as on AWS.
+// JSON a handler sees and returns is what Lambda would give it, and a
+// returned error's Go type name becomes the ASL error name, as on AWS:
+//
+//	e := states.New(states.WithObjects(store), states.WithClock(clock))
+//	e.RegisterFunc("arn:aws:lambda:local:000000000000:function:divinepic-detect", steps.Detect)
+//	def, _ := states.Substitute(asl, map[string]string{"DetectFunctionArn": "..."})
+//	sm, err := e.Parse("divinepic", def) // *ValidationError: every problem, with its JSON path
+//	x, err := sm.Start(ctx, input, states.WithListener(progress))
+//	x.Wait() // then x.Status(), x.Output(), x.Err(), x.History(), x.MapRuns()
+//
+// A Distributed Map runs each item (or batch) as a child execution with its
+// own history, at most MaxConcurrency at once. Listener observes states
+// entered and exited and Map items finished, for progress bars.
 //
 // It owns the engine only: JSONPath evaluation lives in states/jsonpath and
 // intrinsic functions in states/intrinsic; S3 access for ItemReader and
 // ResultWriter goes through the small Objects interface declared here, which
 // the blob store implements. It knows nothing about faces or the pipeline.
+// Not supported: the JSONata query language, workflow variables (Assign),
+// callback and activity tasks (.waitForTaskToken, HeartbeatSeconds is
+// parsed but never fires), S3 inventory MANIFEST item readers, redrive.
 package states
