@@ -81,3 +81,20 @@ func TestStatesRunDistributedMapWithObjects(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(manifest), `"SUCCEEDED":[{"Key":"runs/`)
 }
+
+func TestValidateDefaultFileAndHistoryFlag(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, dispatch([]string{"validate"}, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), "statemachine.asl.json: valid")
+
+	def := writeDef(t, `{"StartAt":"W","States":{"W":{"Type":"Pass","Result":1,"End":true}}}`)
+	out.Reset()
+	errOut.Reset()
+	require.Equal(t, 0, dispatch([]string{"states", "run", "--history", def}, &out, &errOut))
+	assert.Equal(t, "1\n", out.String())
+	var events []map[string]any
+	require.NoError(t, json.Unmarshal(errOut.Bytes(), &events))
+	require.Len(t, events, 4)
+	assert.Equal(t, "PassStateExited", events[2]["Type"])
+}
