@@ -34,6 +34,7 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	pack := fs.String("pack", "", "model pack the album was processed with (default: "+defaultPackName()+")")
 	data := fs.String("data", config.DefaultDataDir(), "data directory of `divinepic run`")
 	asJSON := fs.Bool("json", false, "print JSON")
+	minScore := fs.Float64("min-score", steps.DefaultMinScore, "lowest cosine similarity that counts as a match (-1: list all)")
 	selfie, rest := splitPositional(args)
 	if err := fs.Parse(rest); err != nil {
 		return 2
@@ -56,7 +57,7 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 1
 	}
 	defer p.Close()
-	res, err := p.Steps.Search(ctx, steps.SearchInput{AlbumID: *album, Pack: *pack, Image: body, TopK: *top})
+	res, err := p.Steps.Search(ctx, steps.SearchInput{AlbumID: *album, Pack: *pack, Image: body, TopK: *top, MinScore: float32(*minScore)})
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic search: %v\n", err)
 		return 1
@@ -68,7 +69,7 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 0
 	}
 	if len(res.Photos) == 0 {
-		fmt.Fprintf(stdout, "no photo of album %s matches (has it been processed with `divinepic run`?)\n", *album)
+		fmt.Fprintf(stdout, "no photo of album %s matches above %.2f (has the album been processed with `divinepic run`? --min-score lowers the bar)\n", *album, *minScore)
 		return 0
 	}
 	prefix := steps.DefaultPrefix(*album)

@@ -183,6 +183,9 @@ type SearchInput struct {
 	Key    string `json:"key,omitempty"`
 	Image  []byte `json:"image,omitempty"` // base64 in JSON
 	TopK   int    `json:"topK,omitempty"`  // photos to return; default 10
+	// MinScore drops photos whose best face scores below it (cosine
+	// similarity); 0 means DefaultMinScore, a negative value keeps all.
+	MinScore float32 `json:"minScore,omitempty"`
 }
 
 // SearchMatch is one photo, with its best-matching face.
