@@ -17,7 +17,7 @@ const (
 )
 
 // ErrNotBuilt says a Lambda binary is missing and placeholders are not allowed.
-var ErrNotBuilt = errors.New("Lambda binaries not built: run `make build` first")
+var ErrNotBuilt = errors.New("the Lambda binaries are not built: run `make build` first")
 
 // placeholderBootstrap is deployed in place of a missing binary: it fails
 // every invocation with a message saying what to do. Its bytes never change,
