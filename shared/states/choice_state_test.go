@@ -96,3 +96,24 @@ func TestChoiceInputOutputPath(t *testing.T) {
 		`{"a":{"n":1,"b":{"x":1}}}`)
 	assert.JSONEq(t, `{"x":1}`, succeeded(t, x))
 }
+
+func TestStringMatchesPatterns(t *testing.T) {
+	tests := []struct {
+		pattern, s string
+		want       bool
+	}{
+		{"*.log", "a.log", true},
+		{"a*b*c", "a-x-b-y-c", true},
+		{"a*b*c", "acb", false},
+		{"a*b*c", "abbc", true},
+		{"*", "anything", true},
+		{"exact", "exact", true},
+		{"exact", "exact!", false},
+		{`\\*`, `\anything`, true}, // escaped backslash, then a wildcard
+		{`\\*`, `x`, false},
+		{`a\\b`, `a\b`, true},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, matchPattern(compilePattern(tc.pattern), tc.s), "%q ~ %q", tc.pattern, tc.s)
+	}
+}

@@ -1,9 +1,6 @@
 package states
 
-import (
-	"errors"
-	"fmt"
-)
+import "fmt"
 
 // Error names defined by the Amazon States Language and Step Functions.
 const (
@@ -49,19 +46,6 @@ func (e *Error) Error() string {
 
 func newError(name, format string, args ...any) *Error {
 	return &Error{Name: name, Cause: fmt.Sprintf(format, args...)}
-}
-
-// asError converts any error into a States error; errors that are not
-// already one become States.Runtime.
-func asError(err error) *Error {
-	if err == nil {
-		return nil
-	}
-	var e *Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return &Error{Name: ErrRuntime, Cause: err.Error()}
 }
 
 // terminal reports whether States.ALL (and States.TaskFailed) must not match

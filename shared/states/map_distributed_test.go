@@ -276,3 +276,14 @@ func TestDistributedChildrenNotCountedInParentHistory(t *testing.T) {
 	err := failed(t, x, ErrRuntime)
 	assert.Contains(t, err.Cause, "history events")
 }
+
+func TestDistributedMapResultWriterJSONL(t *testing.T) {
+	e, _, objs := testEngine()
+	e.RegisterFunc("f", func(n int) (int, error) { return n * 10, nil })
+	x := run(t, e, distributedMap(`"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"w","Prefix":"p"},
+		"WriterConfig":{"Transformation":"COMPACT","OutputType":"JSONL"}},`), `[1,2]`)
+	succeeded(t, x)
+	body, err := objs.Get(context.Background(), "w", "p/"+x.MapRuns()[0].ID+"/SUCCEEDED_0.json")
+	require.NoError(t, err)
+	assert.Equal(t, "10\n20\n", string(body))
+}

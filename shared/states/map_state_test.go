@@ -101,3 +101,26 @@ func TestMapInlineListenerSeesItems(t *testing.T) {
 	succeeded(t, x)
 	assert.Equal(t, int64(3), items.Load())
 }
+
+func TestMapMaxConcurrencyPathAndWithoutHistory(t *testing.T) {
+	e, _, _ := testEngine()
+	var inFlight, peak atomic.Int64
+	e.RegisterFunc("f", func(n int) (int, error) {
+		c := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if c <= p || peak.CompareAndSwap(p, c) {
+				break
+			}
+		}
+		time.Sleep(time.Millisecond)
+		inFlight.Add(-1)
+		return n + 1, nil
+	})
+	x := run(t, e, `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","MaxConcurrencyPath":"$.conc","End":true,
+		"ItemProcessor":{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:lambda:local:000000000000:function:f","End":true}}}}}}`,
+		`{"conc":2,"items":[1,2,3,4,5,6]}`, WithoutHistory())
+	assert.JSONEq(t, `[2,3,4,5,6,7]`, succeeded(t, x))
+	assert.LessOrEqual(t, peak.Load(), int64(2))
+	assert.Empty(t, x.History())
+}
