@@ -1,6 +1,8 @@
 package states
 
 import (
+	"crypto/sha1"
+	"strconv"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -168,7 +170,7 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 				if i >= total || ctx.Err() != nil {
 					return
 				}
-				c := childSM.newExecution(ctx, s.processor, 0, inputs[i], run.inputs[i], arnKind, opts...)
+				c := childSM.newExecution(ctx, s.processor, 0, inputs[i], run.inputs[i], arnKind, append(opts, WithName(childName(run.ID, i)))...)
 				run.mu.Lock()
 				run.children[i] = c
 				run.mu.Unlock()
@@ -218,4 +220,26 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 	}
 	r.event(types.HistoryEventTypeMapRunSucceeded, nil)
 	return result, nil
+}
+
+// childName is the name of a Map Run's child execution for item i: a
+// UUID derived from the run id and the index (version 5 style), so a
+// deterministic run names its children the same way every time, whatever
+// order the workers start them in.
+func childName(runID string, i int) string {
+	sum := sha1.Sum([]byte(runID + ":" + strconv.Itoa(i)))
+	b := sum[:16]
+	b[6] = b[6]&0x0f | 0x50
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	j := 0
+	for k, c := range b {
+		if k == 4 || k == 6 || k == 8 || k == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hexDigits[c>>4], hexDigits[c&0xf]
+		j += 2
+	}
+	return string(out[:])
 }

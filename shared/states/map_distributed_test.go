@@ -287,3 +287,25 @@ func TestDistributedMapResultWriterJSONL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "10\n20\n", string(body))
 }
+
+func TestDistributedChildNamesAreDeterministic(t *testing.T) {
+	names := func() []string {
+		e, _, _ := testEngine()
+		e.RegisterFunc("f", func(n int) (int, error) { return n, nil })
+		x := run(t, e, distributedMap(`"MaxConcurrency":8,`), mustJSON(make([]int, 50)))
+		succeeded(t, x)
+		var out []string
+		for _, c := range x.MapRuns()[0].Children() {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	first := names()
+	assert.Equal(t, first, names())
+	seen := map[string]bool{}
+	for _, n := range first {
+		assert.Len(t, n, 36)
+		assert.False(t, seen[n], "duplicate child name %s", n)
+		seen[n] = true
+	}
+}
