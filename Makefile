@@ -2,6 +2,9 @@
 # machine that has Go, gcc and Node.js/npm; see README.md.
 
 SHELL := /bin/bash
+# jsii (the CDK's bridge to Node.js) prints a banner on Node.js 20; the
+# synthesis works the same.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 GO ?= go
 BIN := bin
 ALBUM ?= $(abspath ../shared/testdata)
@@ -16,13 +19,13 @@ LAMBDAS := $(sort $(notdir $(patsubst %/main.go,%,$(wildcard lambdas/*/main.go))
 # Amazon Linux 2023's glibc: an ONNX bootstrap may not need a newer one.
 MAX_GLIBC := 2.34
 
-.PHONY: setup system-packages models build cli lambdas test test-long run synth bench lint ci clean help
+.PHONY: setup system-packages models build cli lambdas image test test-long run synth bench lint ci clean help
 
 help:
 	@echo "make setup    install C libraries (apt), ONNX Runtime (npm) and the default model pack into the cache"
 	@echo "make run      process a demo album (ALBUM=dir, default ../shared/testdata) and search it"
 	@echo "make test     everything CI runs: setup, go vet, go test ./..."
-	@echo "make build    the CLI (bin/divinepic) and one bootstrap per Lambda (bin/lambdas/<step>/bootstrap)"
+	@echo "make build    the CLI (bin/divinepic), one bootstrap per Lambda (bin/lambdas/<step>/bootstrap), bin/image/"
 	@echo "make bench    the benchmarks; make lint: go vet + staticcheck; make synth: the CDK template"
 
 setup: system-packages
@@ -41,7 +44,11 @@ system-packages:
 models:
 	$(GO) run ./cmd/setup models --pack $(PACK)
 
-build: cli lambdas
+build: cli lambdas image
+
+# What lambdas/Dockerfile copies besides the bootstraps.
+image:
+	$(GO) run ./cmd/setup image $(BIN)/image
 
 cli: system-packages
 	$(GO) build -o $(BIN)/divinepic ./cmd/divinepic

@@ -4,6 +4,7 @@
 //	go run ./cmd/setup ort              ONNX Runtime's shared library, from the npm package onnxruntime-node
 //	go run ./cmd/setup models [--pack P] [--all]   a pack's model files (found or downloaded, sha256-checked)
 //	go run ./cmd/setup                  both, for the default pack
+//	go run ./cmd/setup image DIR        stage the ONNX Lambdas' image inputs: DIR/libonnxruntime.so.1, DIR/models/
 //
 // A second run finds everything in place, does nothing and says so. System
 // packages (C libraries for cgo) are the Makefile's job, not this command's.
@@ -58,6 +59,11 @@ func run(ctx context.Context, args []string) error {
 		return fetchModels(ctx, []string{modelpack.DefaultPack})
 	case "ort":
 		return installORT(ctx)
+	case "image":
+		if len(args) != 1 {
+			return fmt.Errorf("usage: setup image DIR")
+		}
+		return stageImage(ctx, args[0])
 	case "models":
 		fs := flag.NewFlagSet("models", flag.ContinueOnError)
 		pack := fs.String("pack", modelpack.DefaultPack, "the model pack whose files to fetch")
@@ -75,7 +81,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return fetchModels(ctx, packs)
 	}
-	return fmt.Errorf("unknown target %q: use ort, models [--pack P|--all], or nothing for both", what)
+	return fmt.Errorf("unknown target %q: use ort, models [--pack P|--all], image DIR, or nothing for ort and models", what)
 }
 
 // installORT puts libonnxruntime into the cache unless a verified copy is
@@ -193,4 +199,58 @@ func fileSHA256(p string) (string, error) {
 		return "", err
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// stageImage copies what lambdas/Dockerfile takes from bin/image: the
+// verified ONNX Runtime library and the default pack's model files.
+func stageImage(ctx context.Context, dir string) error {
+	if err := installORT(ctx); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "models"), 0o755); err != nil {
+		return err
+	}
+	if err := copyFile(onnx.CachedLibraryPath(), filepath.Join(dir, "libonnxruntime.so.1")); err != nil {
+		return err
+	}
+	m, err := modelpack.Default()
+	if err != nil {
+		return err
+	}
+	p, err := m.Pack(modelpack.DefaultPack)
+	if err != nil {
+		return err
+	}
+	paths, err := modelpack.NewResolver(m).PackPaths(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, src := range paths {
+		if err := copyFile(src, filepath.Join(dir, "models", filepath.Base(src))); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("image inputs staged in %s (ONNX Runtime %s, pack %s)\n", dir, onnx.ORTVersion, p.Version)
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".part"
+	out, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
 }
