@@ -1,11 +1,11 @@
 package states
 
 import (
-	"crypto/sha1"
-	"strconv"
 	"context"
+	"crypto/sha1"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -170,7 +170,7 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 				if i >= total || ctx.Err() != nil {
 					return
 				}
-				c := childSM.newExecution(ctx, s.processor, 0, inputs[i], run.inputs[i], arnKind, append(opts, WithName(childName(run.ID, i)))...)
+				c := childSM.newExecution(ctx, s.processor, 0, inputs[i], run.inputs[i], arnKind, append(opts[:len(opts):len(opts)], WithName(childName(run.ID, i)))...)
 				run.mu.Lock()
 				run.children[i] = c
 				run.mu.Unlock()
