@@ -44,6 +44,7 @@ type Config struct {
 	Pack      string
 	MaxPixels int64
 	Threads   int // ONNX intra-op threads per session
+	Workers   int // face engines per model pack (concurrent photos); 0 means 1
 }
 
 // DefaultDataDir is where the embedded mode keeps its state: $DIVINEPIC_DATA,
@@ -137,7 +138,7 @@ func Build(ctx context.Context, c Config) (*Deps, error) {
 	if closeVS != nil {
 		d.closers = append(d.closers, closeVS)
 	}
-	d.engines = &steps.EngineCache{Resolver: modelpack.NewResolver(packs), Options: face.Options{IntraOpThreads: c.Threads}}
+	d.engines = &steps.EngineCache{Resolver: modelpack.NewResolver(packs), Options: face.Options{IntraOpThreads: c.Threads}, Workers: c.Workers}
 	d.closers = append(d.closers, d.engines.Close)
 	d.Steps = &steps.Steps{
 		Blobs: blobs, Vectors: vs, Packs: packs, Engines: d.engines,

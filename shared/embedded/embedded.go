@@ -77,6 +77,7 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 	}
 	cfg := config.Embedded(opt.DataDir, opt.Pack)
 	cfg.Threads, cfg.MaxPixels = opt.Threads, opt.MaxPixels
+	cfg.Workers = maxConcurrency(opt)
 	if opt.Blobs != "" {
 		cfg.Blobs = opt.Blobs
 	}
@@ -96,11 +97,17 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 		states.WithObjects(Objects{Buckets: deps.Blobs}),
 		states.WithAccount(Region, Account),
 	}, opt.EngineOptions...)...)
-	for name, h := range deps.Steps.Handlers() {
-		if opt.Wrap != nil {
-			h = opt.Wrap(name, h)
-		}
-		p.Engine.Register(steps.FunctionName(name), h)
+	// One adapter per concurrent invocation, as Lambda runs one execution
+	// environment per concurrent invocation.
+	for name, fn := range deps.Steps.Functions() {
+		name, fn := name, fn
+		p.Engine.RegisterFactory(steps.FunctionName(name), func() lambda.Handler {
+			h := lambda.NewHandler(fn)
+			if opt.Wrap != nil {
+				h = opt.Wrap(name, h)
+			}
+			return h
+		})
 	}
 	def, err := Definition(opt)
 	if err != nil {
@@ -116,15 +123,21 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 
 // Definition is statemachine.asl.json with the local substitutions.
 func Definition(opt Options) ([]byte, error) {
-	conc := opt.MaxConcurrency
-	if conc <= 0 {
-		conc = runtime.NumCPU()
-	}
+	conc := maxConcurrency(opt)
 	tol := opt.ToleratedFailurePercentage
 	if tol <= 0 {
 		tol = defaultTolPct
 	}
 	return states.Substitute(pipeline.StateMachineJSON, Substitutions(conc, tol))
+}
+
+// maxConcurrency is the Map's concurrency: opt.MaxConcurrency, else one
+// photo per CPU. The pipeline loads as many face engines per pack.
+func maxConcurrency(opt Options) int {
+	if opt.MaxConcurrency > 0 {
+		return opt.MaxConcurrency
+	}
+	return runtime.NumCPU()
 }
 
 // Substitutions are the local values of every placeholder.

@@ -17,17 +17,28 @@ const (
 	StepSearch    = "search"
 )
 
-// Handlers is the one registry from step name to handler. Each handler goes
-// through aws-lambda-go's adapter, so the Lambda runtime and the local
-// engine encode and decode JSON the same way.
-func (s *Steps) Handlers() map[string]lambda.Handler {
-	return map[string]lambda.Handler{
-		StepList:      lambda.NewHandler(s.List),
-		StepDetect:    lambda.NewHandler(s.Detect),
-		StepEmbed:     lambda.NewHandler(s.Embed),
-		StepAggregate: lambda.NewHandler(s.Aggregate),
-		StepSearch:    lambda.NewHandler(s.Search),
+// Functions is the one registry from step name to handler function, used
+// by the Lambda mains and the local engine alike.
+func (s *Steps) Functions() map[string]any {
+	return map[string]any{
+		StepList:      s.List,
+		StepDetect:    s.Detect,
+		StepEmbed:     s.Embed,
+		StepAggregate: s.Aggregate,
+		StepSearch:    s.Search,
 	}
+}
+
+// Handlers wraps every function in aws-lambda-go's adapter, so the Lambda
+// runtime and the local engine encode and decode JSON the same way. An
+// adapter is not safe for concurrent invocations (it reuses its output
+// buffer): make one per concurrent caller.
+func (s *Steps) Handlers() map[string]lambda.Handler {
+	out := map[string]lambda.Handler{}
+	for name, fn := range s.Functions() {
+		out[name] = lambda.NewHandler(fn)
+	}
+	return out
 }
 
 // Handler returns one step's handler, or an error naming the steps there are.
