@@ -31,6 +31,10 @@ const (
 	EnvPack      = "DIVINEPIC_PACK"       // the model pack when an input names none
 	EnvMaxPixels = "DIVINEPIC_MAX_PIXELS" // the decoder's pixel budget
 	EnvData      = "DIVINEPIC_DATA"       // the embedded mode's data directory
+	// The state machine the reprocess step starts executions of, and an
+	// optional endpoint for a Step Functions-compatible server.
+	EnvStateMachineARN = "DIVINEPIC_STATE_MACHINE_ARN"
+	EnvSFNEndpoint     = "DIVINEPIC_SFN_ENDPOINT"
 )
 
 // DefaultBucket is the bucket name of the embedded mode.
@@ -38,13 +42,15 @@ const DefaultBucket = "divinepic"
 
 // Config is everything needed to build the dependencies.
 type Config struct {
-	Blobs     string // blob store URL
-	Vectors   string // vector store URL
-	Bucket    string
-	Pack      string
-	MaxPixels int64
-	Threads   int // ONNX intra-op threads per session
-	Workers   int // face engines per model pack (concurrent photos); 0 means 1
+	Blobs           string // blob store URL
+	Vectors         string // vector store URL
+	Bucket          string
+	Pack            string
+	MaxPixels       int64
+	StateMachineARN string // the reprocess step's state machine
+	SFNEndpoint     string
+	Threads         int // ONNX intra-op threads per session
+	Workers         int // face engines per model pack (concurrent photos); 0 means 1
 }
 
 // DefaultDataDir is where the embedded mode keeps its state: $DIVINEPIC_DATA,
@@ -80,6 +86,8 @@ func FromEnv() (Config, error) {
 	if v := os.Getenv(EnvBucket); v != "" {
 		c.Bucket = v
 	}
+	c.StateMachineARN = os.Getenv(EnvStateMachineARN)
+	c.SFNEndpoint = os.Getenv(EnvSFNEndpoint)
 	if v := os.Getenv(EnvMaxPixels); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
@@ -143,6 +151,14 @@ func Build(ctx context.Context, c Config) (*Deps, error) {
 	d.Steps = &steps.Steps{
 		Blobs: blobs, Vectors: vs, Packs: packs, Engines: d.engines,
 		Bucket: c.Bucket, DefaultPack: c.Pack, Decode: imaging.Options{MaxPixels: c.MaxPixels},
+	}
+	if c.StateMachineARN != "" {
+		ex, err := NewStepFunctions(ctx, c.StateMachineARN, c.SFNEndpoint)
+		if err != nil {
+			d.Close()
+			return nil, err
+		}
+		d.Steps.Executions = ex
 	}
 	return d, nil
 }

@@ -306,3 +306,27 @@ func (p *Pipeline) Faces(ctx context.Context, albumID, packVersion string) (map[
 	}
 	return out, nil
 }
+
+// localExecutions runs each album the nightly job starts to completion, one
+// after the other, in this pipeline.
+type localExecutions struct {
+	p    *Pipeline
+	opts []states.StartOption
+}
+
+func (l localExecutions) StartAlbum(ctx context.Context, name string, in steps.AlbumInput) (string, error) {
+	_, x, err := l.p.RunAlbum(ctx, in, append([]states.StartOption{states.WithName(name)}, l.opts...)...)
+	if err != nil {
+		return "", err
+	}
+	return x.ARN, nil
+}
+
+// Reprocess is the nightly job run here: every album with new, changed,
+// failed or removed photos (or faces of another pack only) is run, one
+// after the other; up-to-date albums are left alone.
+func (p *Pipeline) Reprocess(ctx context.Context, in steps.ReprocessInput, opts ...states.StartOption) (steps.ReprocessOutput, error) {
+	s := *p.Steps
+	s.Executions = localExecutions{p: p, opts: opts}
+	return s.Reprocess(ctx, in)
+}

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/stretchr/testify/assert"
@@ -423,4 +424,56 @@ func TestAlbumResumesAfterSIGKILL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want.Faces, sum.Faces)
 	assert.Equal(t, vectorKeys(t, clean, "crash", "default-1"), keys)
+}
+
+func TestReprocessRunsOnlyAlbumsWithWork(t *testing.T) {
+	src, _ := loadTruth(t)
+	a := makeAlbum(t, src, []string{"faces/Test1.jpg", "faces/Test3.jpg"})
+	b := makeAlbum(t, src, []string{"faces/woman_search.jpeg", "faces/view.jpg"})
+	p := open(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	for id, dir := range map[string]string{"alpha": a, "beta": b} {
+		_, err := p.Import(ctx, id, dir)
+		require.NoError(t, err)
+	}
+	day := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+
+	// Nothing processed yet: both albums have new photos.
+	out, err := p.Reprocess(ctx, steps.ReprocessInput{ScheduledTime: day, DryRun: true})
+	require.NoError(t, err)
+	require.Len(t, out.Started, 2)
+	assert.Equal(t, "2 new", out.Started[0].Reason)
+	assert.Equal(t, "alpha-20261128", out.Started[0].ExecutionName)
+
+	out, err = p.Reprocess(ctx, steps.ReprocessInput{ScheduledTime: day})
+	require.NoError(t, err)
+	assert.Len(t, out.Started, 2)
+	out, err = p.Reprocess(ctx, steps.ReprocessInput{ScheduledTime: day})
+	require.NoError(t, err)
+	assert.Empty(t, out.Started, "everything is up to date")
+	assert.Equal(t, 2, out.UpToDate)
+
+	// beta loses a photo and gains a broken one; alpha is left alone.
+	require.NoError(t, os.Remove(filepath.Join(b, "faces/view.jpg")))
+	require.NoError(t, os.WriteFile(filepath.Join(b, "broken.jpg"), []byte("not a photo"), 0o644))
+	_, err = p.Import(ctx, "beta", b)
+	require.NoError(t, err)
+	out, err = p.Reprocess(ctx, steps.ReprocessInput{ScheduledTime: day.Add(24 * time.Hour)})
+	require.NoError(t, err)
+	require.Len(t, out.Started, 1)
+	assert.Equal(t, "beta", out.Started[0].AlbumID)
+	assert.Equal(t, "1 new, 1 removed", out.Started[0].Reason)
+	assert.Equal(t, "beta-20261129", out.Started[0].ExecutionName)
+
+	// The broken photo failed: the next night tries it again.
+	out, err = p.Reprocess(ctx, steps.ReprocessInput{ScheduledTime: day.Add(48 * time.Hour), DryRun: true})
+	require.NoError(t, err)
+	require.Len(t, out.Started, 1)
+	assert.Equal(t, "1 failed", out.Started[0].Reason)
+
+	// Another model pack: every album needs it.
+	out, err = p.Reprocess(ctx, steps.ReprocessInput{Pack: "scrfd-500m", DryRun: true})
+	require.NoError(t, err)
+	require.Len(t, out.Started, 2)
+	assert.Contains(t, out.Started[0].Reason, "faces from model pack default-1 only")
 }

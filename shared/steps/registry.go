@@ -15,6 +15,7 @@ const (
 	StepEmbed     = "embed"
 	StepAggregate = "aggregate"
 	StepSearch    = "search"
+	StepReprocess = "reprocess"
 )
 
 // Functions is the one registry from step name to handler function, used
@@ -26,6 +27,7 @@ func (s *Steps) Functions() map[string]any {
 		StepEmbed:     s.Embed,
 		StepAggregate: s.Aggregate,
 		StepSearch:    s.Search,
+		StepReprocess: s.Reprocess,
 	}
 }
 

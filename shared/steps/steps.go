@@ -38,6 +38,8 @@ type Steps struct {
 	Vectors vectors.Store
 	Packs   *modelpack.Manifest
 	Engines Engines
+	// Executions starts album executions (the reprocess step only).
+	Executions Executions
 
 	Bucket      string          // the bucket when the input names none
 	DefaultPack string          // the pack when the input names none

@@ -1,0 +1,9 @@
+// Command reprocess is the nightly job's Lambda: see shared/steps (Steps.Reprocess).
+package main
+
+import (
+	"github.com/divinepic/pipeline/shared/lambdamain"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+func main() { lambdamain.Run(steps.StepReprocess) }
