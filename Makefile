@@ -8,6 +8,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 GO ?= go
 BIN := bin
 ALBUM ?= $(abspath ../shared/testdata)
+SELFIE ?= $(abspath ../shared/testdata/faces/Rob_Lowe_0002.jpg)
 PACK ?= default
 
 # C libraries the cgo image decoders link against (Debian package names).
@@ -23,7 +24,7 @@ MAX_GLIBC := 2.34
 
 help:
 	@echo "make setup    install C libraries (apt), ONNX Runtime (npm) and the default model pack into the cache"
-	@echo "make run      process a demo album (ALBUM=dir, default ../shared/testdata) and search it"
+	@echo "make run      process a demo album (ALBUM=dir, default ../shared/testdata) and search it (SELFIE=photo)"
 	@echo "make test     everything CI runs: setup, go vet, go test ./..."
 	@echo "make build    the CLI (bin/divinepic), one bootstrap per Lambda (bin/lambdas/<step>/bootstrap), bin/image/"
 	@echo "make bench    the benchmarks; make lint: go vet + staticcheck; make synth: the CDK template"
@@ -83,7 +84,7 @@ test-long: setup
 
 run: setup cli
 	$(BIN)/divinepic run $(ALBUM) --album demo --pack $(PACK)
-	$(BIN)/divinepic search --album demo --pack $(PACK) $(ALBUM)/faces/Rob_Lowe_0002.jpg
+	$(BIN)/divinepic search --album demo --pack $(PACK) $(SELFIE)
 
 synth:
 	$(GO) run ./cdk
