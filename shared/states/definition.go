@@ -74,7 +74,6 @@ type common struct {
 	resultSelector *tmpl
 	retry          []*retrier
 	catch          []*catcher
-	usesCtx        bool
 }
 
 func (c *common) base() *common { return c }

@@ -29,9 +29,8 @@ type taskState struct {
 	heartbeatPath *path
 
 	// bound by Engine.Parse
-	handler  *invoker
-	fnARN    string
-	resolver *Engine
+	handler *invoker
+	fnARN   string
 }
 
 type taskKind int

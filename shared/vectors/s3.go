@@ -313,7 +313,7 @@ func decodeS3Metadata(d document.Interface) (Metadata, error) {
 	if err := d.UnmarshalSmithyDocument(&m); err != nil {
 		return Metadata{}, fmt.Errorf("decode metadata: %w", err)
 	}
-	return Metadata{AlbumID: m.AlbumID, ImageID: m.ImageID, FaceIndex: m.FaceIndex, Pack: m.Pack, Box: m.Box, Score: m.Score}, nil
+	return Metadata(m), nil
 }
 
 // wrap classifies a service error: missing index or bucket -> ErrIndexNotFound,
