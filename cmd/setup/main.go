@@ -11,17 +11,13 @@
 package main
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -35,6 +31,7 @@ const (
 	ortPackage = "onnxruntime-node"
 	ortMember  = "package/bin/napi-v6/linux/x64/libonnxruntime.so.1"
 	ortSHA256  = "92ba8e44d31b80a34f5e805076a044122c3be1fffe0d88ed790de7267b0b2682"
+	ortSize    = 35164376
 )
 
 func main() {
@@ -88,28 +85,11 @@ func run(ctx context.Context, args []string) error {
 // already there.
 func installORT(ctx context.Context) error {
 	dst := onnx.CachedLibraryPath()
-	if sum, err := fileSHA256(dst); err == nil && sum == ortSHA256 {
+	if sum, err := modelpack.FileSHA256(dst); err == nil && sum == ortSHA256 {
 		fmt.Printf("ONNX Runtime %s: already installed at %s, nothing to do\n", onnx.ORTVersion, dst)
 		return nil
 	}
-	if _, err := exec.LookPath("npm"); err != nil {
-		return errors.New("npm is needed to fetch ONNX Runtime (package " + ortPackage + "): install Node.js and npm")
-	}
 	fmt.Printf("ONNX Runtime %s: fetching %s@%s with npm pack ...\n", onnx.ORTVersion, ortPackage, onnx.ORTVersion)
-	tmpDir, err := os.MkdirTemp("", "divinepic-ort-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmpDir)
-	cmd := exec.CommandContext(ctx, "npm", "pack", "--silent", "--ignore-scripts", "--pack-destination", tmpDir, ortPackage+"@"+onnx.ORTVersion)
-	cmd.Dir = tmpDir
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("npm pack %s@%s: %v: %s", ortPackage, onnx.ORTVersion, err, strings.TrimSpace(string(out)))
-	}
-	tgzs, _ := filepath.Glob(filepath.Join(tmpDir, "*.tgz"))
-	if len(tgzs) != 1 {
-		return fmt.Errorf("npm pack %s made no tarball", ortPackage)
-	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
@@ -119,7 +99,7 @@ func installORT(ctx context.Context) error {
 	}
 	defer os.Remove(tmp.Name())
 	h := sha256.New()
-	if err := extract(tgzs[0], ortMember, io.MultiWriter(tmp, h)); err != nil {
+	if err := modelpack.FetchNPMFile(ctx, "npm", modelpack.NPM{Package: ortPackage, Version: onnx.ORTVersion, Path: ortMember}, ortSize, io.MultiWriter(tmp, h)); err != nil {
 		tmp.Close()
 		return err
 	}
@@ -137,32 +117,6 @@ func installORT(ctx context.Context) error {
 	}
 	fmt.Printf("ONNX Runtime %s: installed at %s\n", onnx.ORTVersion, dst)
 	return nil
-}
-
-func extract(tgz, member string, w io.Writer) error {
-	fh, err := os.Open(tgz)
-	if err != nil {
-		return err
-	}
-	defer fh.Close()
-	gz, err := gzip.NewReader(fh)
-	if err != nil {
-		return err
-	}
-	tr := tar.NewReader(gz)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return fmt.Errorf("%s has no %s", filepath.Base(tgz), member)
-		}
-		if err != nil {
-			return err
-		}
-		if hdr.Name == member {
-			_, err := io.Copy(w, tr)
-			return err
-		}
-	}
 }
 
 func fetchModels(ctx context.Context, packs []string) error {
@@ -188,18 +142,6 @@ func fetchModels(ctx context.Context, packs []string) error {
 	return nil
 }
 
-func fileSHA256(p string) (string, error) {
-	fh, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer fh.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
 
 // stageImage copies what lambdas/Dockerfile takes from bin/image: the
 // verified ONNX Runtime library and the default pack's model files.

@@ -158,7 +158,7 @@ func (r *Resolver) verify(p string, f File) error {
 	if ok && s.size == st.Size() && s.mtime.Equal(st.ModTime()) {
 		return nil
 	}
-	sum, err := fileSHA256(p)
+	sum, err := FileSHA256(p)
 	if err != nil {
 		return err
 	}
@@ -174,18 +174,6 @@ func (r *Resolver) verify(p string, f File) error {
 	return nil
 }
 
-func fileSHA256(p string) (string, error) {
-	fh, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer fh.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, fh); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
 
 // fetch downloads f into the cache: into a temporary file first, checked,
 // then renamed, so the cache never holds a partial or wrong file.
@@ -311,15 +299,24 @@ func (r *Resolver) fetchZip(ctx context.Context, z Zip, size int64, w io.Writer)
 }
 
 func (r *Resolver) fetchNPM(ctx context.Context, p NPM, size int64, w io.Writer) error {
+	return FetchNPMFile(ctx, r.NPM, p, size, w)
+}
+
+// FetchNPMFile runs `npm pack` for p.Package@p.Version (no install scripts)
+// in a temporary directory and copies the tarball's member p.Path, which
+// must be exactly size bytes, to w. npm is the command ("" means "npm").
+func FetchNPMFile(ctx context.Context, npm string, p NPM, size int64, w io.Writer) error {
+	if npm == "" {
+		npm = "npm"
+	}
+	if _, err := exec.LookPath(npm); err != nil {
+		return fmt.Errorf("npm is needed to fetch %s@%s: install Node.js and npm: %w", p.Package, p.Version, err)
+	}
 	dir, err := os.MkdirTemp("", "divinepic-npm-*")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	npm := r.NPM
-	if npm == "" {
-		npm = "npm"
-	}
 	cmd := exec.CommandContext(ctx, npm, "pack", "--silent", "--ignore-scripts", "--pack-destination", dir, p.Package+"@"+p.Version)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -356,4 +353,18 @@ func extractFromTgz(tgz, member string, size int64, w io.Writer) error {
 			return copyLimited(w, tr, size)
 		}
 	}
+}
+
+// FileSHA256 is the hex sha256 of a file's content.
+func FileSHA256(p string) (string, error) {
+	fh, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer fh.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, fh); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

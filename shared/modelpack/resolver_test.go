@@ -233,7 +233,7 @@ func TestParseRejectsBadManifests(t *testing.T) {
 }
 
 func mustSum(t *testing.T, p string) string {
-	s, err := fileSHA256(p)
+	s, err := FileSHA256(p)
 	require.NoError(t, err)
 	return s
 }
