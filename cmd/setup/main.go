@@ -142,7 +142,6 @@ func fetchModels(ctx context.Context, packs []string) error {
 	return nil
 }
 
-
 // stageImage copies what lambdas/Dockerfile takes from bin/image: the
 // verified ONNX Runtime library and the default pack's model files.
 func stageImage(ctx context.Context, dir string) error {
