@@ -1,0 +1,252 @@
+package sfnapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/divinepic/pipeline/shared/states"
+)
+
+// maxBody bounds a request body: StartExecution's input is at most 256 KiB,
+// JSON-escaped inside the request.
+const maxBody = 4 << 20
+
+// MachineOptions describe a state machine as DescribeStateMachine shows it.
+type MachineOptions struct {
+	// Definition is the definition's JSON, with its substitutions made.
+	Definition []byte
+	// Type is STANDARD (the default) or EXPRESS. Only STANDARD machines
+	// return the running execution when started again with the same name
+	// and input.
+	Type types.StateMachineType
+	// RoleARN is the role the machine would run as (default: a made-up
+	// role named after the machine).
+	RoleARN string
+	// Listener, when set, observes every execution the server starts.
+	Listener states.Listener
+}
+
+// Server serves the Step Functions API for the state machines added to it.
+// It is an http.Handler; it is safe for concurrent use.
+type Server struct {
+	ctx    context.Context // executions' lifetime
+	cancel context.CancelFunc
+	now    func() time.Time
+	uuid   func() string
+
+	mu       sync.Mutex
+	machines map[string]*machine // by ARN
+	order    []*machine          // in the order they were added
+	execs    map[string]*execution
+	seq      int64
+	closed   bool
+}
+
+type machine struct {
+	sm      *states.StateMachine
+	opt     MachineOptions
+	created time.Time
+	byName  map[string]*execution
+	execs   []*execution // in start order
+}
+
+type execution struct {
+	seq         int64
+	m           *machine
+	x           *states.Execution
+	input       string // as given to StartExecution
+	traceHeader string
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithNow sets the clock used for state machine creation dates (execution
+// times come from the engine's clock).
+func WithNow(now func() time.Time) Option { return func(s *Server) { s.now = now } }
+
+// WithUUID sets the generator of execution names for StartExecution calls
+// that give none.
+func WithUUID(f func() string) Option { return func(s *Server) { s.uuid = f } }
+
+// New returns a Server with no state machines.
+func New(opts ...Option) *Server {
+	s := &Server{
+		now:      time.Now,
+		uuid:     newUUID,
+		machines: map[string]*machine{},
+		execs:    map[string]*execution{},
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
+// AddStateMachine serves sm under its ARN (sm.ARN,
+// arn:aws:states:<region>:<account>:stateMachine:<name>).
+func (s *Server) AddStateMachine(sm *states.StateMachine, opt MachineOptions) error {
+	if sm == nil {
+		return errors.New("sfnapi: add state machine: nil state machine")
+	}
+	if len(opt.Definition) == 0 {
+		return fmt.Errorf("sfnapi: add state machine %s: no definition (DescribeStateMachine returns it)", sm.Name)
+	}
+	switch opt.Type {
+	case "":
+		opt.Type = types.StateMachineTypeStandard
+	case types.StateMachineTypeStandard, types.StateMachineTypeExpress:
+	default:
+		return fmt.Errorf("sfnapi: add state machine %s: unknown type %q", sm.Name, opt.Type)
+	}
+	if opt.RoleARN == "" {
+		opt.RoleARN = "arn:aws:iam::" + arnAccount(sm.ARN) + ":role/StepFunctions-" + sm.Name
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.machines[sm.ARN]; dup {
+		return fmt.Errorf("sfnapi: add state machine: %s is already served", sm.ARN)
+	}
+	m := &machine{sm: sm, opt: opt, created: s.now(), byName: map[string]*execution{}}
+	s.machines[sm.ARN] = m
+	s.order = append(s.order, m)
+	return nil
+}
+
+// Execution returns the execution with that ARN started through the API
+// (not a Map Run's child), or nil.
+func (s *Server) Execution(arn string) *states.Execution {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e := s.execs[arn]; e != nil {
+		return e.x
+	}
+	return nil
+}
+
+// Shutdown refuses new executions, stops the running ones (they end
+// ABORTED with the given cause) and waits for them to end or for ctx.
+func (s *Server) Shutdown(ctx context.Context, cause string) error {
+	s.mu.Lock()
+	s.closed = true
+	var running []*states.Execution
+	for _, e := range s.execs {
+		if e.x.Status() == states.StatusRunning {
+			running = append(running, e.x)
+		}
+	}
+	s.mu.Unlock()
+	for _, x := range running {
+		x.Stop("", cause)
+	}
+	defer s.cancel()
+	for _, x := range running {
+		select {
+		case <-x.Done():
+		case <-ctx.Done():
+			return fmt.Errorf("sfnapi: shutdown: %d executions still running: %w", countRunning(running), ctx.Err())
+		}
+	}
+	return nil
+}
+
+func countRunning(xs []*states.Execution) int {
+	n := 0
+	for _, x := range xs {
+		if x.Status() == states.StatusRunning {
+			n++
+		}
+	}
+	return n
+}
+
+// ServeHTTP serves one API call.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("x-amzn-RequestId", s.uuid())
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, &apiError{status: http.StatusMethodNotAllowed, typ: errUnknownOperation, msg: "the Step Functions API takes POST requests"})
+		return
+	}
+	target := r.Header.Get("X-Amz-Target")
+	name, ok := strings.CutPrefix(target, "AWSStepFunctions.")
+	op := operations[name]
+	if !ok || op == nil {
+		writeError(w, clientError(errUnknownOperation, fmt.Sprintf("unknown operation %q", target)))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		writeError(w, clientError(errSerialization, "read request body: "+err.Error()))
+		return
+	}
+	if len(body) > maxBody {
+		writeError(w, clientError(errValidation, fmt.Sprintf("request body over %d bytes", maxBody)))
+		return
+	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		body = []byte("{}")
+	}
+	out, aerr := op(s, r.Context(), body)
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	writeJSON(w, http.StatusOK, wire(out, false))
+}
+
+// decode reads a request body into one of the SDK's input structs
+// (encoding/json matches the lower-case member names to its fields).
+func decode(body []byte, in any) *apiError {
+	if err := json.Unmarshal(body, in); err != nil {
+		return clientError(errSerialization, "decode request: "+err.Error())
+	}
+	return nil
+}
+
+// arnAccount returns the account field of an ARN.
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 5 {
+		return ""
+	}
+	return parts[4]
+}
+
+// parseARN checks that arn is a Step Functions ARN of the given resource
+// kind (stateMachine, execution, express, mapRun) and returns what follows
+// the kind.
+func parseARN(arn *string, kinds ...string) (string, *apiError) {
+	if arn == nil || *arn == "" {
+		return "", clientError(errValidation, "1 validation error detected: an ARN must not be null")
+	}
+	parts := strings.SplitN(*arn, ":", 7)
+	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "states" || parts[6] == "" {
+		return "", clientError(errInvalidArn, "Invalid Arn: '"+*arn+"'")
+	}
+	for _, k := range kinds {
+		if parts[5] == k {
+			return parts[6], nil
+		}
+	}
+	return "", clientError(errInvalidArn, fmt.Sprintf("Invalid Arn: 'Resource type not valid in this context: %s'", parts[5]))
+}
+
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
