@@ -1,0 +1,104 @@
+package sfnapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/sfnapi"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+// TestPipelineThroughTheAPI runs statemachine.asl.json on a small album
+// the way a Step Functions client does: StartExecution, then
+// DescribeExecution until it ends, then its Map Run.
+func TestPipelineThroughTheAPI(t *testing.T) {
+	src, err := locate.TestdataDir()
+	require.NoError(t, err)
+	var truth struct {
+		Faces map[string]int `json:"faces"`
+	}
+	body, err := os.ReadFile(filepath.Join(src, "truth.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(body, &truth))
+	photos := []string{"faces/Test1.jpg", "faces/Test3.jpg", "faces/view.jpg"}
+	album := t.TempDir()
+	wantFaces := 0
+	for _, p := range photos {
+		b, err := os.ReadFile(filepath.Join(src, p))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(album, filepath.Base(p)), b, 0o644))
+		n, ok := truth.Faces[p]
+		require.True(t, ok, p)
+		wantFaces += n
+	}
+
+	ctx := context.Background()
+	opt := embedded.Options{DataDir: t.TempDir(), MaxConcurrency: 2}
+	p, err := embedded.Open(ctx, opt)
+	require.NoError(t, err)
+	t.Cleanup(func() { p.Close() })
+	_, err = p.Import(ctx, "api-album", album)
+	require.NoError(t, err)
+	def, err := embedded.Definition(opt)
+	require.NoError(t, err)
+
+	srv := sfnapi.New()
+	require.NoError(t, srv.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: def}))
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Shutdown(ctx, "test over")
+		hs.Close()
+	})
+	client := newClient(hs.URL)
+
+	input, err := json.Marshal(steps.AlbumInput{AlbumID: "api-album"})
+	require.NoError(t, err)
+	started, err := client.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(p.Machine.ARN), Name: aws.String("api-album-1"), Input: aws.String(string(input)),
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:states:local:000000000000:execution:"+embedded.MachineName+":api-album-1", aws.ToString(started.ExecutionArn))
+
+	var d *sfn.DescribeExecutionOutput
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		d, err = client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: started.ExecutionArn})
+		require.NoError(t, err)
+		if d.Status != types.ExecutionStatusRunning {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "album still running")
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.Equal(t, types.ExecutionStatusSucceeded, d.Status, "%s: %s", aws.ToString(d.Error), aws.ToString(d.Cause))
+
+	var out steps.AggregateOutput
+	require.NoError(t, json.Unmarshal([]byte(aws.ToString(d.Output)), &out))
+	assert.Equal(t, len(photos), out.Images)
+	assert.Equal(t, len(photos), out.Processed)
+	assert.Equal(t, 0, out.Failed)
+	assert.Equal(t, wantFaces, out.Faces)
+	_, _, err = p.Bucket.Get(ctx, out.SummaryKey)
+	assert.NoError(t, err, "the summary the output names exists")
+
+	runs, err := client.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: started.ExecutionArn})
+	require.NoError(t, err)
+	require.Len(t, runs.MapRuns, 1)
+	run, err := client.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runs.MapRuns[0].MapRunArn})
+	require.NoError(t, err)
+	assert.Equal(t, types.MapRunStatusSucceeded, run.Status)
+	assert.Equal(t, types.MapRunItemCounts{Succeeded: int64(len(photos)), Total: int64(len(photos))}, *run.ItemCounts)
+}
