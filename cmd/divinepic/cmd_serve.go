@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/sfnapi"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+func init() {
+	register(command{name: "serve", summary: "serve the Step Functions API on this machine (the workflow in the local engine)", run: serveAPI})
+}
+
+// imports collects repeated --import ID=DIR flags.
+type imports [][2]string
+
+func (i *imports) String() string { return fmt.Sprint(*i) }
+
+func (i *imports) Set(v string) error {
+	id, dir, ok := strings.Cut(v, "=")
+	if !ok || id == "" || dir == "" {
+		return fmt.Errorf("want ALBUM=DIR, got %q", v)
+	}
+	if err := steps.ValidateAlbumID(id); err != nil {
+		return err
+	}
+	*i = append(*i, [2]string{id, dir})
+	return nil
+}
+
+func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: divinepic serve [--addr HOST:PORT] [--data DIR] [--pack P] [--concurrency N] [--import ALBUM=DIR]...")
+		fmt.Fprintln(stderr, "Serves the AWS Step Functions API for statemachine.asl.json running in the local engine, so that")
+		fmt.Fprintln(stderr, "`divinepic start --endpoint`, the AWS CLI (--endpoint-url) and the SDKs can start and watch album executions.")
+		fmt.Fprintln(stderr, "Stop it with Ctrl-C: running executions end ABORTED.")
+		fs.PrintDefaults()
+	}
+	addr := fs.String("addr", "127.0.0.1:8083", "address to listen on")
+	data := fs.String("data", config.DefaultDataDir(), "data directory: every file the pipeline writes goes below it")
+	pack := fs.String("pack", "", "model pack (default: "+defaultPackName()+")")
+	conc := fs.Int("concurrency", 0, "photos processed at once per execution (0: one per CPU)")
+	var imps imports
+	fs.Var(&imps, "import", "before serving, make album ALBUM the photos of DIR (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return 2
+	}
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "divinepic serve: %v\n", err)
+		return 1
+	}
+
+	opt := embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc}
+	p, err := embedded.Open(ctx, opt)
+	if err != nil {
+		return fail(err)
+	}
+	defer p.Close()
+	for _, imp := range imps {
+		res, err := p.Import(ctx, imp[0], imp[1])
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stderr, "album %s: %d photos copied, %d unchanged, %d removed\n", imp[0], res.Copied, res.Unchanged, res.Removed)
+	}
+	def, err := embedded.Definition(opt)
+	if err != nil {
+		return fail(err)
+	}
+	srv := sfnapi.New()
+	if err := srv.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: def}); err != nil {
+		return fail(err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+
+	url := "http://" + ln.Addr().String()
+	arn := p.Machine.ARN
+	fmt.Fprintf(stdout, "Step Functions API on %s\n", url)
+	fmt.Fprintf(stdout, "state machine %s\n", arn)
+	fmt.Fprintf(stdout, "data in %s (album photos go under %s, or use --import ALBUM=DIR)\n\n",
+		*data, filepath.Join(*data, "blobs", config.DefaultBucket, steps.DefaultPrefix("ALBUM")))
+	fmt.Fprintf(stdout, "  divinepic start --endpoint %s --album ALBUM --wait\n", url)
+	fmt.Fprintf(stdout, "  aws stepfunctions --endpoint-url %s start-execution --state-machine-arn %s --input '{\"albumId\":\"ALBUM\"}'\n", url, arn)
+	fmt.Fprintf(stdout, "  Go: sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(%q) })\n", url)
+	fmt.Fprintf(stdout, "  or set AWS_ENDPOINT_URL_SFN=%s for any SDK\n", url)
+
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		return fail(err)
+	}
+	fmt.Fprintln(stderr, "divinepic serve: stopping")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	code := 0
+	if err := srv.Shutdown(sctx, "divinepic serve stopped"); err != nil {
+		fmt.Fprintf(stderr, "divinepic serve: %v\n", err)
+		code = 1
+	}
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "divinepic serve: %v\n", err)
+		code = 1
+	}
+	return code
+}

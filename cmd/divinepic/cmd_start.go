@@ -1,0 +1,306 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+func init() {
+	register(command{name: "start", summary: "start an album execution on Step Functions (AWS, or `divinepic serve` with --endpoint)", run: startAlbum})
+}
+
+// sfnWatcher is what start needs of the Step Functions client.
+type sfnWatcher interface {
+	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+	ListMapRuns(ctx context.Context, in *sfn.ListMapRunsInput, opts ...func(*sfn.Options)) (*sfn.ListMapRunsOutput, error)
+	DescribeMapRun(ctx context.Context, in *sfn.DescribeMapRunInput, opts ...func(*sfn.Options)) (*sfn.DescribeMapRunOutput, error)
+}
+
+var _ sfnWatcher = (*sfn.Client)(nil)
+
+// localStateMachineARN is the state machine `divinepic serve` serves.
+var localStateMachineARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", embedded.Region, embedded.Account, embedded.MachineName)
+
+func startAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("start", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: divinepic start --album ID [--bucket B] [--prefix P] [--reprocess] [--pack P] [--name NAME]")
+		fmt.Fprintln(stderr, "                       [--endpoint URL] [--state-machine-arn ARN] [--wait] [--interval D] [--quiet]")
+		fmt.Fprintln(stderr, "Starts one execution of the album workflow through the Step Functions API and prints its ARN;")
+		fmt.Fprintln(stderr, "with --wait, follows it to the end and prints its output (exit status 1 if it did not succeed).")
+		fmt.Fprintln(stderr, "AWS credentials and region come from the SDK's default configuration; with --endpoint on this")
+		fmt.Fprintln(stderr, "machine (divinepic serve) no credentials are needed.")
+		fs.PrintDefaults()
+	}
+	album := fs.String("album", "", "album id (letters, digits, '_' and '-')")
+	bucket := fs.String("bucket", "", "bucket of the album's photos (default: the pipeline's bucket)")
+	prefix := fs.String("prefix", "", "key prefix of the album's photos (default: albums/ID/)")
+	reprocess := fs.Bool("reprocess", false, "redo every photo, even those already done")
+	pack := fs.String("pack", "", "model pack (default: the pipeline's)")
+	name := fs.String("name", "", "execution name (default: the album and the time); starting a running execution's name with the same input again returns it")
+	endpoint := fs.String("endpoint", os.Getenv(config.EnvSFNEndpoint), "Step Functions endpoint URL, e.g. that of divinepic serve (default: AWS; $"+config.EnvSFNEndpoint+")")
+	arn := fs.String("state-machine-arn", os.Getenv(config.EnvStateMachineARN), "state machine ARN (default: $"+config.EnvStateMachineARN+"; with --endpoint, "+localStateMachineARN+")")
+	wait := fs.Bool("wait", false, "follow the execution until it ends")
+	interval := fs.Duration("interval", 2*time.Second, "with --wait, time between two polls")
+	quiet := fs.Bool("quiet", false, "with --wait, no progress display")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 || *album == "" {
+		fs.Usage()
+		return 2
+	}
+	if err := steps.ValidateAlbumID(*album); err != nil {
+		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
+		return 2
+	}
+	if *arn == "" {
+		if *endpoint == "" {
+			fmt.Fprintf(stderr, "divinepic start: no state machine: use --state-machine-arn or $%s (or --endpoint for divinepic serve)\n", config.EnvStateMachineARN)
+			return 2
+		}
+		*arn = localStateMachineARN
+	}
+	if *name == "" {
+		*name = executionName(*album, time.Now())
+	}
+	client, err := newSFNClient(ctx, *arn, *endpoint)
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
+		return 1
+	}
+	in := steps.AlbumInput{AlbumID: *album, Bucket: *bucket, Prefix: *prefix, Reprocess: *reprocess, Pack: *pack}
+	return startAndWatch(ctx, client, *arn, *name, in, watchOptions{wait: *wait, interval: *interval, progress: !*quiet}, stdout, stderr)
+}
+
+// executionName is the default execution name: the album and the time, in
+// at most 80 characters (Step Functions' limit).
+func executionName(album string, t time.Time) string {
+	stamp := t.UTC().Format("20060102T150405Z")
+	if limit := 80 - len(stamp) - 1; len(album) > limit {
+		album = album[:limit]
+	}
+	return album + "-" + stamp
+}
+
+// newSFNClient is the sfn client of the SDK's default configuration, in
+// the state machine's region, pointed at endpoint when set. A server on
+// this machine (divinepic serve) gets unsigned requests, so that no AWS
+// credentials are needed for it.
+func newSFNClient(ctx context.Context, stateMachineARN, endpoint string) (*sfn.Client, error) {
+	parts := strings.Split(stateMachineARN, ":")
+	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "states" || parts[5] != "stateMachine" {
+		return nil, fmt.Errorf("%q is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)", stateMachineARN)
+	}
+	var opts []func(*awsconfig.LoadOptions) error
+	if parts[3] != "" {
+		opts = append(opts, awsconfig.WithRegion(parts[3]))
+	}
+	local := false
+	if endpoint != "" {
+		u, err := url.Parse(endpoint)
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("endpoint %q is not a URL (e.g. http://127.0.0.1:8083)", endpoint)
+		}
+		local = isLoopback(u.Hostname())
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS config: %w", err)
+	}
+	return sfn.NewFromConfig(cfg, func(o *sfn.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		if local {
+			o.Credentials = aws.AnonymousCredentials{}
+		}
+	}), nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+type watchOptions struct {
+	wait     bool
+	interval time.Duration
+	progress bool
+}
+
+// startAndWatch starts the execution, prints its ARN and, with wait,
+// polls it until it ends.
+func startAndWatch(ctx context.Context, c sfnWatcher, arn, name string, in steps.AlbumInput, opt watchOptions, stdout, stderr io.Writer) int {
+	input, err := json.Marshal(in)
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
+		return 1
+	}
+	out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String(name), Input: aws.String(string(input))})
+	if err != nil {
+		var exists *types.ExecutionAlreadyExists
+		if errors.As(err, &exists) {
+			fmt.Fprintf(stderr, "divinepic start: an execution named %s already exists (it ended, or runs with other input); choose another --name\n", name)
+			return 1
+		}
+		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
+		return 1
+	}
+	execARN := aws.ToString(out.ExecutionArn)
+	if !opt.wait {
+		fmt.Fprintln(stdout, execARN)
+		return 0
+	}
+	fmt.Fprintf(stderr, "started %s\n", execARN)
+	d, err := watch(ctx, c, execARN, opt, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
+		return 1
+	}
+	if d.Status != types.ExecutionStatusSucceeded {
+		fmt.Fprintf(stderr, "execution %s %s", execARN, d.Status)
+		if e := aws.ToString(d.Error); e != "" {
+			fmt.Fprintf(stderr, ": %s", e)
+		}
+		if c := aws.ToString(d.Cause); c != "" {
+			fmt.Fprintf(stderr, ": %s", oneLine(c))
+		}
+		fmt.Fprintln(stderr)
+		return 1
+	}
+	var pretty bytes.Buffer
+	if json.Indent(&pretty, []byte(aws.ToString(d.Output)), "", "  ") != nil {
+		pretty.Reset()
+		pretty.WriteString(aws.ToString(d.Output))
+	}
+	fmt.Fprintln(stdout, pretty.String())
+	return 0
+}
+
+// watch polls DescribeExecution until the execution ends, drawing its
+// progress (photos done, from its Map Run) on w.
+func watch(ctx context.Context, c sfnWatcher, execARN string, opt watchOptions, w io.Writer) (*sfn.DescribeExecutionOutput, error) {
+	bar := newPollProgress(w, opt.progress)
+	defer bar.finish()
+	var mapRun *string
+	for {
+		d, err := c.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execARN)})
+		if err != nil {
+			return nil, fmt.Errorf("describe execution %s: %w", execARN, err)
+		}
+		if d.Status != types.ExecutionStatusRunning {
+			if mapRun != nil {
+				bar.mapRun(ctx, c, mapRun)
+			}
+			return d, nil
+		}
+		if opt.progress {
+			if mapRun == nil {
+				if runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(execARN)}); err == nil && len(runs.MapRuns) > 0 {
+					mapRun = runs.MapRuns[0].MapRunArn
+				}
+			}
+			if mapRun != nil {
+				bar.mapRun(ctx, c, mapRun)
+			} else {
+				bar.draw(d.StartDate, nil)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("stopped watching %s (it goes on): %w", execARN, ctx.Err())
+		case <-time.After(opt.interval):
+		}
+	}
+}
+
+// pollProgress draws a one-line progress display from polled counts: on a
+// terminal in place, otherwise a line whenever the counts change.
+type pollProgress struct {
+	w       io.Writer
+	on, tty bool
+	start   time.Time
+	last    string
+	printed bool
+}
+
+func newPollProgress(w io.Writer, on bool) *pollProgress {
+	p := &pollProgress{w: w, on: on, start: time.Now()}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *pollProgress) mapRun(ctx context.Context, c sfnWatcher, arn *string) {
+	d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: arn})
+	if err != nil || d.ItemCounts == nil {
+		return
+	}
+	p.draw(d.StartDate, d.ItemCounts)
+}
+
+func (p *pollProgress) draw(since *time.Time, n *types.MapRunItemCounts) {
+	if !p.on {
+		return
+	}
+	var line, key string
+	if n == nil || n.Total == 0 {
+		line = "listing photos..."
+		key = line
+	} else {
+		done := n.Succeeded + n.Failed + n.TimedOut + n.Aborted
+		const width = 30
+		filled := int(width * done / n.Total)
+		key = fmt.Sprintf("%d/%d photos  %d running  %d failed", done, n.Total, n.Running, n.Failed+n.TimedOut+n.Aborted)
+		line = fmt.Sprintf("[%s%s] %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), key)
+	}
+	start := p.start
+	if since != nil {
+		start = *since
+	}
+	elapsed := time.Since(start).Round(time.Second)
+	switch {
+	case p.tty:
+		fmt.Fprintf(p.w, "\r%s  %s\x1b[K", line, elapsed)
+	case key != p.last:
+		fmt.Fprintf(p.w, "%s  %s\n", line, elapsed)
+	default:
+		return
+	}
+	p.last = key
+	p.printed = true
+}
+
+func (p *pollProgress) finish() {
+	if p.on && p.tty && p.printed {
+		fmt.Fprintln(p.w)
+	}
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/sfnapi"
+	"github.com/divinepic/pipeline/shared/states"
+	"github.com/divinepic/pipeline/shared/steps"
+)
+
+// albumDef stands in for the album workflow: a Distributed Map over three
+// "photos", then an aggregate step that fails for the album "bad".
+const albumDef = `{
+  "StartAt": "List",
+  "States": {
+    "List": {"Type": "Pass", "Parameters": {"albumId.$": "$.albumId", "items.$": "States.ArrayRange(1, 3, 1)"}, "Next": "Photos"},
+    "Photos": {
+      "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "ResultPath": null,
+      "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Photo",
+        "States": {"Photo": {"Type": "Task", "Resource": "arn:aws:lambda:local:000000000000:function:photo", "End": true}}
+      },
+      "Next": "Aggregate"
+    },
+    "Aggregate": {"Type": "Task", "Resource": "arn:aws:lambda:local:000000000000:function:aggregate", "End": true}
+  }
+}`
+
+// AlbumBroken is aggregate's error for the album "bad".
+type AlbumBroken struct{}
+
+func (AlbumBroken) Error() string { return "album bad is broken" }
+
+type startFixture struct {
+	srv *sfnapi.Server
+	url string
+	arn string
+}
+
+func newStartFixture(t *testing.T) *startFixture {
+	t.Helper()
+	e := states.New()
+	e.RegisterFunc("photo", func(n int) (int, error) {
+		time.Sleep(20 * time.Millisecond)
+		return n, nil
+	})
+	e.RegisterFunc("aggregate", func(in steps.AlbumInput) (steps.AggregateOutput, error) {
+		if in.AlbumID == "bad" {
+			return steps.AggregateOutput{}, AlbumBroken{}
+		}
+		return steps.AggregateOutput{SummaryKey: "summaries/" + in.AlbumID + ".json", Images: 3, Processed: 3}, nil
+	})
+	sm, err := e.Parse("albums", []byte(albumDef))
+	require.NoError(t, err)
+	srv := sfnapi.New()
+	require.NoError(t, srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: []byte(albumDef)}))
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		srv.Shutdown(context.Background(), "test over")
+		hs.Close()
+	})
+	// The command's defaults come from the environment: keep the test's own.
+	t.Setenv(config.EnvStateMachineARN, "")
+	t.Setenv(config.EnvSFNEndpoint, "")
+	return &startFixture{srv: srv, url: hs.URL, arn: sm.ARN}
+}
+
+func (f *startFixture) run(args ...string) (int, string, string) {
+	var out, errOut bytes.Buffer
+	code := dispatch(append([]string{"start", "--endpoint", f.url, "--state-machine-arn", f.arn}, args...), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestStartCommand(t *testing.T) {
+	f := newStartFixture(t)
+
+	t.Run("without --wait: the ARN, and the album's input", func(t *testing.T) {
+		code, out, errOut := f.run("--album", "party", "--name", "party-1", "--bucket", "photos", "--prefix", "in/party/", "--reprocess", "--pack", "p2")
+		require.Equal(t, 0, code, errOut)
+		arn := "arn:aws:states:local:000000000000:execution:albums:party-1"
+		assert.Equal(t, arn+"\n", out)
+		x := f.srv.Execution(arn)
+		require.NotNil(t, x)
+		var in steps.AlbumInput
+		require.NoError(t, json.Unmarshal([]byte(x.Input()), &in))
+		assert.Equal(t, steps.AlbumInput{AlbumID: "party", Bucket: "photos", Prefix: "in/party/", Reprocess: true, Pack: "p2"}, in)
+		x.Wait()
+	})
+	t.Run("--wait: progress, then the output", func(t *testing.T) {
+		code, out, errOut := f.run("--album", "wedding", "--wait", "--interval", "5ms")
+		require.Equal(t, 0, code, errOut)
+		var got steps.AggregateOutput
+		require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+		assert.Equal(t, steps.AggregateOutput{SummaryKey: "summaries/wedding.json", Images: 3, Processed: 3}, got)
+		assert.Regexp(t, `started arn:aws:states:local:000000000000:execution:albums:wedding-\d{8}T\d{6}Z`, errOut)
+		assert.Contains(t, errOut, "3/3 photos", "the Map Run's counts at the end")
+	})
+	t.Run("--wait on a failing album: its error and cause, exit 1", func(t *testing.T) {
+		code, out, errOut := f.run("--album", "bad", "--wait", "--interval", "5ms", "--quiet")
+		assert.Equal(t, 1, code)
+		assert.Empty(t, out)
+		assert.Regexp(t, regexp.MustCompile(`execution \S+:bad-\S+ FAILED: AlbumBroken: album bad is broken`), errOut)
+		assert.NotContains(t, errOut, "photos", "--quiet")
+	})
+	t.Run("a name taken by an ended execution", func(t *testing.T) {
+		code, _, errOut := f.run("--album", "party", "--name", "party-1")
+		assert.Equal(t, 1, code)
+		assert.Contains(t, errOut, "party-1 already exists")
+	})
+	t.Run("usage errors", func(t *testing.T) {
+		for _, args := range [][]string{{}, {"--album", "a b"}, {"--album", "x", "extra"}} {
+			code, _, _ := f.run(args...)
+			assert.Equal(t, 2, code, args)
+		}
+		var out, errOut bytes.Buffer
+		assert.Equal(t, 2, dispatch([]string{"start", "--album", "x"}, &out, &errOut), "no state machine and no endpoint")
+		assert.Contains(t, errOut.String(), "--state-machine-arn")
+		errOut.Reset()
+		assert.Equal(t, 1, dispatch([]string{"start", "--album", "x", "--state-machine-arn", "arn:nope"}, &out, &errOut))
+		assert.Contains(t, errOut.String(), "not a state machine ARN")
+	})
+}
+
+func TestExecutionName(t *testing.T) {
+	at := time.Date(2025, 6, 1, 12, 30, 5, 0, time.UTC)
+	assert.Equal(t, "party-20250601T123005Z", executionName("party", at))
+	long := executionName(strings.Repeat("a", 64), at)
+	assert.Len(t, long, 80)
+	assert.True(t, strings.HasSuffix(long, "-20250601T123005Z"))
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeAndStart runs `divinepic serve` over a small album and starts
+// the album through it with `divinepic start --wait`.
+func TestServeAndStart(t *testing.T) {
+	src, tr := loadTruthForServe(t)
+	album := t.TempDir()
+	want := copyPhotos(t, src, album, tr, "faces/Test1.jpg", "faces/Test3.jpg", "faces/view.jpg")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	served := make(chan int, 1)
+	go func() {
+		served <- serveAPI(ctx, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--concurrency", "2", "--import", "trip=" + album}, &out, &errOut)
+	}()
+	urlRe := regexp.MustCompile(`Step Functions API on (http://\S+)`)
+	var url string
+	require.Eventually(t, func() bool {
+		m := urlRe.FindStringSubmatch(out.String())
+		if m != nil {
+			url = m[1]
+		}
+		return url != ""
+	}, time.Minute, 10*time.Millisecond, "serve never listened: %s", errOut.String())
+	assert.Contains(t, out.String(), "state machine "+localStateMachineARN)
+	assert.Contains(t, out.String(), "aws stepfunctions --endpoint-url "+url)
+	assert.Contains(t, errOut.String(), "album trip: 3 photos copied")
+
+	t.Setenv(config.EnvStateMachineARN, "")
+	t.Setenv(config.EnvSFNEndpoint, "")
+	var sout, serr bytes.Buffer
+	code := dispatch([]string{"start", "--endpoint", url, "--album", "trip", "--wait", "--interval", "20ms"}, &sout, &serr)
+	require.Equal(t, 0, code, serr.String())
+	var got steps.AggregateOutput
+	require.NoError(t, json.Unmarshal(sout.Bytes(), &got), sout.String())
+	assert.Equal(t, 3, got.Images)
+	assert.Equal(t, 3, got.Processed)
+	assert.Equal(t, want, got.Faces)
+	assert.Contains(t, serr.String(), "3/3 photos")
+
+	cancel()
+	select {
+	case code := <-served:
+		assert.Equal(t, 0, code, errOut.String())
+	case <-time.After(time.Minute):
+		t.Fatal(errors.New("serve did not stop"))
+	}
+}
+
+type serveTruth struct {
+	Faces map[string]int `json:"faces"`
+}
+
+func loadTruthForServe(t *testing.T) (string, serveTruth) {
+	t.Helper()
+	src, err := locate.TestdataDir()
+	require.NoError(t, err)
+	body, err := os.ReadFile(filepath.Join(src, "truth.json"))
+	require.NoError(t, err)
+	var tr serveTruth
+	require.NoError(t, json.Unmarshal(body, &tr))
+	return src, tr
+}
+
+// copyPhotos copies the named test photos into dir and returns how many
+// faces truth.json counts in them.
+func copyPhotos(t *testing.T, src, dir string, tr serveTruth, photos ...string) int {
+	t.Helper()
+	faces := 0
+	for _, p := range photos {
+		b, err := os.ReadFile(filepath.Join(src, p))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(p)), b, 0o644))
+		n, ok := tr.Faces[p]
+		require.True(t, ok, p)
+		faces += n
+	}
+	return faces
+}
