@@ -173,17 +173,6 @@ func TestExecutionHistory(t *testing.T) {
 		}
 		return got, n
 	}
-	// sameEvents compares events as the wire carries them: times to the
-	// millisecond.
-	sameEvents := func(t *testing.T, want, got []types.HistoryEvent) {
-		require.Len(t, got, len(want))
-		for i := range want {
-			w, g := want[i], got[i]
-			assert.WithinDuration(t, *w.Timestamp, *g.Timestamp, time.Millisecond, "event %d", w.Id)
-			w.Timestamp, g.Timestamp = nil, nil
-			assert.Equal(t, w, g, "event %d", w.Id)
-		}
-	}
 
 	t.Run("forward, three at a time", func(t *testing.T) {
 		got, n := pages(t, &sfn.GetExecutionHistoryInput{ExecutionArn: out.ExecutionArn, MaxResults: 3})
@@ -222,6 +211,19 @@ func TestExecutionHistory(t *testing.T) {
 		var invalid *types.InvalidToken
 		require.ErrorAs(t, err, &invalid)
 	})
+}
+
+// sameEvents compares events as the wire carries them: times to the
+// millisecond.
+func sameEvents(t *testing.T, want, got []types.HistoryEvent) {
+	t.Helper()
+	require.Len(t, got, len(want))
+	for i := range want {
+		w, g := want[i], got[i]
+		assert.WithinDuration(t, *w.Timestamp, *g.Timestamp, time.Millisecond, "event %d", w.Id)
+		w.Timestamp, g.Timestamp = nil, nil
+		assert.Equal(t, w, g, "event %d", w.Id)
+	}
 }
 
 func TestListExecutions(t *testing.T) {
@@ -460,6 +462,17 @@ func TestMapRuns(t *testing.T) {
 	}
 	assert.Equal(t, map[types.ExecutionStatus]int{types.ExecutionStatusSucceeded: 2, types.ExecutionStatusFailed: 1}, statuses)
 
+	t.Run("the history carries the Map Run events", func(t *testing.T) {
+		h, err := f.client.GetExecutionHistory(bg, &sfn.GetExecutionHistoryInput{ExecutionArn: out.ExecutionArn})
+		require.NoError(t, err)
+		sameEvents(t, f.srv.Execution(*out.ExecutionArn).History(), h.Events)
+		var kinds []types.HistoryEventType
+		for _, ev := range h.Events {
+			kinds = append(kinds, ev.Type)
+		}
+		assert.Contains(t, kinds, types.HistoryEventTypeMapRunStarted)
+		assert.Contains(t, kinds, types.HistoryEventTypeMapRunSucceeded)
+	})
 	t.Run("a child execution can be described", func(t *testing.T) {
 		for _, c := range children.Executions {
 			cd, err := f.client.DescribeExecution(bg, &sfn.DescribeExecutionInput{ExecutionArn: c.ExecutionArn})
