@@ -13,7 +13,7 @@
 //	srv := sfnapi.New()
 //	srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: def})
 //	http.ListenAndServe("127.0.0.1:8083", srv)
-//	defer srv.Shutdown(ctx) // stops running executions
+//	defer srv.Shutdown(ctx, "server stopped") // stops running executions
 //
 // Operations: StartExecution (AWS's name rules and idempotency),
 // DescribeExecution, StopExecution, ListExecutions, GetExecutionHistory,
