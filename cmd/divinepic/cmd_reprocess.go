@@ -30,7 +30,8 @@ func reprocessAlbums(ctx context.Context, args []string, stdout, stderr io.Write
 	pack := fs.String("pack", "", "model pack (default: "+defaultPackName()+")")
 	dry := fs.Bool("dry-run", false, "only say which albums would run, and why")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	albums, err := parseInterleaved(fs, args)
+	if err != nil {
 		return 2
 	}
 	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack})
@@ -39,7 +40,7 @@ func reprocessAlbums(ctx context.Context, args []string, stdout, stderr io.Write
 		return 1
 	}
 	defer p.Close()
-	out, err := p.Reprocess(ctx, steps.ReprocessInput{Pack: *pack, Albums: fs.Args(), DryRun: *dry}, states.WithoutHistory())
+	out, err := p.Reprocess(ctx, steps.ReprocessInput{Pack: *pack, Albums: albums, DryRun: *dry}, states.WithoutHistory())
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic reprocess: %v\n", err)
 		return 1
@@ -57,6 +58,12 @@ func reprocessAlbums(ctx context.Context, args []string, stdout, stderr io.Write
 	fmt.Fprintf(stdout, "%d albums: %d up to date, %s %d\n", out.Albums, out.UpToDate, verb, len(out.Started))
 	for _, w := range out.Started {
 		fmt.Fprintf(stdout, "  %s: %s\n", w.AlbumID, w.Reason)
+	}
+	for _, w := range out.Errors {
+		fmt.Fprintf(stdout, "  %s: could not run: %s\n", w.AlbumID, w.Error)
+	}
+	if len(out.Errors) > 0 {
+		return 1
 	}
 	return 0
 }

@@ -42,17 +42,15 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	conc := fs.Int("concurrency", 0, "photos processed at once (0: one per CPU)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress bar")
-	dir, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
 		return 2
 	}
-	if dir == "" && fs.NArg() > 0 {
-		dir = fs.Arg(0)
-	}
-	if dir == "" {
+	if len(pos) != 1 {
 		fs.Usage()
 		return 2
 	}
+	dir := pos[0]
 	if *album == "" {
 		*album = albumFromDir(dir)
 	}
@@ -75,6 +73,9 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	if !*quiet {
 		fmt.Fprintf(stderr, "album %s: %d photos copied, %d unchanged, %d removed (data in %s)\n", *album, imp.Copied, imp.Unchanged, imp.Removed, *data)
+	}
+	for _, sk := range imp.Skipped {
+		fmt.Fprintf(stderr, "skipped %s\n", sk)
 	}
 	sum, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: *album, Reprocess: *reprocess, Pack: *pack}, states.WithListener(prog.listen), states.WithoutHistory())
 	prog.finish()
@@ -131,15 +132,6 @@ func albumFromDir(dir string) string {
 		name = name[:64]
 	}
 	return name
-}
-
-// splitPositional lets the positional argument come before the flags
-// (divinepic run DIR --album x) as well as after them.
-func splitPositional(args []string) (string, []string) {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
-	}
-	return "", args
 }
 
 // progress draws a progress bar on stderr from the engine's events.

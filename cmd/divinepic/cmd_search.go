@@ -35,29 +35,28 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	data := fs.String("data", config.DefaultDataDir(), "data directory of `divinepic run`")
 	asJSON := fs.Bool("json", false, "print JSON")
 	minScore := fs.Float64("min-score", steps.DefaultMinScore, "lowest cosine similarity that counts as a match (-1: list all)")
-	selfie, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
 		return 2
 	}
-	if selfie == "" && fs.NArg() > 0 {
-		selfie = fs.Arg(0)
-	}
-	if selfie == "" || *album == "" {
+	if len(pos) != 1 || *album == "" {
 		fs.Usage()
 		return 2
 	}
+	selfie := pos[0]
+	min32 := float32(*minScore)
 	body, err := os.ReadFile(selfie)
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic search: %v\n", err)
 		return 1
 	}
-	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack})
+	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: 1})
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic search: %v\n", err)
 		return 1
 	}
 	defer p.Close()
-	res, err := p.Steps.Search(ctx, steps.SearchInput{AlbumID: *album, Pack: *pack, Image: body, TopK: *top, MinScore: float32(*minScore)})
+	res, err := p.Steps.Search(ctx, steps.SearchInput{AlbumID: *album, Pack: *pack, Image: body, TopK: *top, MinScore: &min32})
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic search: %v\n", err)
 		return 1

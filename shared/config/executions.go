@@ -31,9 +31,8 @@ type StepFunctions struct {
 
 var _ steps.Executions = (*StepFunctions)(nil)
 
-// StartAlbum starts the named execution. A name already used today (the
-// execution ran, or runs with other input) is not an error: the nightly job
-// ran twice, and the ARN of that execution is returned.
+// StartAlbum starts the named execution. A name already taken (the nightly
+// job ran twice) returns that execution's ARN and steps.ErrAlreadyStarted.
 func (s *StepFunctions) StartAlbum(ctx context.Context, name string, in steps.AlbumInput) (string, error) {
 	input, err := json.Marshal(in)
 	if err != nil {
@@ -44,7 +43,7 @@ func (s *StepFunctions) StartAlbum(ctx context.Context, name string, in steps.Al
 	})
 	var exists *types.ExecutionAlreadyExists
 	if errors.As(err, &exists) {
-		return ExecutionARN(s.StateMachineARN, name), nil
+		return ExecutionARN(s.StateMachineARN, name), fmt.Errorf("%s: %w", name, steps.ErrAlreadyStarted)
 	}
 	if err != nil {
 		return "", err

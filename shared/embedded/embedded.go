@@ -76,7 +76,14 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 		return nil, fmt.Errorf("embedded pipeline: data directory: %w", err)
 	}
 	cfg := config.Embedded(opt.DataDir, opt.Pack)
-	cfg.Threads, cfg.MaxPixels = opt.Threads, opt.MaxPixels
+	cfg.Threads = opt.Threads
+	if opt.MaxPixels > 0 {
+		cfg.MaxPixels = opt.MaxPixels
+	} else if env, err := config.FromEnv(); err == nil {
+		cfg.MaxPixels = env.MaxPixels // DIVINEPIC_MAX_PIXELS
+	} else {
+		return nil, err
+	}
 	cfg.Workers = maxConcurrency(opt)
 	if opt.Blobs != "" {
 		cfg.Blobs = opt.Blobs
@@ -160,25 +167,13 @@ func (p *Pipeline) Close() error { return p.Deps.Close() }
 // ImportResult says what Import did.
 type ImportResult struct {
 	Copied, Unchanged, Removed int
-}
-
-// notPhotos are file name endings that are never photos (sidecars, notes);
-// every other file is imported whatever its name, and the decoder tells
-// photos from the rest by content.
-var notPhotos = []string{".json", ".txt", ".md", ".csv", ".xml", ".xmp", ".html", ".pdf", ".db", ".ini"}
-
-func isSidecar(name string) bool {
-	ext := strings.ToLower(filepath.Ext(name))
-	for _, n := range notPhotos {
-		if ext == n {
-			return true
-		}
-	}
-	return false
+	// Skipped lists files left out, each with the reason (a name that
+	// cannot be a key, a file over steps.MaxPhotoBytes).
+	Skipped []string
 }
 
 // Import makes the album's photos in the store the files of dir (hidden
-// files and sidecars, see notPhotos, aside): new and changed files are
+// files and sidecars aside, see steps.IsPhotoKey): new and changed files are
 // copied, files gone from dir are removed from the album.
 func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResult, error) {
 	var res ImportResult
@@ -208,14 +203,22 @@ func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResul
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") || isSidecar(d.Name()) {
-			return nil
-		}
 		rel, err := filepath.Rel(dir, path)
 		if err != nil {
 			return err
 		}
 		key := prefix + filepath.ToSlash(rel)
+		if !d.Type().IsRegular() || !steps.IsPhotoKey(key) {
+			return nil
+		}
+		if err := blob.ValidateKey(key); err != nil {
+			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: the name cannot be stored: %v", rel, err))
+			return nil
+		}
+		if fi, err := d.Info(); err == nil && fi.Size() > steps.MaxPhotoBytes {
+			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: %d MB, over the %d MB a photo may have", rel, fi.Size()>>20, steps.MaxPhotoBytes>>20))
+			return nil
+		}
 		body, err := os.ReadFile(path)
 		if err != nil {
 			return err
@@ -252,6 +255,15 @@ func (p *Pipeline) RunAlbum(ctx context.Context, in steps.AlbumInput, opts ...st
 	if err := steps.ValidateAlbumID(in.AlbumID); err != nil {
 		return nil, nil, err
 	}
+	// Load the pack's face engine first: without models or ONNX Runtime
+	// the album cannot run at all, and saying so beats failing every photo.
+	pack, err := p.Steps.Packs.Pack(firstNonEmpty(in.Pack, p.Steps.DefaultPack))
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := p.Steps.Engines.Engine(ctx, pack); err != nil {
+		return nil, nil, fmt.Errorf("album %s: %w", in.AlbumID, err)
+	}
 	input, err := json.Marshal(in)
 	if err != nil {
 		return nil, nil, err
@@ -281,6 +293,13 @@ func (p *Pipeline) RunAlbum(ctx context.Context, in steps.AlbumInput, opts ...st
 		return nil, x, fmt.Errorf("album summary %s: %w", out.SummaryKey, err)
 	}
 	return &sum, x, nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // Faces returns every face record of an album, by photo key (for tests and

@@ -443,7 +443,7 @@ func TestReprocessRunsOnlyAlbumsWithWork(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, out.Started, 2)
 	assert.Equal(t, "2 new", out.Started[0].Reason)
-	assert.Equal(t, "alpha-20261128", out.Started[0].ExecutionName)
+	assert.Equal(t, "alpha-default-20261128", out.Started[0].ExecutionName)
 
 	out, err = p.Reprocess(ctx, steps.ReprocessInput{ScheduledTime: day})
 	require.NoError(t, err)
@@ -463,17 +463,63 @@ func TestReprocessRunsOnlyAlbumsWithWork(t *testing.T) {
 	require.Len(t, out.Started, 1)
 	assert.Equal(t, "beta", out.Started[0].AlbumID)
 	assert.Equal(t, "1 new, 1 removed", out.Started[0].Reason)
-	assert.Equal(t, "beta-20261129", out.Started[0].ExecutionName)
+	assert.Equal(t, "beta-default-20261129", out.Started[0].ExecutionName)
 
-	// The broken photo failed: the next night tries it again.
+	// The broken photo cannot be decoded: that content is not tried again
+	// every night (a new version of the file would be).
 	out, err = p.Reprocess(ctx, steps.ReprocessInput{ScheduledTime: day.Add(48 * time.Hour), DryRun: true})
 	require.NoError(t, err)
-	require.Len(t, out.Started, 1)
-	assert.Equal(t, "1 failed", out.Started[0].Reason)
+	assert.Empty(t, out.Started)
+	assert.Equal(t, 2, out.UpToDate)
 
 	// Another model pack: every album needs it.
 	out, err = p.Reprocess(ctx, steps.ReprocessInput{Pack: "scrfd-500m", DryRun: true})
 	require.NoError(t, err)
 	require.Len(t, out.Started, 2)
 	assert.Contains(t, out.Started[0].Reason, "faces from model pack default-1 only")
+}
+
+// The vector store lost the album's faces (a deleted file, a replaced
+// index): the next run puts them back from the face records.
+func TestLostVectorsAreRestored(t *testing.T) {
+	dir := smallAlbum(t)
+	data := t.TempDir()
+	ctx := context.Background()
+	p := open(t, data, Options{})
+	_, err := p.Import(ctx, "lost", dir)
+	require.NoError(t, err)
+	first, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "lost"})
+	require.NoError(t, err)
+	keys := vectorKeys(t, p, "lost", "default-1")
+	require.NoError(t, p.Close())
+
+	require.NoError(t, os.RemoveAll(filepath.Join(data, "vectors")))
+	p = open(t, data, Options{})
+	again, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "lost"})
+	require.NoError(t, err)
+	assert.Equal(t, 0, again.Processed, "nothing is decoded again")
+	assert.Equal(t, 7, again.Restored, "every photo with faces is put back")
+	assert.Equal(t, first.Faces, again.Faces)
+	assert.Equal(t, keys, vectorKeys(t, p, "lost", "default-1"))
+}
+
+// Without the models, an album fails at once with the resolver's message,
+// instead of recording every photo as failed.
+func TestMissingModelsFailTheAlbumUpFront(t *testing.T) {
+	dir := smallAlbum(t)
+	t.Setenv("DIVINEPIC_SHARED", t.TempDir())
+	t.Setenv("DIVINEPIC_CACHE", t.TempDir())
+	t.Setenv("DIVINEPIC_MODELS", "")
+	// No download either, even on a machine with internet.
+	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:1")
+	t.Setenv("https_proxy", "http://127.0.0.1:1")
+	p := open(t, t.TempDir(), Options{})
+	ctx := context.Background()
+	_, err := p.Import(ctx, "nomodels", dir)
+	require.NoError(t, err)
+	_, x, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "nomodels"})
+	require.Error(t, err)
+	assert.Nil(t, x, "no execution was started")
+	assert.Contains(t, err.Error(), "yunet_s_dynamic.onnx is not available")
+	assert.Contains(t, err.Error(), "make models")
 }

@@ -3,10 +3,12 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/divinepic/pipeline/shared/blob"
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
 
@@ -15,10 +17,12 @@ const putBatch = 200
 
 // Aggregate reads what the Distributed Map wrote, upserts the faces of the
 // photos processed by this run into the vector store under
-// albumId/imageId/faceIndex, deletes vectors whose photo changed, failed or
-// went, writes the album index and the album summary. Every write is under
-// a deterministic key and the deletions are computed from the index, so
-// running it twice changes nothing the first run got right.
+// albumId/imageId/faceIndex, puts back the faces of done photos that the
+// store lost, deletes vectors whose photo changed, failed or went, writes the
+// album index and the album summary, and then removes the run's work
+// objects. Every write is under a deterministic key and deletions are
+// computed from the index, so running it twice changes nothing the first run
+// got right.
 func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutput, error) {
 	if err := ValidateAlbumID(in.AlbumID); err != nil {
 		return AggregateOutput{}, err
@@ -36,8 +40,9 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		return AggregateOutput{}, err
 	}
 	results := map[string]ItemResult{}
+	var resultKeys []string
 	if in.Map != nil && in.Map.ResultKey != "" {
-		results, err = s.readMapResults(ctx, in.Map)
+		results, resultKeys, err = s.readMapResults(ctx, in.Map)
 		if err != nil {
 			return AggregateOutput{}, err
 		}
@@ -45,28 +50,44 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 
 	sum := Summary{AlbumID: in.AlbumID, Pack: pack.Name, PackVersion: pack.Version, StartedAt: in.List.StartedAt, Failed: []FailedImage{}}
 	idx := &AlbumIndex{AlbumID: in.AlbumID, PackVersion: pack.Version, Images: map[string]IndexEntry{}}
-	var fresh []string // image ids whose faces this run produced
+	put := map[string]bool{} // photos whose face records go to the vector store
+	engineFailures := 0
 	prefix := in.List.Prefix
 	if prefix == "" {
 		prefix = DefaultPrefix(in.AlbumID)
 	}
 	err = b.List(ctx, prefix, func(info blob.Info) error {
-		if !isPhotoKey(info.Key) {
+		if !IsPhotoKey(info.Key) {
 			return nil
 		}
 		sum.Images++
 		id := ImageID(info.Key)
 		if r, ok := results[id]; ok {
 			sum.Processed++
-			e := IndexEntry{Key: info.Key, ETag: info.ETag, ImageID: id, Status: r.Status, Faces: r.Faces, Error: r.Error, Cause: r.Cause}
+			e := IndexEntry{Key: info.Key, ETag: r.ETag, ImageID: id, Status: r.Status, Faces: r.Faces, Error: r.Error, Cause: r.Cause}
+			if e.ETag == "" {
+				e.ETag = info.ETag
+			}
 			switch r.Status {
 			case StatusDone:
-				fresh = append(fresh, id)
+				put[id] = true
 			case StatusNoFaces:
 				sum.NoFaces++
+				e.Faces = 0
 			default:
 				e.Status, e.Faces = StatusFailed, 0
+				if r.Error == "ImageUnreadable" {
+					e.Status = StatusUnreadable
+				}
+				if r.Error == "EngineError" {
+					engineFailures++
+				}
 				sum.Failed = append(sum.Failed, FailedImage{Key: info.Key, Error: r.Error, Cause: r.Cause})
+				// A photo done before with this very content keeps its faces
+				// when redoing it failed.
+				if o, ok := old.Images[id]; ok && o.ETag == e.ETag && e.Status == StatusFailed && (o.Status == StatusDone || o.Status == StatusNoFaces) {
+					e = o
+				}
 			}
 			idx.Images[id] = e
 			return nil
@@ -74,10 +95,10 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		if e, ok := old.Images[id]; ok && e.ETag == info.ETag {
 			idx.Images[id] = e
 			sum.Skipped++
-			if e.Status == StatusNoFaces {
+			switch e.Status {
+			case StatusNoFaces:
 				sum.NoFaces++
-			}
-			if e.Status == StatusFailed {
+			case StatusFailed, StatusUnreadable:
 				sum.Failed = append(sum.Failed, FailedImage{Key: info.Key, Error: e.Error, Cause: e.Cause})
 			}
 			return nil
@@ -88,6 +109,12 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err != nil {
 		return AggregateOutput{}, err
 	}
+	if sum.Processed > 0 && engineFailures == sum.Processed {
+		// Not one photo could be processed because of the face engine
+		// (missing model, broken runtime): the album failed, not its photos.
+		return AggregateOutput{}, &domain.EngineError{Op: fmt.Sprintf("album %s: all %d photos", in.AlbumID, sum.Processed),
+			Err: errors.New(sum.Failed[0].Cause)}
+	}
 
 	index, err := vectors.IndexForPack(pack.Version)
 	if err != nil {
@@ -96,26 +123,30 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err := s.Vectors.EnsureIndex(ctx, index, pack.Recognizer.EmbeddingDim); err != nil {
 		return AggregateOutput{}, err
 	}
-	sort.Strings(fresh)
-	for start := 0; start < len(fresh); start += putBatch {
-		end := min(start+putBatch, len(fresh))
-		var vs []vectors.Vector
-		for _, id := range fresh[start:end] {
-			var rec FaceRecord
-			if err := getJSON(ctx, b, RecordKey(in.AlbumID, pack.Version, id), &rec); err != nil {
-				return AggregateOutput{}, err
-			}
-			e := idx.Images[id]
-			e.ETag, e.Faces = rec.ETag, len(rec.Faces) // the ETag the faces were computed from
-			idx.Images[id] = e
-			for i, f := range rec.Faces {
-				vs = append(vs, vectors.Vector{Key: VectorKey(in.AlbumID, id, i), Data: f.Embedding,
-					Metadata: vectors.Metadata{AlbumID: in.AlbumID, ImageID: id, FaceIndex: i, Pack: pack.Version, Box: f.Box, Score: f.Score}})
+	have, err := s.Vectors.Keys(ctx, index, in.AlbumID)
+	if err != nil {
+		return AggregateOutput{}, err
+	}
+	haveSet := make(map[string]bool, len(have))
+	for _, k := range have {
+		haveSet[k] = true
+	}
+	// Done photos whose vectors the store lost (a replaced index, a deleted
+	// file) are put again from their face records.
+	for id, e := range idx.Images {
+		if e.Status != StatusDone || put[id] {
+			continue
+		}
+		for i := 0; i < e.Faces; i++ {
+			if !haveSet[VectorKey(in.AlbumID, id, i)] {
+				put[id] = true
+				sum.Restored++
+				break
 			}
 		}
-		if err := s.Vectors.Put(ctx, index, vs); err != nil {
-			return AggregateOutput{}, err
-		}
+	}
+	if err := s.putFaces(ctx, b, in.AlbumID, pack.Version, index, idx, put); err != nil {
+		return AggregateOutput{}, err
 	}
 
 	// Every vector of the album that the new index does not account for goes.
@@ -127,10 +158,6 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 			}
 			sum.Faces += e.Faces
 		}
-	}
-	have, err := s.Vectors.Keys(ctx, index, in.AlbumID)
-	if err != nil {
-		return AggregateOutput{}, err
 	}
 	var gone []string
 	for _, k := range have {
@@ -165,8 +192,66 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err := putJSON(ctx, b, key, sum); err != nil {
 		return AggregateOutput{}, err
 	}
+
+	// The run's work objects are spent. Best effort: what stays is only
+	// storage (the bucket's lifecycle rule expires work/ and results/ too).
+	var spent []string
+	if in.List.ManifestKey != "" {
+		spent = append(spent, in.List.ManifestKey)
+	}
+	spent = append(spent, resultKeys...)
+	for id := range results {
+		if e, ok := idx.Images[id]; ok && e.Status == StatusDone {
+			spent = append(spent, DetectionsKey(in.AlbumID, pack.Version, id, e.ETag))
+		}
+	}
+	for _, k := range spent {
+		_ = b.Delete(ctx, k)
+	}
 	return AggregateOutput{SummaryKey: key, Images: sum.Images, Processed: sum.Processed, Skipped: sum.Skipped,
 		Failed: len(sum.Failed), Faces: sum.Faces}, nil
+}
+
+// putFaces reads the face records of the photos in ids and upserts their
+// faces, in batches. A record whose content is not the one the index has
+// (the photo changed and a later run wrote it) leaves the index: the next
+// run redoes the photo.
+func (s *Steps) putFaces(ctx context.Context, b blob.Store, albumID, packVersion, index string, idx *AlbumIndex, ids map[string]bool) error {
+	list := make([]string, 0, len(ids))
+	for id := range ids {
+		list = append(list, id)
+	}
+	sort.Strings(list)
+	for start := 0; start < len(list); start += putBatch {
+		var vs []vectors.Vector
+		for _, id := range list[start:min(start+putBatch, len(list))] {
+			var rec FaceRecord
+			if err := getJSON(ctx, b, RecordKey(albumID, packVersion, id), &rec); err != nil {
+				if isMissing(err) {
+					delete(idx.Images, id)
+					continue
+				}
+				return err
+			}
+			e := idx.Images[id]
+			if rec.ETag != e.ETag {
+				delete(idx.Images, id)
+				continue
+			}
+			e.Faces = len(rec.Faces)
+			idx.Images[id] = e
+			for i, f := range rec.Faces {
+				vs = append(vs, vectors.Vector{Key: VectorKey(albumID, id, i), Data: f.Embedding,
+					Metadata: vectors.Metadata{AlbumID: albumID, ImageID: id, FaceIndex: i, Pack: packVersion, Box: f.Box, Score: f.Score}})
+			}
+		}
+		if len(vs) > 0 {
+			if err := s.Vectors.Put(ctx, index, vs); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // The Distributed Map's ResultWriter output, as AWS writes it.
@@ -188,37 +273,36 @@ type childResult struct {
 // readMapResults reads every child execution's outcome, by image id. A
 // child that failed as a whole (not caught by RecordFailure) counts as a
 // failed photo with its error.
-func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]ItemResult, error) {
+func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]ItemResult, []string, error) {
 	b, err := s.bucket(m.ResultBucket)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var man resultManifest
 	if err := getJSON(ctx, b, m.ResultKey, &man); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := map[string]ItemResult{}
+	keys := []string{m.ResultKey}
 	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
 		for _, f := range man.ResultFiles[status] {
-			rb := b
-			if man.DestinationBucket != "" {
-				if rb, err = s.bucket(man.DestinationBucket); err != nil {
-					return nil, err
-				}
+			if man.DestinationBucket != "" && man.DestinationBucket != m.ResultBucket {
+				return nil, nil, fmt.Errorf("map results %s: written to bucket %s, expected %s", m.ResultKey, man.DestinationBucket, m.ResultBucket)
 			}
 			var children []childResult
-			if err := getJSON(ctx, rb, f.Key, &children); err != nil {
-				return nil, err
+			if err := getJSON(ctx, b, f.Key, &children); err != nil {
+				return nil, nil, err
 			}
+			keys = append(keys, f.Key)
 			for _, c := range children {
 				var in DetectInput
 				if err := json.Unmarshal([]byte(c.Input), &in); err != nil || in.Image.Key == "" {
-					return nil, fmt.Errorf("map result %s: a child's input names no image: %v", f.Key, err)
+					return nil, nil, fmt.Errorf("map result %s: a child's input names no image: %v", f.Key, err)
 				}
 				r := ItemResult{Image: in.Image.Key, Status: StatusFailed, Error: c.Error, Cause: c.Cause}
 				if c.Status == "SUCCEEDED" {
 					if err := json.Unmarshal([]byte(c.Output), &r); err != nil {
-						return nil, fmt.Errorf("map result %s: output of %s: %w", f.Key, in.Image.Key, err)
+						return nil, nil, fmt.Errorf("map result %s: output of %s: %w", f.Key, in.Image.Key, err)
 					}
 				} else if r.Error == "" {
 					r.Error = "States." + c.Status
@@ -231,5 +315,5 @@ func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]It
 			}
 		}
 	}
-	return out, nil
+	return out, keys, nil
 }

@@ -1,18 +1,25 @@
 package steps
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/imaging"
 )
 
-// Detect is DetectFaces: decode and orient the photo, detect its faces,
-// write their aligned 112x112 chips (one object, the chips one after the
-// other). A photo with no face gets its (empty) face record here, since
-// EmbedFaces will not run for it.
+// MaxPhotoBytes is the largest file taken as a photo (a camera's largest
+// JPEG or HEIC is a few tens of MB); a larger one is refused unread.
+const MaxPhotoBytes = 200 << 20
+
+// Detect is DetectFaces: decode and orient the photo, detect its faces, and
+// write them with their aligned 112x112 chips to one work object. A photo
+// with no face gets its (empty) face record here, since EmbedFaces will not
+// run for it.
 func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error) {
 	if err := ValidateAlbumID(in.AlbumID); err != nil {
 		return DetectOutput{}, err
@@ -28,6 +35,10 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 	if err != nil {
 		return DetectOutput{}, err
 	}
+	if in.Image.Size > MaxPhotoBytes {
+		return DetectOutput{}, &domain.ImageUnreadable{Key: in.Image.Key,
+			Reason: fmt.Sprintf("file too large: %d MB, the limit is %d MB", in.Image.Size>>20, MaxPhotoBytes>>20)}
+	}
 	imageID := ImageID(in.Image.Key)
 	body, info, err := b.Get(ctx, in.Image.Key)
 	if err != nil {
@@ -37,6 +48,7 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 	if err != nil {
 		return DetectOutput{}, err
 	}
+	body = nil // the decoded image is all that is needed from here on
 	eng, err := s.Engines.Engine(ctx, pack)
 	if err != nil {
 		return DetectOutput{}, &domain.EngineError{Op: "load pack " + pack.Name, Err: err}
@@ -45,10 +57,7 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 	if err != nil {
 		return DetectOutput{}, &domain.EngineError{Op: "detect " + in.Image.Key, Err: err}
 	}
-	out := DetectOutput{FaceCount: len(faces), Faces: make([]DetectedFace, len(faces)), Width: img.OrigW, Height: img.OrigH, ETag: info.ETag}
-	for i, f := range faces {
-		out.Faces[i] = DetectedFace{Box: f.Box, Score: f.Score, Landmarks: f.Landmarks}
-	}
+	out := DetectOutput{FaceCount: len(faces), Width: img.OrigW, Height: img.OrigH, ETag: info.ETag}
 	if len(faces) == 0 {
 		rec := FaceRecord{AlbumID: in.AlbumID, ImageID: imageID, Key: in.Image.Key, ETag: info.ETag,
 			Pack: pack.Name, PackVersion: pack.Version, Width: img.OrigW, Height: img.OrigH, Faces: []RecordFace{}}
@@ -58,15 +67,59 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 	if err != nil {
 		return DetectOutput{}, &domain.EngineError{Op: "align " + in.Image.Key, Err: err}
 	}
-	all := make([]byte, 0, len(chips)*face.ChipBytes)
-	for _, c := range chips {
-		all = append(all, c...)
+	det := Detections{Faces: make([]DetectedFace, len(faces)), Width: img.OrigW, Height: img.OrigH, ETag: info.ETag}
+	for i, f := range faces {
+		det.Faces[i] = DetectedFace{Box: f.Box, Score: f.Score, Landmarks: f.Landmarks}
 	}
-	out.ChipsKey = ChipsKey(in.AlbumID, pack.Version, imageID)
-	if _, err := b.Put(ctx, out.ChipsKey, all); err != nil {
+	obj, err := encodeDetections(det, chips)
+	if err != nil {
+		return DetectOutput{}, err
+	}
+	out.DetectionsKey = DetectionsKey(in.AlbumID, pack.Version, imageID, info.ETag)
+	if _, err := b.Put(ctx, out.DetectionsKey, obj); err != nil {
 		return DetectOutput{}, err
 	}
 	return out, nil
+}
+
+// encodeDetections lays out a detections object: a line of JSON, then the
+// chips.
+func encodeDetections(det Detections, chips []face.Chip) ([]byte, error) {
+	head, err := json.Marshal(det)
+	if err != nil {
+		return nil, err
+	}
+	obj := make([]byte, 0, len(head)+1+len(chips)*face.ChipBytes)
+	obj = append(append(obj, head...), '\n')
+	for _, c := range chips {
+		if err := c.Valid(); err != nil {
+			return nil, err
+		}
+		obj = append(obj, c...)
+	}
+	return obj, nil
+}
+
+// decodeDetections reads a detections object back.
+func decodeDetections(key string, obj []byte) (Detections, []face.Chip, error) {
+	var det Detections
+	head, rest, ok := bytes.Cut(obj, []byte{'\n'})
+	if !ok {
+		return det, nil, &domain.InvalidInput{Field: "detectionsKey", Reason: key + ": no header line"}
+	}
+	if err := json.Unmarshal(head, &det); err != nil {
+		return det, nil, &domain.InvalidInput{Field: "detectionsKey", Reason: key + ": " + err.Error()}
+	}
+	n := len(det.Faces)
+	if len(rest) != n*face.ChipBytes {
+		return det, nil, &domain.InvalidInput{Field: "detectionsKey",
+			Reason: fmt.Sprintf("%s holds %d bytes of chips, want %d faces x %d", key, len(rest), n, face.ChipBytes)}
+	}
+	chips := make([]face.Chip, n)
+	for i := range chips {
+		chips[i] = face.Chip(rest[i*face.ChipBytes : (i+1)*face.ChipBytes])
+	}
+	return det, chips, nil
 }
 
 // decode turns the photo's bytes into an upright image large enough for

@@ -18,7 +18,7 @@ import (
 //
 //	albums/<album>/...                      the photos (the default prefix)
 //	work/<album>/<pack>/manifests/<run>.json  ListImages' manifest of work
-//	work/<album>/<pack>/chips/<image>.bin     DetectFaces' aligned 112x112 chips
+//	work/<album>/<pack>/detections/<image>-<etag>.bin  DetectFaces' faces and aligned chips
 //	faces/<album>/<pack>/<image>.json        the photo's face record
 //	state/<album>/<pack>/index.json          what is done: key, ETag, status, faces per photo
 //	state/<album>/<pack>/summary.json        the last run's summary
@@ -53,9 +53,25 @@ func ManifestKey(albumID, packVersion, run string) string {
 	return "work/" + packDir(albumID, packVersion) + "/manifests/" + run + ".json"
 }
 
-// ChipsKey is the key of a photo's aligned face chips.
-func ChipsKey(albumID, packVersion, imageID string) string {
-	return "work/" + packDir(albumID, packVersion) + "/chips/" + imageID + ".bin"
+// DetectionsKey is the key of a photo's detections (faces and aligned
+// chips) for one version of its content, so two runs of a photo that
+// changed in between never mix their faces.
+func DetectionsKey(albumID, packVersion, imageID, etag string) string {
+	return "work/" + packDir(albumID, packVersion) + "/detections/" + imageID + "-" + safeETag(etag) + ".bin"
+}
+
+var etagChars = regexp.MustCompile(`[^0-9A-Za-z-]+`)
+
+// safeETag keeps an ETag's letters, digits and '-' (S3 quotes ETags).
+func safeETag(etag string) string {
+	e := etagChars.ReplaceAllString(etag, "")
+	if e == "" {
+		return "noetag"
+	}
+	if len(e) > 64 {
+		e = e[:64]
+	}
+	return e
 }
 
 // RecordKey is the key of a photo's face record.
@@ -78,13 +94,29 @@ func VectorKey(albumID, imageID string, face int) string {
 	return albumID + "/" + imageID + "/" + strconv.Itoa(face)
 }
 
-// isPhotoKey says whether a listed key is a photo candidate: not a folder
-// marker and not a hidden file (".DS_Store" and the like).
-func isPhotoKey(key string) bool {
-	if strings.HasSuffix(key, "/") {
+// notPhotos are name endings that are never photos (sidecars and notes);
+// every other file is a photo candidate, whatever its name, and the decoder
+// tells photos from the rest by content.
+var notPhotos = []string{".json", ".txt", ".md", ".csv", ".xml", ".xmp", ".html", ".pdf", ".db", ".ini"}
+
+// IsPhotoKey says whether a key (or file name) is a photo candidate: not a
+// folder marker, not a hidden file (".DS_Store" and the like), not a
+// sidecar (see notPhotos).
+func IsPhotoKey(key string) bool {
+	if key == "" || strings.HasSuffix(key, "/") {
 		return false
 	}
-	return !strings.HasPrefix(path.Base(key), ".")
+	base := path.Base(key)
+	if strings.HasPrefix(base, ".") {
+		return false
+	}
+	ext := strings.ToLower(path.Ext(base))
+	for _, n := range notPhotos {
+		if ext == n {
+			return false
+		}
+	}
+	return true
 }
 
 var runNamePattern = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

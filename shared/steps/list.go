@@ -48,7 +48,7 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 	}
 	var work []Image
 	err = b.List(ctx, prefix, func(info blob.Info) error {
-		if !isPhotoKey(info.Key) {
+		if !IsPhotoKey(info.Key) {
 			return nil
 		}
 		out.Total++

@@ -2,6 +2,9 @@ package steps
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,11 +17,14 @@ import (
 // Executions starts album executions of the workflow (Step Functions'
 // StartExecution on AWS, the local engine in the embedded mode).
 type Executions interface {
-	// StartAlbum starts an execution with this name and input. Starting a
-	// name that already ran with the same input starts nothing and returns
-	// that execution's ARN (Step Functions' idempotent StartExecution).
+	// StartAlbum starts an execution with this name and input. A name that
+	// is already taken (the job ran twice today) starts nothing: it returns
+	// that execution's ARN and an error wrapping ErrAlreadyStarted.
 	StartAlbum(ctx context.Context, name string, in AlbumInput) (arn string, err error)
 }
+
+// ErrAlreadyStarted: an execution of that name exists already.
+var ErrAlreadyStarted = errors.New("an execution of that name exists already")
 
 // ReprocessInput is the nightly schedule's event (EventBridge Scheduler
 // passes {"source", "scheduledTime"}); Albums and DryRun are for people.
@@ -37,13 +43,17 @@ type AlbumWork struct {
 	Reason        string `json:"reason"`
 	ExecutionName string `json:"executionName"`
 	ExecutionARN  string `json:"executionArn,omitempty"`
+	Error         string `json:"error,omitempty"` // why it could not be started
 }
 
-// ReprocessOutput says what the nightly run found and started.
+// ReprocessOutput says what the nightly run found and started. One album's
+// trouble never stops the others: it is listed under Errors.
 type ReprocessOutput struct {
-	Albums   int         `json:"albums"`
-	UpToDate int         `json:"upToDate"`
-	Started  []AlbumWork `json:"started"`
+	Albums         int         `json:"albums"`
+	UpToDate       int         `json:"upToDate"`
+	Started        []AlbumWork `json:"started"`
+	AlreadyStarted []AlbumWork `json:"alreadyStarted,omitempty"` // today's execution exists already
+	Errors         []AlbumWork `json:"errors,omitempty"`
 }
 
 // Reprocess is the nightly job: it starts one execution per album that has
@@ -78,27 +88,53 @@ func (s *Steps) Reprocess(ctx context.Context, in ReprocessInput) (ReprocessOutp
 	}
 	out := ReprocessOutput{Albums: len(albums), Started: []AlbumWork{}}
 	for _, album := range albums {
-		if err := ValidateAlbumID(album); err != nil {
+		if err := ctx.Err(); err != nil {
 			return out, err
+		}
+		if err := ValidateAlbumID(album); err != nil {
+			out.Errors = append(out.Errors, AlbumWork{AlbumID: album, Error: err.Error()})
+			continue
 		}
 		reason, err := s.albumWork(ctx, b, album, pack.Version)
 		if err != nil {
-			return out, err
+			out.Errors = append(out.Errors, AlbumWork{AlbumID: album, Error: err.Error()})
+			continue
 		}
 		if reason == "" {
 			out.UpToDate++
 			continue
 		}
-		w := AlbumWork{AlbumID: album, Reason: reason, ExecutionName: album + "-" + day.UTC().Format("20060102")}
-		if !in.DryRun {
-			w.ExecutionARN, err = s.Executions.StartAlbum(ctx, w.ExecutionName, AlbumInput{AlbumID: album, Bucket: bucketName, Pack: pack.Name})
-			if err != nil {
-				return out, fmt.Errorf("start %s: %w", w.ExecutionName, err)
-			}
+		w := AlbumWork{AlbumID: album, Reason: reason, ExecutionName: NightlyName(album, pack.Name, day)}
+		if in.DryRun {
+			out.Started = append(out.Started, w)
+			continue
 		}
-		out.Started = append(out.Started, w)
+		w.ExecutionARN, err = s.Executions.StartAlbum(ctx, w.ExecutionName, AlbumInput{AlbumID: album, Bucket: bucketName, Pack: pack.Name})
+		switch {
+		case errors.Is(err, ErrAlreadyStarted):
+			out.AlreadyStarted = append(out.AlreadyStarted, w)
+		case err != nil:
+			w.Error = err.Error()
+			out.Errors = append(out.Errors, w)
+		default:
+			out.Started = append(out.Started, w)
+		}
 	}
 	return out, nil
+}
+
+// NightlyName is the execution name of an album's nightly run: album, pack
+// and day, so one night never starts an album twice for a pack. Names are
+// at most 80 characters; a long album id is shortened and made unique with
+// a hash of it.
+func NightlyName(album, pack string, day time.Time) string {
+	suffix := "-" + pack + "-" + day.UTC().Format("20060102")
+	if len(album)+len(suffix) <= 80 {
+		return album + suffix
+	}
+	h := sha256.Sum256([]byte(album))
+	keep := 80 - len(suffix) - 9
+	return album[:keep] + "-" + hex.EncodeToString(h[:4]) + suffix
 }
 
 // listAlbums finds the albums under albums/ (albums/<id>/...).
@@ -132,7 +168,7 @@ func (s *Steps) albumWork(ctx context.Context, b blob.Store, album, packVersion 
 	var fresh, changed, failed int
 	present := map[string]bool{}
 	err = b.List(ctx, DefaultPrefix(album), func(i blob.Info) error {
-		if !isPhotoKey(i.Key) {
+		if !IsPhotoKey(i.Key) {
 			return nil
 		}
 		id := ImageID(i.Key)
@@ -143,7 +179,7 @@ func (s *Steps) albumWork(ctx context.Context, b blob.Store, album, packVersion 
 			fresh++
 		case e.ETag != i.ETag:
 			changed++
-		case e.Status == StatusFailed:
+		case e.Status == StatusFailed: // not StatusUnreadable: that content never decodes
 			failed++
 		}
 		return nil

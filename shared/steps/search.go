@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"github.com/divinepic/pipeline/shared/domain"
@@ -35,6 +36,19 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	}
 	if topK > vectors.MaxTopK {
 		return SearchOutput{}, &domain.InvalidInput{Field: "topK", Reason: "at most 100"}
+	}
+	// The album's index lives in the configured bucket, whatever bucket the
+	// selfie comes from.
+	albums, err := s.bucket("")
+	if err != nil {
+		return SearchOutput{}, err
+	}
+	if _, err := albums.Head(ctx, IndexKey(in.AlbumID, pack.Version)); err != nil {
+		if isMissing(err) {
+			return SearchOutput{}, &domain.InvalidInput{Field: "albumId",
+				Reason: fmt.Sprintf("album %s has not been processed with model pack %s", in.AlbumID, pack.Name)}
+		}
+		return SearchOutput{}, err
 	}
 	body := in.Image
 	name := "selfie"
@@ -84,17 +98,13 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	if err != nil {
 		return SearchOutput{}, err
 	}
-	b, err := s.bucket(in.Bucket)
+	idx, err := s.loadIndex(ctx, albums, in.AlbumID, pack.Version)
 	if err != nil {
 		return SearchOutput{}, err
 	}
-	idx, err := s.loadIndex(ctx, b, in.AlbumID, pack.Version)
-	if err != nil {
-		return SearchOutput{}, err
-	}
-	minScore := in.MinScore
-	if minScore == 0 {
-		minScore = DefaultMinScore
+	minScore := float32(DefaultMinScore)
+	if in.MinScore != nil {
+		minScore = *in.MinScore
 	}
 	out := SearchOutput{Query: largest.Box, Photos: []SearchMatch{}}
 	seen := map[string]bool{}

@@ -47,21 +47,32 @@ type DetectInput struct {
 	Image   Image  `json:"image"`
 }
 
-// DetectedFace is a face as it travels through the state: no embedding.
+// DetectedFace is a detected face before embedding.
 type DetectedFace struct {
 	Box       [4]float32    `json:"box"`
 	Score     float32       `json:"score"`
 	Landmarks [5][2]float32 `json:"landmarks"`
 }
 
-// DetectOutput is DetectFaces' result.
+// DetectOutput is DetectFaces' result: counts and keys only. The faces
+// themselves (boxes, scores, landmarks and aligned chips) are in the work
+// object at DetectionsKey, never in the state: a photo of a crowd could
+// hold more faces than a state's 256 KB allow.
 type DetectOutput struct {
-	FaceCount int            `json:"faceCount"`
-	Faces     []DetectedFace `json:"faces"`
-	ChipsKey  string         `json:"chipsKey"`
-	Width     int            `json:"width"`
-	Height    int            `json:"height"`
-	ETag      string         `json:"etag"`
+	FaceCount     int    `json:"faceCount"`
+	DetectionsKey string `json:"detectionsKey"` // "" when there is no face
+	Width         int    `json:"width"`
+	Height        int    `json:"height"`
+	ETag          string `json:"etag"` // of the photo that was read
+}
+
+// Detections is the head of the work object DetectFaces writes: one line
+// of JSON, then the faces' aligned chips (face.ChipBytes each, in order).
+type Detections struct {
+	Faces  []DetectedFace `json:"faces"`
+	Width  int            `json:"width"`
+	Height int            `json:"height"`
+	ETag   string         `json:"etag"`
 }
 
 // EmbedInput is EmbedFaces' payload: the item plus DetectFaces' result.
@@ -74,6 +85,7 @@ type EmbedInput struct {
 // NoFaces or RecordFailure).
 type ItemResult struct {
 	Image  string `json:"image"`
+	ETag   string `json:"etag"`   // of the photo the result is about
 	Status string `json:"status"` // StatusDone, StatusNoFaces or StatusFailed
 	Faces  int    `json:"faces"`
 	Error  string `json:"error,omitempty"`
@@ -84,7 +96,10 @@ type ItemResult struct {
 const (
 	StatusDone    = "done"
 	StatusNoFaces = "no_faces"
-	StatusFailed  = "failed"
+	StatusFailed  = "failed" // may succeed another time: the nightly job retries it
+	// StatusUnreadable: the file itself cannot be decoded (ImageUnreadable).
+	// Terminal for this content: it is retried only when its ETag changes.
+	StatusUnreadable = "unreadable"
 )
 
 // RecordFace is a face in a face record.
@@ -167,8 +182,9 @@ type Summary struct {
 	Pending         int           `json:"pending"`   // photos that appeared during the run: next run
 	NoFaces         int           `json:"noFaces"`   // photos with no face
 	Failed          []FailedImage `json:"failed"`
-	Faces           int           `json:"faces"`   // faces in the album's index now
-	Removed         int           `json:"removed"` // faces deleted because their photo changed or went
+	Faces           int           `json:"faces"`    // faces in the album's index now
+	Removed         int           `json:"removed"`  // faces deleted because their photo changed or went
+	Restored        int           `json:"restored"` // done photos whose faces the vector store had lost, put back
 	StartedAt       time.Time     `json:"startedAt"`
 	FinishedAt      time.Time     `json:"finishedAt"`
 	DurationSeconds float64       `json:"durationSeconds"`
@@ -184,8 +200,8 @@ type SearchInput struct {
 	Image  []byte `json:"image,omitempty"` // base64 in JSON
 	TopK   int    `json:"topK,omitempty"`  // photos to return; default 10
 	// MinScore drops photos whose best face scores below it (cosine
-	// similarity); 0 means DefaultMinScore, a negative value keeps all.
-	MinScore float32 `json:"minScore,omitempty"`
+	// similarity); nil means DefaultMinScore.
+	MinScore *float32 `json:"minScore,omitempty"`
 }
 
 // SearchMatch is one photo, with its best-matching face.
