@@ -174,7 +174,6 @@ func (r *Resolver) verify(p string, f File) error {
 	return nil
 }
 
-
 // fetch downloads f into the cache: into a temporary file first, checked,
 // then renamed, so the cache never holds a partial or wrong file.
 func (r *Resolver) fetch(ctx context.Context, f File) (string, error) {
