@@ -1,0 +1,235 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/divinepic/pipeline/shared/blob"
+	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/face"
+	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/vectors"
+)
+
+func TestValidateAlbumID(t *testing.T) {
+	for id, ok := range map[string]bool{
+		"wedding-2026": true, "a": true, "A_b-9": true, strings.Repeat("x", 64): true,
+		"": false, "-a": false, "_a": false, "a/b": false, "../a": false, "a b": false, "é": false, strings.Repeat("x", 65): false,
+	} {
+		err := ValidateAlbumID(id)
+		if ok {
+			assert.NoError(t, err, "%q", id)
+		} else {
+			var bad *domain.InvalidInput
+			assert.ErrorAs(t, err, &bad, "%q", id)
+		}
+	}
+}
+
+func TestIsPhotoKey(t *testing.T) {
+	for key, want := range map[string]bool{
+		"albums/a/IMG_1.JPG": true, "albums/a/x": true, "albums/a/scan.heic": true, "albums/a/not_an_image.jpg": true,
+		"albums/a/": false, "albums/a/.DS_Store": false, "albums/a/IMG_1.xmp": false, "albums/a/notes.TXT": false, "albums/a/truth.json": false, "": false,
+	} {
+		assert.Equal(t, want, IsPhotoKey(key), key)
+	}
+}
+
+func TestKeysArePureFunctionsOfTheirInputs(t *testing.T) {
+	id := ImageID("albums/a/x.jpg")
+	assert.Len(t, id, 24)
+	assert.Equal(t, id, ImageID("albums/a/x.jpg"))
+	assert.NotEqual(t, id, ImageID("albums/a/y.jpg"))
+	assert.Equal(t, "a/"+id+"/3", VectorKey("a", id, 3))
+	assert.Equal(t, "faces/a/default-1/"+id+".json", RecordKey("a", "default-1", id))
+	// The detections of two versions of a photo never share a key; S3's
+	// quotes and multipart suffixes are kept out of keys.
+	k1 := DetectionsKey("a", "default-1", id, `"0123abcd"`)
+	k2 := DetectionsKey("a", "default-1", id, `"0123abce-2"`)
+	assert.NotEqual(t, k1, k2)
+	assert.NotContains(t, k1, `"`)
+	assert.NoError(t, blob.ValidateKey(k1))
+}
+
+func TestNightlyName(t *testing.T) {
+	day := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
+	assert.Equal(t, "wedding-default-20261128", NightlyName("wedding", "default", day))
+	long := strings.Repeat("a", 64)
+	n := NightlyName(long, "buffalo_l", day)
+	assert.LessOrEqual(t, len(n), 80, "Step Functions names are at most 80 characters")
+	assert.True(t, strings.HasSuffix(n, "-buffalo_l-20261128"))
+	assert.NotEqual(t, n, NightlyName(long[:63]+"b", "buffalo_l", day), "shortened names stay distinct")
+}
+
+func TestDetectionsRoundTrip(t *testing.T) {
+	det := Detections{Width: 640, Height: 480, ETag: "e1", Faces: []DetectedFace{
+		{Box: [4]float32{1, 2, 3, 4}, Score: 0.9}, {Box: [4]float32{5, 6, 7, 8}, Score: 0.8},
+	}}
+	chips := []face.Chip{make(face.Chip, face.ChipBytes), make(face.Chip, face.ChipBytes)}
+	chips[1][0] = 7
+	obj, err := encodeDetections(det, chips)
+	require.NoError(t, err)
+	got, gotChips, err := decodeDetections("k", obj)
+	require.NoError(t, err)
+	assert.Equal(t, det, got)
+	assert.Equal(t, chips, gotChips)
+
+	_, _, err = decodeDetections("k", obj[:len(obj)-1])
+	assert.ErrorContains(t, err, "want 2 faces")
+	_, _, err = decodeDetections("k", []byte("no header"))
+	assert.ErrorContains(t, err, "no header line")
+	_, err = encodeDetections(det, []face.Chip{make(face.Chip, 3)})
+	assert.Error(t, err)
+}
+
+// testSteps has memory stores and no face engine (List and Aggregate need
+// none).
+func testSteps(t *testing.T) (*Steps, blob.Store) {
+	t.Helper()
+	packs, err := modelpack.Default()
+	require.NoError(t, err)
+	buckets := blob.NewMem()
+	b, err := buckets.Bucket("photos")
+	require.NoError(t, err)
+	return &Steps{Blobs: buckets, Vectors: vectors.NewMemory(), Packs: packs, Bucket: "photos", DefaultPack: "default",
+		Now: func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }}, b
+}
+
+func TestListSkipsWhatTheIndexHasDone(t *testing.T) {
+	s, b := testSteps(t)
+	ctx := context.Background()
+	put := func(key, body string) blob.Info {
+		info, err := b.Put(ctx, key, []byte(body))
+		require.NoError(t, err)
+		return info
+	}
+	done := put("albums/a/done.jpg", "1")
+	changed := put("albums/a/changed.jpg", "2")
+	failed := put("albums/a/failed.jpg", "3")
+	unreadable := put("albums/a/unreadable.jpg", "4")
+	put("albums/a/new.jpg", "5")
+	put("albums/a/sidecar.xmp", "6")
+	put("albums/b/other-album.jpg", "7")
+	idx := AlbumIndex{AlbumID: "a", PackVersion: "default-1", Images: map[string]IndexEntry{}}
+	for _, e := range []IndexEntry{
+		{Key: done.Key, ETag: done.ETag, Status: StatusDone, Faces: 2},
+		{Key: changed.Key, ETag: "old", Status: StatusDone, Faces: 1},
+		{Key: failed.Key, ETag: failed.ETag, Status: StatusFailed},
+		{Key: unreadable.Key, ETag: unreadable.ETag, Status: StatusUnreadable},
+	} {
+		e.ImageID = ImageID(e.Key)
+		idx.Images[e.ImageID] = e
+	}
+	require.NoError(t, putJSON(ctx, b, IndexKey("a", "default-1"), idx))
+
+	out, err := s.List(ctx, ListInput{Input: AlbumInput{AlbumID: "a"}, ExecutionName: "run:1"})
+	require.NoError(t, err)
+	assert.Equal(t, 5, out.Total)
+	assert.Equal(t, 2, out.Skipped, "done and unreadable with the same ETag")
+	assert.Equal(t, 3, out.ToProcess)
+	assert.Equal(t, "photos", out.Bucket)
+	assert.Equal(t, "albums/a/", out.Prefix)
+	assert.Equal(t, "work/a/default-1/manifests/run-1.json", out.ManifestKey)
+	body, _, err := b.Get(ctx, out.ManifestKey)
+	require.NoError(t, err)
+	var items []Image
+	require.NoError(t, json.Unmarshal(body, &items))
+	var keys []string
+	for _, it := range items {
+		keys = append(keys, it.Key)
+		assert.Equal(t, ImageID(it.Key), it.ImageID)
+	}
+	assert.Equal(t, []string{"albums/a/changed.jpg", "albums/a/failed.jpg", "albums/a/new.jpg"}, keys)
+
+	out, err = s.List(ctx, ListInput{Input: AlbumInput{AlbumID: "a", Reprocess: true}})
+	require.NoError(t, err)
+	assert.Equal(t, 5, out.ToProcess, "reprocess takes everything")
+
+	_, err = s.List(ctx, ListInput{Input: AlbumInput{AlbumID: "a", Pack: "nope"}})
+	var bad *domain.InvalidInput
+	assert.ErrorAs(t, err, &bad)
+	_, err = s.List(ctx, ListInput{Input: AlbumInput{AlbumID: "a", Prefix: "../x/"}})
+	assert.ErrorAs(t, err, &bad)
+}
+
+// Aggregate over a hand-written Map result: the ETag a result was computed
+// from wins over the listing's, unreadable photos are terminal, and a photo
+// whose faces are all missing from the vector store is put back.
+func TestAggregateFromMapResults(t *testing.T) {
+	s, b := testSteps(t)
+	ctx := context.Background()
+	put := func(key, body string) blob.Info {
+		info, err := b.Put(ctx, key, []byte(body))
+		require.NoError(t, err)
+		return info
+	}
+	withFace := put("albums/a/face.jpg", "face")
+	noFace := put("albums/a/landscape.jpg", "land")
+	broken := put("albums/a/broken.jpg", "broken")
+	emb := make([]float32, 512)
+	emb[0] = 1
+	rec := FaceRecord{AlbumID: "a", ImageID: ImageID(withFace.Key), Key: withFace.Key, ETag: withFace.ETag, Pack: "default", PackVersion: "default-1",
+		Faces: []RecordFace{{Box: [4]float32{1, 2, 3, 4}, Score: 0.9, Embedding: emb}}}
+	require.NoError(t, putJSON(ctx, b, RecordKey("a", "default-1", rec.ImageID), rec))
+
+	child := func(img blob.Info, out ItemResult, status string) map[string]any {
+		in, _ := json.Marshal(DetectInput{AlbumID: "a", Bucket: "photos", Pack: "default", Image: Image{Key: img.Key, ETag: img.ETag}})
+		o, _ := json.Marshal(out)
+		return map[string]any{"Input": string(in), "Output": string(o), "Status": status}
+	}
+	require.NoError(t, putJSON(ctx, b, "results/run/SUCCEEDED_0.json", []map[string]any{
+		child(withFace, ItemResult{Image: withFace.Key, ETag: withFace.ETag, Status: StatusDone, Faces: 1}, "SUCCEEDED"),
+		child(noFace, ItemResult{Image: noFace.Key, ETag: "read-before-a-change", Status: StatusNoFaces}, "SUCCEEDED"),
+		child(broken, ItemResult{Image: broken.Key, ETag: broken.ETag, Status: StatusFailed, Error: "ImageUnreadable", Cause: "empty file"}, "SUCCEEDED"),
+	}))
+	require.NoError(t, putJSON(ctx, b, "results/run/manifest.json", map[string]any{
+		"DestinationBucket": "photos", "ResultFiles": map[string]any{"SUCCEEDED": []map[string]string{{"Key": "results/run/SUCCEEDED_0.json"}}, "FAILED": []any{}},
+	}))
+	in := AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Prefix: "albums/a/", Pack: "default"},
+		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/run/manifest.json"}}
+	out, err := s.Aggregate(ctx, in)
+	require.NoError(t, err)
+	assert.Equal(t, AggregateOutput{SummaryKey: "state/a/default-1/summary.json", Images: 3, Processed: 3, Failed: 1, Faces: 1}, out)
+
+	idx, err := s.loadIndex(ctx, b, "a", "default-1")
+	require.NoError(t, err)
+	assert.Equal(t, StatusUnreadable, idx.Images[ImageID(broken.Key)].Status)
+	assert.Equal(t, "read-before-a-change", idx.Images[ImageID(noFace.Key)].ETag, "the ETag that was processed, so the next run sees the change")
+	keys, err := s.Vectors.Keys(ctx, "faces-default-1", "a")
+	require.NoError(t, err)
+	assert.Equal(t, []string{VectorKey("a", rec.ImageID, 0)}, keys)
+	_, _, err = b.Get(ctx, "results/run/manifest.json")
+	assert.Error(t, err, "the run's results are removed once aggregated")
+
+	// The store loses the face; a run with nothing to process puts it back.
+	require.NoError(t, s.Vectors.Delete(ctx, "faces-default-1", keys))
+	out, err = s.Aggregate(ctx, AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: in.List})
+	require.NoError(t, err)
+	assert.Equal(t, 1, out.Faces)
+	keys, err = s.Vectors.Keys(ctx, "faces-default-1", "a")
+	require.NoError(t, err)
+	assert.Len(t, keys, 1)
+}
+
+// When every photo failed because of the face engine, the album fails.
+func TestAggregateFailsWhenTheEngineFailedEverywhere(t *testing.T) {
+	s, b := testSteps(t)
+	ctx := context.Background()
+	img, err := b.Put(ctx, "albums/a/x.jpg", []byte("x"))
+	require.NoError(t, err)
+	in, _ := json.Marshal(DetectInput{AlbumID: "a", Image: Image{Key: img.Key}})
+	o, _ := json.Marshal(ItemResult{Image: img.Key, Status: StatusFailed, Error: "EngineError", Cause: "model file missing"})
+	require.NoError(t, putJSON(ctx, b, "results/r/S.json", []map[string]any{{"Input": string(in), "Output": string(o), "Status": "SUCCEEDED"}}))
+	require.NoError(t, putJSON(ctx, b, "results/r/manifest.json", map[string]any{"ResultFiles": map[string]any{"SUCCEEDED": []map[string]string{{"Key": "results/r/S.json"}}}}))
+	_, err = s.Aggregate(ctx, AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Pack: "default"},
+		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"}})
+	var eng *domain.EngineError
+	require.ErrorAs(t, err, &eng)
+	assert.Contains(t, err.Error(), "model file missing")
+}
