@@ -134,9 +134,20 @@ func fetchModels(ctx context.Context, packs []string) error {
 		if err != nil {
 			return fmt.Errorf("pack %s: %w", name, err)
 		}
-		fmt.Printf("model pack %s (%s): ready\n", name, p.Version)
+		fmt.Printf("model pack %s (%s): ready in %s\n", name, p.Version, r.CacheDir)
+		// Keep a copy in the cache, so that a binary run from anywhere finds
+		// the pack without ../shared.
 		for _, path := range paths {
-			fmt.Printf("  %s\n", path)
+			dst := filepath.Join(r.CacheDir, filepath.Base(path))
+			if path != dst {
+				if err := os.MkdirAll(r.CacheDir, 0o755); err != nil {
+					return err
+				}
+				if err := copyFile(path, dst); err != nil {
+					return err
+				}
+			}
+			fmt.Printf("  %s\n", dst)
 		}
 	}
 	return nil
