@@ -258,13 +258,16 @@ func TestBadAlbumIDIsRefused(t *testing.T) {
 
 // faults fails a share of handler calls with a transient error, half of
 // them before the handler runs and half after it (its work done, its answer
-// lost), from a seeded source so a failure is reproducible.
+// lost), from a seeded source. The same call never fails more than twice in
+// a row, so the workflow's retries (4 attempts) always get through and the
+// test cannot fail by chance.
 type faults struct {
 	mu       sync.Mutex
 	rng      *rand.Rand
 	rate     float64
 	injected atomic.Int64
-	calls    sync.Map // step → *atomic.Int64
+	calls    sync.Map       // step → *atomic.Int64
+	streak   map[string]int // payload → failures in a row
 }
 
 func (f *faults) wrap(step string, h lambda.Handler) lambda.Handler {
@@ -272,10 +275,23 @@ func (f *faults) wrap(step string, h lambda.Handler) lambda.Handler {
 	return faultyHandler{h: h, f: f, step: step, n: n.(*atomic.Int64)}
 }
 
-func (f *faults) roll() (fail, after bool) {
+func (f *faults) roll(payload []byte) (fail, after bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.rng.Float64() < f.rate, f.rng.IntN(2) == 0
+	fail, after = f.rng.Float64() < f.rate, f.rng.IntN(2) == 0
+	if f.streak == nil {
+		f.streak = map[string]int{}
+	}
+	key := string(payload)
+	if fail && f.streak[key] >= 2 {
+		fail = false
+	}
+	if fail {
+		f.streak[key]++
+	} else {
+		f.streak[key] = 0
+	}
+	return fail, after
 }
 
 type faultyHandler struct {
@@ -287,7 +303,7 @@ type faultyHandler struct {
 
 func (h faultyHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	h.n.Add(1)
-	fail, after := h.f.roll()
+	fail, after := h.f.roll(payload)
 	if fail && !after {
 		h.f.injected.Add(1)
 		return nil, &domain.TransientStoreError{Op: "injected before " + h.step, Err: io.ErrUnexpectedEOF}
