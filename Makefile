@@ -12,7 +12,7 @@ SELFIE ?= $(abspath ../shared/testdata/faces/Rob_Lowe_0002.jpg)
 PACK ?= default
 
 # C libraries the cgo image decoders link against (Debian package names).
-DEB_PACKAGES := pkg-config libturbojpeg0-dev libheif1
+DEB_PACKAGES := libturbojpeg0-dev libheif1
 # Lambdas that run ONNX Runtime (cgo, linux/amd64, container image); the rest
 # are pure Go (CGO_ENABLED=0, linux/arm64, provided.al2023 zip).
 ONNX_LAMBDAS := detect embed search
