@@ -3,6 +3,8 @@ package embedded
 import (
 	"context"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/johannesboyne/gofakes3"
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/divinepic/pipeline/shared/locate"
 	"github.com/divinepic/pipeline/shared/steps"
 	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
 )
@@ -35,7 +38,7 @@ func TestAlbumOverAWSProtocols(t *testing.T) {
 	local := open(t, t.TempDir(), Options{})
 	_, err := local.Import(ctx, "cloud", dir)
 	require.NoError(t, err)
-	want, _, err := local.RunAlbum(ctx, steps.AlbumInput{AlbumID: "cloud"})
+	first, _, err := local.RunAlbum(ctx, steps.AlbumInput{AlbumID: "cloud"})
 	require.NoError(t, err)
 
 	p := open(t, t.TempDir(), Options{
@@ -46,15 +49,38 @@ func TestAlbumOverAWSProtocols(t *testing.T) {
 	require.NoError(t, err)
 	got, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "cloud"})
 	require.NoError(t, err)
-	assert.Equal(t, want.Images, got.Images)
-	assert.Equal(t, want.Faces, got.Faces)
+	calls := map[string]int{} // what the run asked of S3 Vectors
+	for _, c := range vsrv.Calls() {
+		calls[c.Op]++
+	}
+	assert.Equal(t, first.Images, got.Images)
+	assert.Equal(t, first.Faces, got.Faces)
 	assert.Equal(t, vectorKeys(t, local, "cloud", "default-1"), vectorKeys(t, p, "cloud", "default-1"))
 
-	var puts int
-	for _, c := range vsrv.Calls() {
-		if c.Op == "PutVectors" {
-			puts++
-		}
+	assert.Positive(t, calls["PutVectors"], "the faces went through PutVectors")
+	assert.Positive(t, calls["GetVectors"], "Aggregate looks keys up")
+	assert.Zero(t, calls["ListVectors"], "Aggregate never lists the whole index")
+
+	// A photo goes, another gets fewer faces (Test3's 3 become Test1's 1):
+	// both pipelines end with the same keys, the leftovers deleted.
+	src, _ := locate.TestdataDir()
+	require.NoError(t, os.Remove(filepath.Join(dir, "faces/Test7.jpg")))
+	body, err := os.ReadFile(filepath.Join(src, "faces/Test1.jpg"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "faces/Test3.jpg"), body, 0o644))
+	for _, pl := range []*Pipeline{local, p} {
+		_, err := pl.Import(ctx, "cloud", dir)
+		require.NoError(t, err)
+		_, _, err = pl.RunAlbum(ctx, steps.AlbumInput{AlbumID: "cloud"})
+		require.NoError(t, err)
 	}
-	assert.Positive(t, puts, "the faces went through PutVectors")
+	want := vectorKeys(t, local, "cloud", "default-1")
+	assert.Equal(t, want, vectorKeys(t, p, "cloud", "default-1"))
+
+	// S3 Vectors loses the album's faces: the next run puts them back.
+	require.NoError(t, p.Deps.Vectors.Delete(ctx, "faces-default-1", want))
+	s, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "cloud"})
+	require.NoError(t, err)
+	assert.Positive(t, s.Restored)
+	assert.Equal(t, want, vectorKeys(t, p, "cloud", "default-1"))
 }

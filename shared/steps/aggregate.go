@@ -123,7 +123,7 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err := s.Vectors.EnsureIndex(ctx, index, pack.Recognizer.EmbeddingDim); err != nil {
 		return AggregateOutput{}, err
 	}
-	have, err := s.Vectors.Keys(ctx, index, in.AlbumID)
+	have, err := s.albumKeys(ctx, index, in.AlbumID, old, idx)
 	if err != nil {
 		return AggregateOutput{}, err
 	}
@@ -210,6 +210,65 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	}
 	return AggregateOutput{SummaryKey: key, Images: sum.Images, Processed: sum.Processed, Skipped: sum.Skipped,
 		Failed: len(sum.Failed), Faces: sum.Faces}, nil
+}
+
+// albumKeys returns the album's keys in the vector store. A store that can
+// look keys up (vectors.KeyLookup: S3 Vectors, where listing reads every
+// album of the index) is asked about the keys the old and new index account
+// for, and about the keys right after each photo's last face until one is
+// missing (a photo's faces are 0..n-1, so that finds the leftovers of a
+// version with more faces). Other stores list the album.
+func (s *Steps) albumKeys(ctx context.Context, index, albumID string, old, idx *AlbumIndex) ([]string, error) {
+	kl, ok := s.Vectors.(vectors.KeyLookup)
+	if !ok {
+		return s.Vectors.Keys(ctx, index, albumID)
+	}
+	faces := map[string]int{} // image id -> most faces either index knows
+	for _, x := range []*AlbumIndex{old, idx} {
+		for id, e := range x.Images {
+			n := 0
+			if e.Status == StatusDone {
+				n = e.Faces
+			}
+			faces[id] = max(faces[id], n)
+		}
+	}
+	var ask []string
+	for id, n := range faces {
+		for i := 0; i < n; i++ {
+			ask = append(ask, VectorKey(albumID, id, i))
+		}
+	}
+	found, err := kl.Existing(ctx, index, ask)
+	if err != nil {
+		return nil, err
+	}
+	// Probe past the end, photo by photo, until a key is missing.
+	next := faces
+	for len(next) > 0 {
+		ask = ask[:0]
+		for id, n := range next {
+			ask = append(ask, VectorKey(albumID, id, n))
+		}
+		more, err := kl.Existing(ctx, index, ask)
+		if err != nil {
+			return nil, err
+		}
+		following := map[string]int{}
+		for id, n := range next {
+			if k := VectorKey(albumID, id, n); more[k] {
+				found[k] = true
+				following[id] = n + 1
+			}
+		}
+		next = following
+	}
+	keys := make([]string, 0, len(found))
+	for k := range found {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys, nil
 }
 
 // putFaces reads the face records of the photos in ids and upserts their

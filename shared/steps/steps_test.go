@@ -233,3 +233,63 @@ func TestAggregateFailsWhenTheEngineFailedEverywhere(t *testing.T) {
 	require.ErrorAs(t, err, &eng)
 	assert.Contains(t, err.Error(), "model file missing")
 }
+
+// lookupStore is the memory store with the KeyLookup capability, recording
+// what it was asked, so Aggregate's lookup path runs without S3 Vectors.
+type lookupStore struct {
+	*vectors.Memory
+	asked int
+}
+
+func (l *lookupStore) Existing(ctx context.Context, index string, keys []string) (map[string]bool, error) {
+	all, err := l.Memory.Keys(ctx, index, "")
+	if err != nil {
+		return nil, err
+	}
+	have := map[string]bool{}
+	for _, k := range all {
+		have[k] = true
+	}
+	out := map[string]bool{}
+	for _, k := range keys {
+		l.asked++
+		if have[k] {
+			out[k] = true
+		}
+	}
+	return out, nil
+}
+
+// Vectors left past a photo's last face (a run that put 5 faces and died
+// before the index said so, then the photo changed to 2 faces) are found by
+// probing past the end, and deleted.
+func TestAggregateProbesPastTheLastFace(t *testing.T) {
+	s, b := testSteps(t)
+	store := &lookupStore{Memory: vectors.NewMemory()}
+	s.Vectors = store
+	ctx := context.Background()
+	img, err := b.Put(ctx, "albums/a/x.jpg", []byte("x"))
+	require.NoError(t, err)
+	id := ImageID(img.Key)
+	emb := make([]float32, 512)
+	emb[0] = 1
+	rec := FaceRecord{AlbumID: "a", ImageID: id, Key: img.Key, ETag: img.ETag, PackVersion: "default-1",
+		Faces: []RecordFace{{Embedding: emb}, {Embedding: emb}}}
+	require.NoError(t, putJSON(ctx, b, RecordKey("a", "default-1", id), rec))
+	require.NoError(t, putJSON(ctx, b, IndexKey("a", "default-1"), AlbumIndex{AlbumID: "a", PackVersion: "default-1",
+		Images: map[string]IndexEntry{id: {Key: img.Key, ETag: img.ETag, ImageID: id, Status: StatusDone, Faces: 2}}}))
+	require.NoError(t, store.EnsureIndex(ctx, "faces-default-1", 512))
+	var stale []vectors.Vector
+	for i := 0; i < 5; i++ {
+		stale = append(stale, vectors.Vector{Key: VectorKey("a", id, i), Data: emb, Metadata: vectors.Metadata{AlbumID: "a", ImageID: id, FaceIndex: i}})
+	}
+	require.NoError(t, store.Put(ctx, "faces-default-1", stale))
+
+	out, err := s.Aggregate(ctx, AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Prefix: "albums/a/", Pack: "default"}})
+	require.NoError(t, err)
+	assert.Equal(t, 2, out.Faces)
+	keys, err := store.Keys(ctx, "faces-default-1", "a")
+	require.NoError(t, err)
+	assert.Equal(t, []string{VectorKey("a", id, 0), VectorKey("a", id, 1)}, keys)
+	assert.Equal(t, 2+4, store.asked, "the two known faces, then keys 2, 3, 4 and 5 (missing: the probe stops)")
+}

@@ -26,6 +26,7 @@ type S3VectorsAPI interface {
 	DeleteVectors(ctx context.Context, in *s3vectors.DeleteVectorsInput, opts ...func(*s3vectors.Options)) (*s3vectors.DeleteVectorsOutput, error)
 	QueryVectors(ctx context.Context, in *s3vectors.QueryVectorsInput, opts ...func(*s3vectors.Options)) (*s3vectors.QueryVectorsOutput, error)
 	ListVectors(ctx context.Context, in *s3vectors.ListVectorsInput, opts ...func(*s3vectors.Options)) (*s3vectors.ListVectorsOutput, error)
+	GetVectors(ctx context.Context, in *s3vectors.GetVectorsInput, opts ...func(*s3vectors.Options)) (*s3vectors.GetVectorsOutput, error)
 }
 
 var _ S3VectorsAPI = (*s3vectors.Client)(nil)
@@ -234,6 +235,34 @@ func (s *S3Vectors) Query(ctx context.Context, index string, q []float32, k int,
 	}
 	sort.SliceStable(matches, func(i, j int) bool { return better(matches[i], matches[j]) })
 	return matches, nil
+}
+
+var _ KeyLookup = (*S3Vectors)(nil)
+
+// maxGetVectors is GetVectors' limit on keys per call.
+const maxGetVectors = 100
+
+// Existing implements KeyLookup with GetVectors (no data, no metadata), 100
+// keys a call: it costs what the keys asked about cost, not what the whole
+// index holds.
+func (s *S3Vectors) Existing(ctx context.Context, index string, keys []string) (map[string]bool, error) {
+	if _, err := s.dim(ctx, index); err != nil {
+		return nil, err
+	}
+	found := map[string]bool{}
+	for start := 0; start < len(keys); start += maxGetVectors {
+		batch := keys[start:min(start+maxGetVectors, len(keys))]
+		out, err := s.api.GetVectors(ctx, &s3vectors.GetVectorsInput{VectorBucketName: &s.bucket, IndexName: &index, Keys: batch})
+		if err != nil {
+			return nil, s.wrap("get vectors "+index, err)
+		}
+		for _, v := range out.Vectors {
+			if v.Key != nil {
+				found[*v.Key] = true
+			}
+		}
+	}
+	return found, nil
 }
 
 // listSegments is how many parallel ListVectors scans Keys runs.

@@ -76,6 +76,15 @@ type Store interface {
 	Keys(ctx context.Context, index string, albumID string) ([]string, error)
 }
 
+// KeyLookup is an optional capability of a Store: saying which of some keys
+// exist without listing the index. A store where Keys is costly implements
+// it (S3 Vectors' ListVectors cannot filter, so Keys reads every album of the
+// index); callers find it with a type assertion.
+type KeyLookup interface {
+	// Existing returns the keys of keys that the index holds.
+	Existing(ctx context.Context, index string, keys []string) (map[string]bool, error)
+}
+
 // Errors callers can branch on with errors.Is.
 var (
 	ErrIndexNotFound     = errors.New("vector index not found")
