@@ -80,7 +80,7 @@ func newFixture(t *testing.T) *fixture {
 	e := states.New()
 	e.RegisterFunc("greet", func(in greetIn) (greetOut, error) {
 		if in.Name == "fail" {
-			return greetOut{}, BadName{in.Name}
+			return greetOut{}, BadName(in)
 		}
 		return greetOut{Greeting: "hello " + in.Name}, nil
 	})
