@@ -313,10 +313,14 @@ type functionSpec struct {
 	desc    string
 }
 
+// Detect and embed stop (50 s) before their states give up on them
+// (TimeoutSeconds 60 in statemachine.asl.json), so a slow photo never keeps
+// writing after it was recorded as failed; both together stay far under an
+// EXPRESS child's 5 minutes.
 var functionSpecs = []functionSpec{
 	{StepList, false, 1024, 900, "list an album's photos and write the manifest of work"},
-	{StepDetect, true, 2048, 120, "decode, orient and detect faces in one photo; write the aligned chips"},
-	{StepEmbed, true, 2048, 120, "embed one photo's face chips and write its face record"},
+	{StepDetect, true, 2048, 50, "decode, orient and detect faces in one photo; write the aligned chips"},
+	{StepEmbed, true, 2048, 50, "embed one photo's face chips and write its face record"},
 	{StepAggregate, false, 1024, 900, "upsert an album's faces into S3 Vectors and write the album summary"},
 	{StepReprocess, false, 512, 900, "nightly: start one execution per album that needs work"},
 	{StepSearch, true, 2048, 60, "selfie search: detect, embed the largest face, top-k in the album"},

@@ -304,8 +304,8 @@ func TestLambdas(t *testing.T) {
 		timeout float64
 	}{
 		{StepList, false, 1024, 900},
-		{StepDetect, true, 2048, 120},
-		{StepEmbed, true, 2048, 120},
+		{StepDetect, true, 2048, 50},
+		{StepEmbed, true, 2048, 50},
 		{StepAggregate, false, 1024, 900},
 		{StepReprocess, false, 512, 900},
 		{StepSearch, true, 2048, 60},

@@ -93,18 +93,25 @@ func facesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 }
 
 // parseInterleaved parses flags that may come before, between or after the
-// positional arguments, and returns the positional ones.
+// positional arguments, and returns the positional ones. Everything after a
+// "--" is positional (a file named -x.jpg: -- -x.jpg).
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
+	var pos, tail []string
+	for i, a := range args {
+		if a == "--" {
+			args, tail = args[:i], args[i+1:]
+			break
+		}
+	}
 	for {
 		if err := fs.Parse(args); err != nil {
 			return nil, err
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
-			return pos, nil
+			return append(pos, tail...), nil
 		}
-		if rest[0] == "--" || !strings.HasPrefix(rest[0], "-") || rest[0] == "-" {
+		if !strings.HasPrefix(rest[0], "-") || rest[0] == "-" {
 			pos = append(pos, rest[0])
 			args = rest[1:]
 			continue

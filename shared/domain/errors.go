@@ -19,6 +19,11 @@ type ImageUnreadable struct {
 	Key    string // the object key or file name, when known
 	Reason string // what is wrong, in words a photographer understands
 	Err    error  // the underlying decoder error, if any
+	// Limit is set when the file may well be a good photo that this
+	// deployment cannot decode: over the configured pixel budget, or a
+	// format whose library is not installed. The pipeline reports those as
+	// ImageUnsupported, which is retried once the deployment changes.
+	Limit bool
 }
 
 func (e *ImageUnreadable) Error() string {
@@ -34,6 +39,22 @@ func (e *ImageUnreadable) Error() string {
 }
 
 func (e *ImageUnreadable) Unwrap() error { return e.Err }
+
+// ImageUnsupported: the photo may be fine, but this deployment cannot decode
+// it (over the pixel budget, no HEIF library). Caught and recorded like
+// ImageUnreadable, but not final: the nightly job tries it again.
+type ImageUnsupported struct {
+	Key    string
+	Reason string
+}
+
+func (e *ImageUnsupported) Error() string {
+	msg := "image unsupported here"
+	if e.Key != "" {
+		msg += " " + e.Key
+	}
+	return msg + ": " + e.Reason
+}
 
 // ObjectMissing: a blob the step needs does not exist (deleted between list
 // and process, or a bad key). Caught, not retried.
@@ -73,7 +94,7 @@ func IsTransient(err error) bool {
 	return errors.As(err, &t)
 }
 
-// EngineError: the face engine (model loading or an ONNX Run) failed on this
+// EngineError: the face engine (an ONNX Run, alignment) failed on this
 // input. Caught and recorded; not retried, since the same input fails the
 // same way.
 type EngineError struct {
@@ -84,3 +105,18 @@ type EngineError struct {
 func (e *EngineError) Error() string { return fmt.Sprintf("face engine: %s: %v", e.Op, e.Err) }
 
 func (e *EngineError) Unwrap() error { return e.Err }
+
+// EngineUnavailable: the model pack's face engine could not be loaded
+// (missing model files, no ONNX Runtime). Nothing can be processed until
+// the deployment is fixed: when every photo of a run fails with it, the
+// album fails.
+type EngineUnavailable struct {
+	Pack string
+	Err  error
+}
+
+func (e *EngineUnavailable) Error() string {
+	return fmt.Sprintf("face engine for model pack %s cannot be loaded: %v", e.Pack, e.Err)
+}
+
+func (e *EngineUnavailable) Unwrap() error { return e.Err }

@@ -23,7 +23,7 @@ import (
 // benchAlbum builds an album of n photos from the test photos (portraits,
 // group photos, the format variants; refused files left out), repeating
 // them under other names to reach n.
-func benchAlbum(b *testing.B, n int) string {
+func benchAlbum(b testing.TB, n int) string {
 	src, tr := loadTruth(b)
 	var pool []string
 	for f := range tr.Faces {

@@ -99,6 +99,8 @@ out:
 */
 import "C"
 
+import "github.com/divinepic/pipeline/shared/domain"
+
 import (
 	"errors"
 	"sync"
@@ -120,7 +122,7 @@ func heifAvailable() error { return heifLoad() }
 // decoding). The orientation is 1: libheif applies the file's irot/imir.
 func heifHeader(data []byte, format string) (header, error) {
 	if err := heifLoad(); err != nil {
-		return header{}, unreadable("unsupported image format "+format+": libheif (libheif1) is not installed", err)
+		return header{}, &domain.ImageUnreadable{Limit: true, Reason: "unsupported image format " + format + ": libheif (libheif1) is not installed", Err: err}
 	}
 	var w, h C.int
 	var msg [256]C.char
@@ -132,7 +134,7 @@ func heifHeader(data []byte, format string) (header, error) {
 
 func decodeHEIF(data []byte, h header, maxPixels int64) (*RGB, error) {
 	if err := heifLoad(); err != nil {
-		return nil, unreadable("unsupported image format "+h.format+": libheif (libheif1) is not installed", err)
+		return nil, &domain.ImageUnreadable{Limit: true, Reason: "unsupported image format " + h.format + ": libheif (libheif1) is not installed", Err: err}
 	}
 	w, ht := h.w, h.h
 	for try := 0; try < 2; try++ {

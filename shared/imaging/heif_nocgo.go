@@ -2,14 +2,18 @@
 
 package imaging
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/divinepic/pipeline/shared/domain"
+)
 
 func heifHeader(data []byte, format string) (header, error) {
-	return header{}, unreadable("unsupported image format "+format+": this build has no HEIF decoder (built without cgo)", nil)
+	return header{}, &domain.ImageUnreadable{Limit: true, Reason: "unsupported image format " + format + ": this build has no HEIF decoder (built without cgo)"}
 }
 
 func decodeHEIF(data []byte, h header, maxPixels int64) (*RGB, error) {
-	return nil, unreadable("unsupported image format "+h.format+": this build has no HEIF decoder (built without cgo)", nil)
+	return nil, &domain.ImageUnreadable{Limit: true, Reason: "unsupported image format " + h.format + ": this build has no HEIF decoder (built without cgo)"}
 }
 
 func heifAvailable() error { return errNoCgo }

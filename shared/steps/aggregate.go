@@ -3,9 +3,9 @@ package steps
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
@@ -40,9 +40,8 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		return AggregateOutput{}, err
 	}
 	results := map[string]ItemResult{}
-	var resultKeys []string
 	if in.Map != nil && in.Map.ResultKey != "" {
-		results, resultKeys, err = s.readMapResults(ctx, in.Map)
+		results, err = s.readMapResults(ctx, in.Map)
 		if err != nil {
 			return AggregateOutput{}, err
 		}
@@ -52,6 +51,7 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	idx := &AlbumIndex{AlbumID: in.AlbumID, PackVersion: pack.Version, Images: map[string]IndexEntry{}}
 	put := map[string]bool{} // photos whose face records go to the vector store
 	engineFailures := 0
+	var engineCause string
 	prefix := in.List.Prefix
 	if prefix == "" {
 		prefix = DefaultPrefix(in.AlbumID)
@@ -79,8 +79,11 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 				if r.Error == "ImageUnreadable" {
 					e.Status = StatusUnreadable
 				}
-				if r.Error == "EngineError" {
+				if r.Error == "EngineUnavailable" {
 					engineFailures++
+					if engineCause == "" {
+						engineCause = r.Cause
+					}
 				}
 				sum.Failed = append(sum.Failed, FailedImage{Key: info.Key, Error: r.Error, Cause: r.Cause})
 				// A photo done before with this very content keeps its faces
@@ -110,10 +113,11 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		return AggregateOutput{}, err
 	}
 	if sum.Processed > 0 && engineFailures == sum.Processed {
-		// Not one photo could be processed because of the face engine
-		// (missing model, broken runtime): the album failed, not its photos.
-		return AggregateOutput{}, &domain.EngineError{Op: fmt.Sprintf("album %s: all %d photos", in.AlbumID, sum.Processed),
-			Err: errors.New(sum.Failed[0].Cause)}
+		// Not one photo could be processed because the face engine could
+		// not be loaded (missing model, no runtime): the album failed, not
+		// its photos.
+		return AggregateOutput{}, &domain.EngineUnavailable{Pack: pack.Name,
+			Err: fmt.Errorf("all %d photos of album %s failed: %s", sum.Processed, in.AlbumID, engineCause)}
 	}
 
 	index, err := vectors.IndexForPack(pack.Version)
@@ -193,21 +197,19 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		return AggregateOutput{}, err
 	}
 
-	// The run's work objects are spent. Best effort: what stays is only
-	// storage (the bucket's lifecycle rule expires work/ and results/ too).
+	// The run's manifest and detections are spent. The Map's results stay:
+	// a retried Aggregate reads them again (the bucket's lifecycle rule
+	// expires results/ and work/). Best effort, a few at a time.
 	var spent []string
 	if in.List.ManifestKey != "" {
 		spent = append(spent, in.List.ManifestKey)
 	}
-	spent = append(spent, resultKeys...)
 	for id := range results {
 		if e, ok := idx.Images[id]; ok && e.Status == StatusDone {
 			spent = append(spent, DetectionsKey(in.AlbumID, pack.Version, id, e.ETag))
 		}
 	}
-	for _, k := range spent {
-		_ = b.Delete(ctx, k)
-	}
+	deleteAll(ctx, b, spent)
 	return AggregateOutput{SummaryKey: key, Images: sum.Images, Processed: sum.Processed, Skipped: sum.Skipped,
 		Failed: len(sum.Failed), Faces: sum.Faces}, nil
 }
@@ -332,36 +334,34 @@ type childResult struct {
 // readMapResults reads every child execution's outcome, by image id. A
 // child that failed as a whole (not caught by RecordFailure) counts as a
 // failed photo with its error.
-func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]ItemResult, []string, error) {
+func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]ItemResult, error) {
 	b, err := s.bucket(m.ResultBucket)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var man resultManifest
 	if err := getJSON(ctx, b, m.ResultKey, &man); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	out := map[string]ItemResult{}
-	keys := []string{m.ResultKey}
 	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
 		for _, f := range man.ResultFiles[status] {
 			if man.DestinationBucket != "" && man.DestinationBucket != m.ResultBucket {
-				return nil, nil, fmt.Errorf("map results %s: written to bucket %s, expected %s", m.ResultKey, man.DestinationBucket, m.ResultBucket)
+				return nil, fmt.Errorf("map results %s: written to bucket %s, expected %s", m.ResultKey, man.DestinationBucket, m.ResultBucket)
 			}
 			var children []childResult
 			if err := getJSON(ctx, b, f.Key, &children); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			keys = append(keys, f.Key)
 			for _, c := range children {
 				var in DetectInput
 				if err := json.Unmarshal([]byte(c.Input), &in); err != nil || in.Image.Key == "" {
-					return nil, nil, fmt.Errorf("map result %s: a child's input names no image: %v", f.Key, err)
+					return nil, fmt.Errorf("map result %s: a child's input names no image: %v", f.Key, err)
 				}
 				r := ItemResult{Image: in.Image.Key, Status: StatusFailed, Error: c.Error, Cause: c.Cause}
 				if c.Status == "SUCCEEDED" {
 					if err := json.Unmarshal([]byte(c.Output), &r); err != nil {
-						return nil, nil, fmt.Errorf("map result %s: output of %s: %w", f.Key, in.Image.Key, err)
+						return nil, fmt.Errorf("map result %s: output of %s: %w", f.Key, in.Image.Key, err)
 					}
 				} else if r.Error == "" {
 					r.Error = "States." + c.Status
@@ -374,5 +374,25 @@ func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]It
 			}
 		}
 	}
-	return out, keys, nil
+	return out, nil
+}
+
+// deleteAll deletes keys, eight at a time, ignoring errors (best effort).
+func deleteAll(ctx context.Context, b blob.Store, keys []string) {
+	var wg sync.WaitGroup
+	work := make(chan string)
+	for range min(8, len(keys)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range work {
+				_ = b.Delete(ctx, k)
+			}
+		}()
+	}
+	for _, k := range keys {
+		work <- k
+	}
+	close(work)
+	wg.Wait()
 }

@@ -51,7 +51,7 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 	body = nil // the decoded image is all that is needed from here on
 	eng, err := s.Engines.Engine(ctx, pack)
 	if err != nil {
-		return DetectOutput{}, &domain.EngineError{Op: "load pack " + pack.Name, Err: err}
+		return DetectOutput{}, &domain.EngineUnavailable{Pack: pack.Name, Err: err}
 	}
 	faces, err := eng.Detect(img)
 	if err != nil {
@@ -123,7 +123,8 @@ func decodeDetections(key string, obj []byte) (Detections, []face.Chip, error) {
 }
 
 // decode turns the photo's bytes into an upright image large enough for
-// alignment; anything undecodable is *domain.ImageUnreadable naming the key.
+// alignment; anything undecodable is *domain.ImageUnreadable naming the key,
+// or *domain.ImageUnsupported when only this deployment's limits stop it.
 func (s *Steps) decode(key string, body []byte) (*imaging.RGB, error) {
 	opt := s.Decode
 	if opt.MinLongSide == 0 {
@@ -133,6 +134,9 @@ func (s *Steps) decode(key string, body []byte) (*imaging.RGB, error) {
 	if err != nil {
 		var bad *domain.ImageUnreadable
 		if errors.As(err, &bad) {
+			if bad.Limit {
+				return nil, &domain.ImageUnsupported{Key: key, Reason: bad.Reason}
+			}
 			bad.Key = key
 			return nil, bad
 		}

@@ -34,7 +34,7 @@ func (s *Steps) Embed(ctx context.Context, in EmbedInput) (ItemResult, error) {
 	}
 	eng, err := s.Engines.Engine(ctx, pack)
 	if err != nil {
-		return ItemResult{}, &domain.EngineError{Op: "load pack " + pack.Name, Err: err}
+		return ItemResult{}, &domain.EngineUnavailable{Pack: pack.Name, Err: err}
 	}
 	embs, err := eng.Embed(chips)
 	if err != nil {

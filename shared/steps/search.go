@@ -37,9 +37,7 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	if topK > vectors.MaxTopK {
 		return SearchOutput{}, &domain.InvalidInput{Field: "topK", Reason: "at most 100"}
 	}
-	// The album's index lives in the configured bucket, whatever bucket the
-	// selfie comes from.
-	albums, err := s.bucket("")
+	albums, err := s.bucket(in.Bucket)
 	if err != nil {
 		return SearchOutput{}, err
 	}
@@ -53,17 +51,19 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	body := in.Image
 	name := "selfie"
 	if len(body) == 0 {
-		if in.Key == "" {
-			return SearchOutput{}, &domain.InvalidInput{Field: "image", Reason: "give the selfie's bytes or its bucket and key"}
+		if in.SelfieKey == "" {
+			return SearchOutput{}, &domain.InvalidInput{Field: "image", Reason: "give the selfie's bytes or its selfieKey"}
 		}
-		b, err := s.bucket(in.Bucket)
-		if err != nil {
+		sb := albums
+		if in.SelfieBucket != "" {
+			if sb, err = s.bucket(in.SelfieBucket); err != nil {
+				return SearchOutput{}, err
+			}
+		}
+		if body, _, err = sb.Get(ctx, in.SelfieKey); err != nil {
 			return SearchOutput{}, err
 		}
-		if body, _, err = b.Get(ctx, in.Key); err != nil {
-			return SearchOutput{}, err
-		}
-		name = in.Key
+		name = in.SelfieKey
 	}
 	img, err := s.decode(name, body)
 	if err != nil {
@@ -71,7 +71,7 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	}
 	eng, err := s.Engines.Engine(ctx, pack)
 	if err != nil {
-		return SearchOutput{}, &domain.EngineError{Op: "load pack " + pack.Name, Err: err}
+		return SearchOutput{}, &domain.EngineUnavailable{Pack: pack.Name, Err: err}
 	}
 	faces, err := eng.Detect(img)
 	if err != nil {
@@ -110,14 +110,15 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	seen := map[string]bool{}
 	for _, m := range matches {
 		id := m.Metadata.ImageID
-		if m.Score < minScore {
-			continue
+		e, indexed := idx.Images[id]
+		if m.Score < minScore || !indexed || e.Status != StatusDone {
+			continue // a stranger, or a leftover of a photo the album no longer has
 		}
 		if seen[id] {
 			continue
 		}
 		seen[id] = true
-		out.Photos = append(out.Photos, SearchMatch{Key: idx.Images[id].Key, ImageID: id, Score: m.Score, Box: m.Metadata.Box})
+		out.Photos = append(out.Photos, SearchMatch{Key: e.Key, ImageID: id, Score: m.Score, Box: m.Metadata.Box})
 	}
 	sort.SliceStable(out.Photos, func(i, j int) bool { return out.Photos[i].Score > out.Photos[j].Score })
 	if len(out.Photos) > topK {

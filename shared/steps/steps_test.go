@@ -172,6 +172,7 @@ func TestAggregateFromMapResults(t *testing.T) {
 	withFace := put("albums/a/face.jpg", "face")
 	noFace := put("albums/a/landscape.jpg", "land")
 	broken := put("albums/a/broken.jpg", "broken")
+	huge := put("albums/a/huge.png", "huge")
 	emb := make([]float32, 512)
 	emb[0] = 1
 	rec := FaceRecord{AlbumID: "a", ImageID: ImageID(withFace.Key), Key: withFace.Key, ETag: withFace.ETag, Pack: "default", PackVersion: "default-1",
@@ -187,6 +188,7 @@ func TestAggregateFromMapResults(t *testing.T) {
 		child(withFace, ItemResult{Image: withFace.Key, ETag: withFace.ETag, Status: StatusDone, Faces: 1}, "SUCCEEDED"),
 		child(noFace, ItemResult{Image: noFace.Key, ETag: "read-before-a-change", Status: StatusNoFaces}, "SUCCEEDED"),
 		child(broken, ItemResult{Image: broken.Key, ETag: broken.ETag, Status: StatusFailed, Error: "ImageUnreadable", Cause: "empty file"}, "SUCCEEDED"),
+		child(huge, ItemResult{Image: huge.Key, ETag: huge.ETag, Status: StatusFailed, Error: "ImageUnsupported", Cause: "over the pixel budget"}, "SUCCEEDED"),
 	}))
 	require.NoError(t, putJSON(ctx, b, "results/run/manifest.json", map[string]any{
 		"DestinationBucket": "photos", "ResultFiles": map[string]any{"SUCCEEDED": []map[string]string{{"Key": "results/run/SUCCEEDED_0.json"}}, "FAILED": []any{}},
@@ -195,17 +197,21 @@ func TestAggregateFromMapResults(t *testing.T) {
 		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/run/manifest.json"}}
 	out, err := s.Aggregate(ctx, in)
 	require.NoError(t, err)
-	assert.Equal(t, AggregateOutput{SummaryKey: "state/a/default-1/summary.json", Images: 3, Processed: 3, Failed: 1, Faces: 1}, out)
+	assert.Equal(t, AggregateOutput{SummaryKey: "state/a/default-1/summary.json", Images: 4, Processed: 4, Failed: 2, Faces: 1}, out)
 
 	idx, err := s.loadIndex(ctx, b, "a", "default-1")
 	require.NoError(t, err)
-	assert.Equal(t, StatusUnreadable, idx.Images[ImageID(broken.Key)].Status)
+	assert.Equal(t, StatusUnreadable, idx.Images[ImageID(broken.Key)].Status, "final: that content never decodes")
+	assert.Equal(t, StatusFailed, idx.Images[ImageID(huge.Key)].Status, "retried: another deployment may decode it")
 	assert.Equal(t, "read-before-a-change", idx.Images[ImageID(noFace.Key)].ETag, "the ETag that was processed, so the next run sees the change")
 	keys, err := s.Vectors.Keys(ctx, "faces-default-1", "a")
 	require.NoError(t, err)
 	assert.Equal(t, []string{VectorKey("a", rec.ImageID, 0)}, keys)
-	_, _, err = b.Get(ctx, "results/run/manifest.json")
-	assert.Error(t, err, "the run's results are removed once aggregated")
+	// Aggregate can run again on the same input (a retry after a lost
+	// answer): the Map's results are still there, and nothing changes.
+	again, err := s.Aggregate(ctx, in)
+	require.NoError(t, err)
+	assert.Equal(t, out, again)
 
 	// The store loses the face; a run with nothing to process puts it back.
 	require.NoError(t, s.Vectors.Delete(ctx, "faces-default-1", keys))
@@ -224,14 +230,22 @@ func TestAggregateFailsWhenTheEngineFailedEverywhere(t *testing.T) {
 	img, err := b.Put(ctx, "albums/a/x.jpg", []byte("x"))
 	require.NoError(t, err)
 	in, _ := json.Marshal(DetectInput{AlbumID: "a", Image: Image{Key: img.Key}})
-	o, _ := json.Marshal(ItemResult{Image: img.Key, Status: StatusFailed, Error: "EngineError", Cause: "model file missing"})
+	o, _ := json.Marshal(ItemResult{Image: img.Key, Status: StatusFailed, Error: "EngineUnavailable", Cause: "model file missing"})
 	require.NoError(t, putJSON(ctx, b, "results/r/S.json", []map[string]any{{"Input": string(in), "Output": string(o), "Status": "SUCCEEDED"}}))
 	require.NoError(t, putJSON(ctx, b, "results/r/manifest.json", map[string]any{"ResultFiles": map[string]any{"SUCCEEDED": []map[string]string{{"Key": "results/r/S.json"}}}}))
 	_, err = s.Aggregate(ctx, AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Pack: "default"},
 		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"}})
-	var eng *domain.EngineError
+	var eng *domain.EngineUnavailable
 	require.ErrorAs(t, err, &eng)
 	assert.Contains(t, err.Error(), "model file missing")
+
+	// An ONNX failure on one photo is that photo's failure, not the album's.
+	o, _ = json.Marshal(ItemResult{Image: img.Key, Status: StatusFailed, Error: "EngineError", Cause: "alignment: points coincide"})
+	require.NoError(t, putJSON(ctx, b, "results/r/S.json", []map[string]any{{"Input": string(in), "Output": string(o), "Status": "SUCCEEDED"}}))
+	out, err := s.Aggregate(ctx, AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Pack: "default"},
+		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"}})
+	require.NoError(t, err)
+	assert.Equal(t, 1, out.Failed)
 }
 
 // lookupStore is the memory store with the KeyLookup capability, recording

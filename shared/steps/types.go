@@ -194,10 +194,11 @@ type Summary struct {
 type SearchInput struct {
 	AlbumID string `json:"albumId"`
 	Pack    string `json:"pack,omitempty"`
-	// The selfie: an object (Bucket, Key) or the bytes themselves.
-	Bucket string `json:"bucket,omitempty"`
-	Key    string `json:"key,omitempty"`
-	Image  []byte `json:"image,omitempty"` // base64 in JSON
+	Bucket  string `json:"bucket,omitempty"` // the album's bucket; default: the configured one
+	// The selfie: its bytes, or an object (SelfieBucket, default Bucket; SelfieKey).
+	Image        []byte `json:"image,omitempty"` // base64 in JSON
+	SelfieBucket string `json:"selfieBucket,omitempty"`
+	SelfieKey    string `json:"selfieKey,omitempty"`
 	TopK   int    `json:"topK,omitempty"`  // photos to return; default 10
 	// MinScore drops photos whose best face scores below it (cosine
 	// similarity); nil means DefaultMinScore.
