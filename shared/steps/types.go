@@ -199,7 +199,7 @@ type SearchInput struct {
 	Image        []byte `json:"image,omitempty"` // base64 in JSON
 	SelfieBucket string `json:"selfieBucket,omitempty"`
 	SelfieKey    string `json:"selfieKey,omitempty"`
-	TopK   int    `json:"topK,omitempty"`  // photos to return; default 10
+	TopK         int    `json:"topK,omitempty"` // photos to return; default 10
 	// MinScore drops photos whose best face scores below it (cosine
 	// similarity); nil means DefaultMinScore.
 	MinScore *float32 `json:"minScore,omitempty"`
