@@ -76,35 +76,31 @@ func newNorm(colorOrder string, mean, std [3]float32) *norm {
 
 // fillTensor writes the packed RGB image pix (w x h) into dst, a CHW float
 // tensor of tw x th (tw >= w, th >= h), normalised by n. The area right of and
-// below the image is padding: black, normalised. One pass over the input,
-// three output planes (for BGR the R and B planes trade places).
+// below the image is padding: black, normalised. It writes one plane at a
+// time (one output stream: three interleaved streams alias badly in the
+// caches for some tensor sizes), reading the input once per plane.
 func fillTensor(dst []float32, tw, th int, pix []uint8, w, h int, n *norm) {
 	plane := tw * th
-	pr, pg, pb := dst[:plane], dst[plane:2*plane], dst[2*plane:3*plane]
-	lr, lg, lb := &n.lut[0], &n.lut[1], &n.lut[2]
-	if n.bgr {
-		pr, pb = pb, pr
-		lr, lb = lb, lr
-	}
-	for y := 0; y < h; y++ {
-		o := y * tw
-		rr, rg, rb := pr[o:o+w], pg[o:o+w], pb[o:o+w]
-		rg, rb = rg[:len(rr)], rb[:len(rr)]
-		in := pix[y*w*3 : y*w*3+w*3]
-		in = in[:len(rr)*3]
-		for x := range rr {
-			j := x * 3
-			b, g, r := in[j+2], in[j+1], in[j]
-			rr[x] = lr[r]
-			rg[x] = lg[g]
-			rb[x] = lb[b]
+	for c := 0; c < 3; c++ { // c: the input's channel (R, G, B)
+		mc := c // the model's channel
+		if n.bgr {
+			mc = 2 - c
 		}
-		for x := w; x < tw; x++ {
-			pr[o+x], pg[o+x], pb[o+x] = lr[0], lg[0], lb[0]
+		pl, lut := dst[mc*plane:(mc+1)*plane], &n.lut[mc]
+		pad := lut[0]
+		for y := 0; y < h; y++ {
+			row := pl[y*tw : y*tw+w : y*tw+w]
+			in := pix[y*w*3+c : (y+1)*w*3]
+			for x := range row {
+				row[x] = lut[in[3*x]]
+			}
+			for x := y*tw + w; x < (y+1)*tw; x++ {
+				pl[x] = pad
+			}
 		}
-	}
-	for i := h * tw; i < plane; i++ {
-		pr[i], pg[i], pb[i] = lr[0], lg[0], lb[0]
+		for i := h * tw; i < plane; i++ {
+			pl[i] = pad
+		}
 	}
 }
 
