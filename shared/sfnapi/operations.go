@@ -562,13 +562,16 @@ func (s *Server) describeMapRun(_ context.Context, body []byte) (any, *apiError)
 	info := mapRunInfo(parent, run)
 	counts := info.counts
 	return &sfn.DescribeMapRunOutput{
-		MapRunArn:       aws.String(run.ARN),
-		ExecutionArn:    aws.String(parent.ARN),
-		Status:          info.status,
-		StartDate:       info.start,
-		StopDate:        info.stop,
-		ItemCounts:      &counts,
-		ExecutionCounts: &types.MapRunExecutionCounts{Pending: counts.Pending, Running: counts.Running, Succeeded: counts.Succeeded, Failed: counts.Failed, TimedOut: counts.TimedOut, Aborted: counts.Aborted, Total: counts.Total},
+		MapRunArn:                  aws.String(run.ARN),
+		ExecutionArn:               aws.String(parent.ARN),
+		Status:                     info.status,
+		StartDate:                  info.start,
+		StopDate:                   info.stop,
+		ItemCounts:                 &counts,
+		MaxConcurrency:             int32(run.MaxConcurrency),
+		ToleratedFailurePercentage: float32(run.ToleratedFailurePercentage),
+		ToleratedFailureCount:      run.ToleratedFailureCount,
+		ExecutionCounts:            &types.MapRunExecutionCounts{Pending: counts.Pending, Running: counts.Running, Succeeded: counts.Succeeded, Failed: counts.Failed, TimedOut: counts.TimedOut, Aborted: counts.Aborted, Total: counts.Total},
 	}, nil
 }
 

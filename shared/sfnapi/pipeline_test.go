@@ -101,4 +101,7 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, types.MapRunStatusSucceeded, run.Status)
 	assert.Equal(t, types.MapRunItemCounts{Succeeded: int64(len(photos)), Total: int64(len(photos))}, *run.ItemCounts)
+	// The deploy-time values of statemachine.asl.json, as the local pipeline fills them.
+	assert.EqualValues(t, 5, run.ToleratedFailurePercentage)
+	assert.Positive(t, run.MaxConcurrency)
 }

@@ -19,6 +19,11 @@ type MapRun struct {
 	ARN   string
 	ID    string // the last part of the ARN, used in ResultWriter keys
 	State string // the Map state's name
+	// The run's settings, as DescribeMapRun reports them: MaxConcurrency
+	// (0 = no limit) and the tolerated failures (0 when not set).
+	MaxConcurrency             int
+	ToleratedFailurePercentage float64
+	ToleratedFailureCount      int64
 
 	sm       *StateMachine
 	inputs   []string // child inputs (JSON), for PENDING records
@@ -101,6 +106,7 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 	}
 	id := e.newUUID()
 	run := &MapRun{
+		MaxConcurrency: int(maxConc), ToleratedFailurePercentage: tolPct, ToleratedFailureCount: tolCount,
 		ID:       id,
 		ARN:      fmt.Sprintf("arn:aws:states:%s:%s:mapRun:%s/%s:%s", e.region, e.account, r.x.sm.Name, label, id),
 		State:    s.name,
