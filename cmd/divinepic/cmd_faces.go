@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/imaging"
 	"github.com/divinepic/pipeline/shared/modelpack"
@@ -133,13 +134,18 @@ func loadEngine(ctx context.Context, pack string, opts face.Options) (*face.Engi
 	return face.NewEngine(ctx, p, modelpack.NewResolver(m), opts)
 }
 
-// decodePhoto reads and decodes a photo for the engine.
+// decodePhoto reads and decodes a photo for the engine, within the pixel
+// budget of DIVINEPIC_MAX_PIXELS (the decoder's default when unset).
 func decodePhoto(path string) (*imaging.RGB, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return imaging.Decode(b, imaging.Options{MinLongSide: face.DecodeLongSide})
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	return imaging.Decode(b, imaging.Options{MinLongSide: face.DecodeLongSide, MaxPixels: cfg.MaxPixels})
 }
 
 // analyzeFile runs one photo through the engine; failures become Error.
