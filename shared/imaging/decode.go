@@ -94,7 +94,7 @@ func checkBudget(h header, max int64) error {
 		return unreadable(fmt.Sprintf("%s header gives an empty size %dx%d", h.format, h.w, h.h), nil)
 	}
 	if px := int64(h.w) * int64(h.h); px > max {
-		return &domain.ImageUnreadable{Limit: true, Reason: fmt.Sprintf("image too large: %dx%d is %.1f megapixels, over the budget of %.1f",
+		return &domain.ImageUnreadable{Limit: true, Reason: fmt.Sprintf("image too large: %dx%d is %.1f megapixels, over the budget of %.4g megapixels",
 			h.w, h.h, float64(px)/1e6, float64(max)/1e6)}
 	}
 	return nil

@@ -164,7 +164,7 @@ func TestPixelBudgetConfigurable(t *testing.T) {
 	_, err := Decode(data, Options{MaxPixels: 1_000_000})
 	var u *domain.ImageUnreadable
 	require.ErrorAs(t, err, &u)
-	assert.Contains(t, u.Reason, "over the budget of 1.0")
+	assert.Contains(t, u.Reason, "over the budget of 1 megapixels")
 
 	m, err := Decode(data, Options{MaxPixels: 1024 * 1024})
 	require.NoError(t, err)
