@@ -77,6 +77,9 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	for _, sk := range imp.Skipped {
 		fmt.Fprintf(stderr, "skipped %s\n", sk)
 	}
+	if imp.Copied+imp.Unchanged == 0 {
+		fmt.Fprintf(stderr, "album %s: %s holds no photos (hidden files and sidecars such as .json and .xmp are left out)\n", *album, dir)
+	}
 	sum, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: *album, Reprocess: *reprocess, Pack: *pack}, states.WithListener(prog.listen), states.WithoutHistory())
 	prog.finish()
 	if err != nil {

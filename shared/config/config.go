@@ -65,6 +65,9 @@ func DefaultDataDir() string {
 // Embedded is the configuration of the embedded mode over a data directory:
 // blobs in <data>/blobs, vectors in <data>/vectors.
 func Embedded(dataDir, pack string) Config {
+	if abs, err := filepath.Abs(dataDir); err == nil {
+		dataDir = abs
+	}
 	return Config{
 		Blobs:   (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "blobs")}).String(),
 		Vectors: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "vectors")}).String(),

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -87,4 +89,15 @@ func TestStepFunctionsStartAlbum(t *testing.T) {
 	again, err := sf.StartAlbum(context.Background(), "a-default-20261128", steps.AlbumInput{AlbumID: "a"})
 	assert.True(t, errors.Is(err, steps.ErrAlreadyStarted), "%v", err)
 	assert.Equal(t, arn, again)
+}
+
+func TestEmbeddedTakesARelativeDataDirectory(t *testing.T) {
+	c := Embedded("data", "")
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	assert.Equal(t, "file://"+filepath.Join(wd, "data", "blobs"), c.Blobs)
+	d, err := Build(context.Background(), Config{Blobs: c.Blobs, Vectors: "mem://"})
+	require.NoError(t, err)
+	d.Close()
+	require.NoError(t, os.RemoveAll(filepath.Join(wd, "data")))
 }
