@@ -8,6 +8,7 @@ package embedded
 
 import (
 	"context"
+	"errors"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -28,6 +29,7 @@ import (
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/steps"
+	"github.com/divinepic/pipeline/shared/vectors"
 )
 
 // Local values of the definition's deploy-time placeholders.
@@ -92,6 +94,9 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 		cfg.Vectors = opt.Vectors
 	}
 	deps, err := config.Build(ctx, cfg)
+	if errors.Is(err, vectors.ErrLocked) {
+		return nil, fmt.Errorf("data directory %s is in use by another divinepic process (run, search, reprocess or serve): wait for it to finish, or give another --data: %w", opt.DataDir, err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -543,3 +543,12 @@ func TestMissingModelsFailTheAlbumUpFront(t *testing.T) {
 	assert.Contains(t, err.Error(), "yunet_s_dynamic.onnx is not available")
 	assert.Contains(t, err.Error(), "make models")
 }
+
+func TestDataDirectoryInUseSaysWhatToDo(t *testing.T) {
+	data := t.TempDir()
+	open(t, data, Options{})
+	_, err := Open(context.Background(), Options{DataDir: data})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "in use by another divinepic process")
+	assert.Contains(t, err.Error(), "--data")
+}
