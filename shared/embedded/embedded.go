@@ -8,10 +8,10 @@ package embedded
 
 import (
 	"context"
-	"errors"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
