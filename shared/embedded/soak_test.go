@@ -55,7 +55,7 @@ func TestSoak(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, recs, sum.Images, "round %d: one face record per photo", round)
 		assert.Equal(t, expectedKeys(recs), vectorKeys(t, p, "soak", "default-1"), "round %d: no duplicate, no missing face", round)
-		peak := peakRSS()
+		peak := float64(PeakRSS())
 		if round == 0 {
 			firstPeak = peak
 		} else {
