@@ -46,7 +46,9 @@ type HandlerTimer struct {
 }
 
 // Wrap times one step's handler.
-func (t *HandlerTimer) Wrap(_ string, h lambda.Handler) lambda.Handler { return timedHandler{h, &t.Total} }
+func (t *HandlerTimer) Wrap(_ string, h lambda.Handler) lambda.Handler {
+	return timedHandler{h, &t.Total}
+}
 
 type timedHandler struct {
 	lambda.Handler
