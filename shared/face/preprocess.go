@@ -2,6 +2,20 @@ package face
 
 import "github.com/divinepic/pipeline/shared/imaging"
 
+// columns is the horizontal half of a bilinear resize from sw to dw
+// columns: for each output column the byte offsets of its two source
+// columns (xo[2x], xo[2x+1]) and the right one's weight, 0..256 (xw[x]).
+func columns(sw, dw int) (xo []int, xw []int32) {
+	xo, xw = make([]int, 2*dw), make([]int32, dw)
+	fx := float64(sw) / float64(dw)
+	for x := 0; x < dw; x++ {
+		x0, w := coord(float64(x), fx, sw)
+		x1 := min(x0+1, sw-1)
+		xo[2*x], xo[2*x+1], xw[x] = x0*3, x1*3, w
+	}
+	return xo, xw
+}
+
 // resizeInto resamples src into dst (dw x dh packed RGB, len dw*dh*3) with
 // bilinear interpolation, pixel centres aligned (OpenCV INTER_LINEAR's
 // convention), in 8-bit fixed point.
@@ -11,14 +25,7 @@ func resizeInto(dst []uint8, dw, dh int, src *imaging.RGB) {
 		copy(dst, src.Pix)
 		return
 	}
-	xo := make([]int, 2*dw) // byte offsets of the two source columns
-	xw := make([]int32, dw) // weight of the right column, 0..256
-	fx := float64(sw) / float64(dw)
-	for x := 0; x < dw; x++ {
-		x0, w := coord(float64(x), fx, sw)
-		x1 := min(x0+1, sw-1)
-		xo[2*x], xo[2*x+1], xw[x] = x0*3, x1*3, w
-	}
+	xo, xw := columns(sw, dw)
 	fy := float64(sh) / float64(dh)
 	stride := sw * 3
 	for y := 0; y < dh; y++ {
@@ -117,14 +124,7 @@ func resizeTensor(dst []float32, tw, th int, src *imaging.RGB, w, h int, n *norm
 		pr, pb = pb, pr
 		lr, lb = lb, lr
 	}
-	xo := make([]int, 2*w)
-	xw := make([]int32, w)
-	fx := float64(sw) / float64(w)
-	for x := 0; x < w; x++ {
-		x0, wt := coord(float64(x), fx, sw)
-		x1 := min(x0+1, sw-1)
-		xo[2*x], xo[2*x+1], xw[x] = x0*3, x1*3, wt
-	}
+	xo, xw := columns(sw, w)
 	fy := float64(sh) / float64(h)
 	stride := sw * 3
 	for y := 0; y < h; y++ {

@@ -41,7 +41,10 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	if err != nil {
 		return SearchOutput{}, err
 	}
-	if _, err := albums.Head(ctx, IndexKey(in.AlbumID, pack.Version)); err != nil {
+	// The album index, read once: it says the album was processed, and maps
+	// image ids back to photo keys.
+	var idx AlbumIndex
+	if err := getJSON(ctx, albums, IndexKey(in.AlbumID, pack.Version), &idx); err != nil {
 		if isMissing(err) {
 			return SearchOutput{}, &domain.InvalidInput{Field: "albumId",
 				Reason: fmt.Sprintf("album %s has not been processed with model pack %s", in.AlbumID, pack.Name)}
@@ -95,10 +98,6 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	}
 	// A photo can hold several similar faces: ask for more faces than photos.
 	matches, err := s.Vectors.Query(ctx, index, embs[0], min(vectors.MaxTopK, 4*topK), in.AlbumID)
-	if err != nil {
-		return SearchOutput{}, err
-	}
-	idx, err := s.loadIndex(ctx, albums, in.AlbumID, pack.Version)
 	if err != nil {
 		return SearchOutput{}, err
 	}

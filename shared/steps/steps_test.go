@@ -101,14 +101,19 @@ func testSteps(t *testing.T) (*Steps, blob.Store) {
 		Now: func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }}, b
 }
 
-func TestListSkipsWhatTheIndexHasDone(t *testing.T) {
-	s, b := testSteps(t)
-	ctx := context.Background()
-	put := func(key, body string) blob.Info {
-		info, err := b.Put(ctx, key, []byte(body))
+// putter returns a function that stores an object and returns its Info.
+func putter(t *testing.T, b blob.Store) func(key, body string) blob.Info {
+	return func(key, body string) blob.Info {
+		info, err := b.Put(context.Background(), key, []byte(body))
 		require.NoError(t, err)
 		return info
 	}
+}
+
+func TestListSkipsWhatTheIndexHasDone(t *testing.T) {
+	s, b := testSteps(t)
+	ctx := context.Background()
+	put := putter(t, b)
 	done := put("albums/a/done.jpg", "1")
 	changed := put("albums/a/changed.jpg", "2")
 	failed := put("albums/a/failed.jpg", "3")
@@ -164,11 +169,7 @@ func TestListSkipsWhatTheIndexHasDone(t *testing.T) {
 func TestAggregateFromMapResults(t *testing.T) {
 	s, b := testSteps(t)
 	ctx := context.Background()
-	put := func(key, body string) blob.Info {
-		info, err := b.Put(ctx, key, []byte(body))
-		require.NoError(t, err)
-		return info
-	}
+	put := putter(t, b)
 	withFace := put("albums/a/face.jpg", "face")
 	noFace := put("albums/a/landscape.jpg", "land")
 	broken := put("albums/a/broken.jpg", "broken")
