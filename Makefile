@@ -13,9 +13,10 @@ PACK ?= default
 
 # C libraries the cgo image decoders link against (Debian package names).
 DEB_PACKAGES := libturbojpeg0-dev libheif1
-# Lambdas that run ONNX Runtime (cgo, linux/amd64, container image); the rest
-# are pure Go (CGO_ENABLED=0, linux/arm64, provided.al2023 zip).
-ONNX_LAMBDAS := detect embed search
+# Lambdas that run ONNX Runtime (cgo, linux/amd64, container image), as
+# shared/names says; the rest are pure Go (CGO_ENABLED=0, linux/arm64,
+# provided.al2023 zip).
+ONNX_LAMBDAS = $(shell $(GO) run ./cmd/setup onnx-steps)
 LAMBDAS := $(sort $(notdir $(patsubst %/main.go,%,$(wildcard lambdas/*/main.go))))
 # Amazon Linux 2023's glibc: an ONNX bootstrap may not need a newer one.
 MAX_GLIBC := 2.34

@@ -4,21 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
-)
 
-// The placeholders of statemachine.asl.json that the stack fills.
-const (
-	SubListFunctionARN      = "ListFunctionArn"
-	SubDetectFunctionARN    = "DetectFunctionArn"
-	SubEmbedFunctionARN     = "EmbedFunctionArn"
-	SubAggregateFunctionARN = "AggregateFunctionArn"
-	SubMaxConcurrency       = "MaxConcurrency"
-	SubToleratedFailurePct  = "ToleratedFailurePercentage"
-	SubResultBucket         = "ResultBucket"
-	SubResultPrefix         = "ResultPrefix"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // Stand-ins for values that are CDK tokens at synth time.
@@ -28,35 +17,6 @@ const (
 	sampleNumeric = "1"
 )
 
-var placeholderRE = regexp.MustCompile(`\$\{([A-Za-z][A-Za-z0-9_]*)\}`)
-
-// Placeholders returns the distinct ${Name} placeholders of a workflow
-// definition, sorted.
-func Placeholders(definition string) []string {
-	seen := map[string]bool{}
-	var names []string
-	for _, m := range placeholderRE.FindAllStringSubmatch(definition, -1) {
-		if !seen[m[1]] {
-			seen[m[1]] = true
-			names = append(names, m[1])
-		}
-	}
-	sort.Strings(names)
-	return names
-}
-
-// Substitute replaces every ${Name} of definition whose name is in subs, the
-// way CloudFormation applies DefinitionSubstitutions (plain text, no
-// quoting). Placeholders without a value are left as they are.
-func Substitute(definition string, subs map[string]string) string {
-	return placeholderRE.ReplaceAllStringFunc(definition, func(m string) string {
-		if v, ok := subs[m[2:len(m)-1]]; ok {
-			return v
-		}
-		return m
-	})
-}
-
 // CheckDefinition checks a workflow definition against the substitutions the
 // stack will pass: every placeholder must have a value, every value must be
 // used, and the text with the values put in must be a JSON object. Values
@@ -65,7 +25,7 @@ func Substitute(definition string, subs map[string]string) string {
 func CheckDefinition(definition string, subs map[string]string) error {
 	var problems []string
 	used := map[string]bool{}
-	for _, name := range Placeholders(definition) {
+	for _, name := range names.Placeholders([]byte(definition)) {
 		used[name] = true
 		if _, ok := subs[name]; !ok {
 			problems = append(problems, fmt.Sprintf("placeholder ${%s} has no substitution", name))
@@ -88,8 +48,12 @@ func CheckDefinition(definition string, subs map[string]string) error {
 	for name, v := range subs {
 		samples[name] = sampleFor(name, v)
 	}
+	filled, err := names.Substitute([]byte(definition), samples)
+	if err != nil {
+		return err
+	}
 	var obj map[string]any
-	if err := json.Unmarshal([]byte(Substitute(definition, samples)), &obj); err != nil {
+	if err := json.Unmarshal(filled, &obj); err != nil {
 		return fmt.Errorf("workflow definition with its substitutions is not a JSON object: %w", err)
 	}
 	return nil

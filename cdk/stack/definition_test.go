@@ -6,42 +6,22 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/divinepic/pipeline/shared/names"
 )
-
-func TestPlaceholders(t *testing.T) {
-	tests := []struct {
-		name string
-		def  string
-		want []string
-	}{
-		{"none", `{"a": "$.b", "c.$": "$$.Execution.Name"}`, nil},
-		{"sorted and distinct", `{"x": "${B}", "y": ${A}, "z": "${B}"}`, []string{"A", "B"}},
-		{"not a name", `{"x": "${}", "y": "${1a}", "z": "$ {A}"}`, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, Placeholders(tt.def))
-		})
-	}
-}
-
-func TestSubstitute(t *testing.T) {
-	got := Substitute(`{"n": ${N}, "s": "${S}", "k": "${Kept}"}`, map[string]string{"N": "40", "S": "results/"})
-	assert.Equal(t, `{"n": 40, "s": "results/", "k": "${Kept}"}`, got)
-}
 
 // fullSubs is a value for every placeholder of the real workflow file.
 func fullSubs() map[string]string {
-	return map[string]string{
-		SubListFunctionARN:      "arn:aws:lambda:eu-west-1:123456789012:function:list",
-		SubDetectFunctionARN:    "arn:aws:lambda:eu-west-1:123456789012:function:detect",
-		SubEmbedFunctionARN:     "arn:aws:lambda:eu-west-1:123456789012:function:embed",
-		SubAggregateFunctionARN: "arn:aws:lambda:eu-west-1:123456789012:function:aggregate",
-		SubMaxConcurrency:       "40",
-		SubToleratedFailurePct:  "5",
-		SubResultBucket:         "photos",
-		SubResultPrefix:         "results/",
+	m := map[string]string{
+		names.PlaceholderMaxConcurrency:             "40",
+		names.PlaceholderToleratedFailurePercentage: "5",
+		names.PlaceholderResultBucket:               "photos",
+		names.PlaceholderResultPrefix:               "results/",
 	}
+	for _, step := range names.WorkflowSteps {
+		m[names.FunctionARNPlaceholder(step)] = "arn:aws:lambda:eu-west-1:123456789012:function:" + step
+	}
+	return m
 }
 
 func TestCheckDefinition(t *testing.T) {
@@ -58,7 +38,7 @@ func TestCheckDefinition(t *testing.T) {
 	}{
 		{name: "the workflow file with every substitution", def: real},
 		{name: "a placeholder the stack does not fill", def: real,
-			edit:    func(m map[string]string) { delete(m, SubMaxConcurrency) },
+			edit:    func(m map[string]string) { delete(m, names.PlaceholderMaxConcurrency) },
 			wantErr: []string{"${MaxConcurrency} has no substitution"}},
 		{name: "a new placeholder in the file", def: real[:len(real)-2] + `, "Extra": "${NewThing}"}`,
 			wantErr: []string{"${NewThing} has no substitution"}},
@@ -66,12 +46,12 @@ func TestCheckDefinition(t *testing.T) {
 			edit:    func(m map[string]string) { m["Obsolete"] = "x" },
 			wantErr: []string{"substitution Obsolete is not used"}},
 		{name: "a bare-number placeholder given text", def: real,
-			edit:    func(m map[string]string) { m[SubMaxConcurrency] = "forty" },
+			edit:    func(m map[string]string) { m[names.PlaceholderMaxConcurrency] = "forty" },
 			wantErr: []string{"not a JSON object"}},
 		{name: "token values stand in for their kind", def: real,
 			edit: func(m map[string]string) {
-				m[SubListFunctionARN] = "${Token[TOKEN.12]}"
-				m[SubMaxConcurrency] = "${Token[TOKEN.13]}"
+				m[names.FunctionARNPlaceholder(names.StepList)] = "${Token[TOKEN.12]}"
+				m[names.PlaceholderMaxConcurrency] = "${Token[TOKEN.13]}"
 			}},
 	}
 	for _, tt := range tests {

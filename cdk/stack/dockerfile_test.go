@@ -10,11 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 )
-
-// envORTLibrary is shared/onnx.EnvLibrary (not imported: that package is cgo).
-const envORTLibrary = "DIVINEPIC_ORT_LIB"
 
 // TestDockerfile ties lambdas/Dockerfile to the stack: everything it copies
 // is let into the build context by imageExcludes, and the environment it
@@ -63,7 +60,7 @@ func TestDockerfile(t *testing.T) {
 	}
 	assert.Equal(t, "public.ecr.aws/lambda/provided:al2023", from)
 
-	for _, step := range []string{StepDetect, StepEmbed, StepSearch} {
+	for _, step := range []string{names.StepDetect, names.StepEmbed, names.StepSearch} {
 		t.Run(step, func(t *testing.T) {
 			allowed, _ := imageInputs(root, step)
 			for dst, src := range copies {
@@ -73,9 +70,9 @@ func TestDockerfile(t *testing.T) {
 			}
 		})
 	}
-	lib, models := env[envORTLibrary], env[modelpack.EnvModels]
-	require.NotEmpty(t, lib, "%s is set", envORTLibrary)
-	require.NotEmpty(t, models, "%s is set", modelpack.EnvModels)
-	assert.Equal(t, ImageLibrary, copies[lib], "%s points at the copied library", envORTLibrary)
-	assert.Equal(t, ImageModels+"/", copies[strings.TrimSuffix(models, "/")+"/"], "%s points at the copied models", modelpack.EnvModels)
+	lib, models := env[names.EnvORTLib], env[names.EnvModels]
+	require.NotEmpty(t, lib, "%s is set", names.EnvORTLib)
+	require.NotEmpty(t, models, "%s is set", names.EnvModels)
+	assert.Equal(t, ImageLibrary, copies[lib], "%s points at the copied library", names.EnvORTLib)
+	assert.Equal(t, ImageModels+"/", copies[strings.TrimSuffix(models, "/")+"/"], "%s points at the copied models", names.EnvModels)
 }

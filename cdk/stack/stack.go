@@ -22,48 +22,17 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/divinepic/pipeline/shared/modelpack"
-	"github.com/divinepic/pipeline/shared/vectors"
-)
-
-// The Lambda steps. The names are the directories lambdas/<step> and
-// bin/lambdas/<step>.
-const (
-	StepList      = "list"
-	StepDetect    = "detect"
-	StepEmbed     = "embed"
-	StepAggregate = "aggregate"
-	StepReprocess = "reprocess"
-	StepSearch    = "search"
-)
-
-// Environment variables of the Lambdas, read by the shared configuration.
-const (
-	EnvBlobs           = "DIVINEPIC_BLOBS"
-	EnvVectors         = "DIVINEPIC_VECTORS"
-	EnvPack            = "DIVINEPIC_PACK"
-	EnvBucket          = "DIVINEPIC_BUCKET"
-	EnvStateMachineARN = "DIVINEPIC_STATE_MACHINE_ARN"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // Defaults of Props.
 const (
 	DefaultMaxConcurrency             = 40
 	DefaultToleratedFailurePercentage = 5
-	DefaultResultPrefix               = "results/"
+	DefaultResultPrefix               = names.ResultsPrefix
 	DefaultExpireAfterDays            = 7
 	DefaultNightlyHourUTC             = 3
 )
-
-// ExpiringPrefixes are the bucket prefixes that the lifecycle rule empties
-// after Props.ExpireAfterDays: the per-image work area and the Distributed
-// Map's result files. Photos and everything else are kept.
-var ExpiringPrefixes = []string{"work/", "results/"}
-
-// NonFilterableMetadataKeys are the vector metadata keys that S3 Vectors
-// stores but cannot filter on (they are only returned with a match). albumId,
-// imageId and pack stay filterable: queries filter by album, and the nightly
-// job looks for faces of older packs.
-var NonFilterableMetadataKeys = []string{"box", "score", "faceIndex"}
 
 // Props configures the stack. RepoRoot is required; the rest have defaults.
 type Props struct {
@@ -79,9 +48,9 @@ type Props struct {
 	// ToleratedFailurePercentage of the Distributed Map (default 5). Use
 	// NoToleratedFailures for 0, as 0 means the default.
 	ToleratedFailurePercentage float64
-	// ResultPrefix is where the Distributed Map writes its results (default "results/").
+	// ResultPrefix is where the Distributed Map writes its results (default names.ResultsPrefix).
 	ResultPrefix string
-	// ExpireAfterDays empties ExpiringPrefixes after this many days (default 7).
+	// ExpireAfterDays empties names.ExpiringPrefixes after this many days (default 7).
 	ExpireAfterDays int
 	// Pack is the model pack the Lambdas use (default "default").
 	Pack string
@@ -143,8 +112,8 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	stackName := *st.StackName()
 
 	// Photos, the work area and results.
-	rules := make([]*awss3.LifecycleRule, 0, len(ExpiringPrefixes)+1)
-	for _, prefix := range ExpiringPrefixes {
+	rules := make([]*awss3.LifecycleRule, 0, len(names.ExpiringPrefixes)+1)
+	for _, prefix := range names.ExpiringPrefixes {
 		rules = append(rules, &awss3.LifecycleRule{
 			Id:         jsii.String("expire-" + strings.TrimSuffix(prefix, "/")),
 			Prefix:     jsii.String(prefix),
@@ -174,7 +143,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 		if err != nil {
 			return nil, err
 		}
-		indexName, err := vectors.IndexForPack(name)
+		indexName, err := names.IndexForPack(pack.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +154,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 			Dimension:       jsii.Number(float64(pack.Recognizer.EmbeddingDim)),
 			DistanceMetric:  jsii.String("cosine"),
 			MetadataConfiguration: &awss3vectors.CfnIndex_MetadataConfigurationProperty{
-				NonFilterableMetadataKeys: jsii.Strings(NonFilterableMetadataKeys...),
+				NonFilterableMetadataKeys: jsii.Strings(names.NonFilterableMetadataKeys...),
 			},
 		})
 		idx.ApplyRemovalPolicy(awscdk.RemovalPolicy_RETAIN, nil)
@@ -194,10 +163,10 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 
 	// The Lambdas.
 	env := map[string]*string{
-		EnvBlobs:   jsii.String("s3://"),
-		EnvVectors: jsii.String("s3vectors://" + s.VectorBucketName),
-		EnvPack:    jsii.String(p.Pack),
-		EnvBucket:  s.Bucket.BucketName(),
+		names.EnvBlobs:   jsii.String("s3://"),
+		names.EnvVectors: jsii.String("s3vectors://" + s.VectorBucketName),
+		names.EnvPack:    jsii.String(p.Pack),
+		names.EnvBucket:  s.Bucket.BucketName(),
 	}
 	for _, fs := range functionSpecs {
 		fn, missing, err := s.newFunction(p, fs, env)
@@ -221,8 +190,8 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	if err := s.newStateMachine(p, definition, stackName); err != nil {
 		return nil, err
 	}
-	reprocess := s.Functions[StepReprocess]
-	reprocess.AddEnvironment(jsii.String(EnvStateMachineARN), s.StateMachine.StateMachineArn(), nil)
+	reprocess := s.Functions[names.StepReprocess]
+	reprocess.AddEnvironment(jsii.String(names.EnvStateMachineARN), s.StateMachine.StateMachineArn(), nil)
 	s.StateMachine.GrantStartExecution(reprocess)
 	s.StateMachine.GrantRead(reprocess)
 
@@ -251,7 +220,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	out("BucketName", *s.Bucket.BucketName(), "photos (albums), the work area and results")
 	out("StateMachineArn", *s.StateMachine.StateMachineArn(), "start one execution per album: {\"albumId\", \"bucket\", \"prefix\", \"reprocess\"}")
 	out("VectorBucketName", s.VectorBucketName, "S3 Vectors bucket; one index per model pack (faces-<pack>)")
-	out("SearchFunctionName", *s.Functions[StepSearch].FunctionName(), "selfie search")
+	out("SearchFunctionName", *s.Functions[names.StepSearch].FunctionName(), "selfie search")
 	return s, nil
 }
 
@@ -307,7 +276,6 @@ func withDefaults(props *Props) (*Props, error) {
 // functionSpec is one Lambda: how it is packaged and sized.
 type functionSpec struct {
 	step    string
-	onnx    bool // container image with ONNX Runtime (x86_64); else a pure-Go zip (arm64)
 	memory  float64
 	timeout float64 // seconds
 	desc    string
@@ -318,12 +286,12 @@ type functionSpec struct {
 // writing after it was recorded as failed; both together stay far under an
 // EXPRESS child's 5 minutes.
 var functionSpecs = []functionSpec{
-	{StepList, false, 1024, 900, "list an album's photos and write the manifest of work"},
-	{StepDetect, true, 2048, 50, "decode, orient and detect faces in one photo; write the aligned chips"},
-	{StepEmbed, true, 2048, 50, "embed one photo's face chips and write its face record"},
-	{StepAggregate, false, 1024, 900, "upsert an album's faces into S3 Vectors and write the album summary"},
-	{StepReprocess, false, 512, 900, "nightly: start one execution per album that needs work"},
-	{StepSearch, true, 2048, 60, "selfie search: detect, embed the largest face, top-k in the album"},
+	{names.StepList, 1024, 900, "list an album's photos and write the manifest of work"},
+	{names.StepDetect, 2048, 50, "decode, orient and detect faces in one photo; write the aligned chips"},
+	{names.StepEmbed, 2048, 50, "embed one photo's face chips and write its face record"},
+	{names.StepAggregate, 1024, 900, "upsert an album's faces into S3 Vectors and write the album summary"},
+	{names.StepReprocess, 512, 900, "nightly: start one execution per album that needs work"},
+	{names.StepSearch, 2048, 60, "selfie search: detect, embed the largest face, top-k in the album"},
 }
 
 func (s *Stack) newFunction(p *Props, fs functionSpec, env map[string]*string) (awslambda.Function, []string, error) {
@@ -336,7 +304,7 @@ func (s *Stack) newFunction(p *Props, fs functionSpec, env map[string]*string) (
 	for k, v := range env {
 		envCopy[k] = v
 	}
-	if fs.onnx {
+	if names.NeedsONNX(fs.step) {
 		_, missing := imageInputs(p.RepoRoot, fs.step)
 		if p.RequireBuild && len(missing) > 0 {
 			return nil, nil, fmt.Errorf("container image of %s: missing %s: %w", fs.step, strings.Join(missing, ", "), ErrNotBuilt)
@@ -394,31 +362,30 @@ func (s *Stack) grantLambdas() {
 		})
 	}
 	readVectors := []string{"s3vectors:GetIndex", "s3vectors:ListIndexes", "s3vectors:GetVectors", "s3vectors:ListVectors", "s3vectors:QueryVectors"}
-	for _, step := range []string{StepList, StepDetect, StepEmbed, StepAggregate} {
+	for _, step := range names.WorkflowSteps {
 		s.Bucket.GrantReadWrite(s.Functions[step], nil)
 	}
-	s.Bucket.GrantRead(s.Functions[StepReprocess], nil)
-	s.Bucket.GrantRead(s.Functions[StepSearch], nil)
+	s.Bucket.GrantRead(s.Functions[names.StepReprocess], nil)
+	s.Bucket.GrantRead(s.Functions[names.StepSearch], nil)
 	// Aggregate upserts and deletes; EnsureIndex may create a pack's index.
-	s.Functions[StepAggregate].AddToRolePolicy(vectorsStatement(append(readVectors,
+	s.Functions[names.StepAggregate].AddToRolePolicy(vectorsStatement(append(readVectors,
 		"s3vectors:PutVectors", "s3vectors:DeleteVectors", "s3vectors:CreateIndex")...))
 	// Search queries with an album filter and metadata (QueryVectors then
 	// also needs GetVectors); reprocess looks for faces of older packs.
-	s.Functions[StepSearch].AddToRolePolicy(vectorsStatement(readVectors...))
-	s.Functions[StepReprocess].AddToRolePolicy(vectorsStatement(readVectors...))
+	s.Functions[names.StepSearch].AddToRolePolicy(vectorsStatement(readVectors...))
+	s.Functions[names.StepReprocess].AddToRolePolicy(vectorsStatement(readVectors...))
 }
 
 // newStateMachine loads the workflow file with its substitutions.
 func (s *Stack) newStateMachine(p *Props, definition, stackName string) error {
 	subs := map[string]string{
-		SubListFunctionARN:      *s.Functions[StepList].FunctionArn(),
-		SubDetectFunctionARN:    *s.Functions[StepDetect].FunctionArn(),
-		SubEmbedFunctionARN:     *s.Functions[StepEmbed].FunctionArn(),
-		SubAggregateFunctionARN: *s.Functions[StepAggregate].FunctionArn(),
-		SubMaxConcurrency:       strconv.Itoa(p.MaxConcurrency),
-		SubToleratedFailurePct:  strconv.FormatFloat(p.ToleratedFailurePercentage, 'f', -1, 64),
-		SubResultBucket:         *s.Bucket.BucketName(),
-		SubResultPrefix:         p.ResultPrefix,
+		names.PlaceholderMaxConcurrency:             strconv.Itoa(p.MaxConcurrency),
+		names.PlaceholderToleratedFailurePercentage: strconv.FormatFloat(p.ToleratedFailurePercentage, 'f', -1, 64),
+		names.PlaceholderResultBucket:               *s.Bucket.BucketName(),
+		names.PlaceholderResultPrefix:               p.ResultPrefix,
+	}
+	for _, step := range names.WorkflowSteps {
+		subs[names.FunctionARNPlaceholder(step)] = *s.Functions[step].FunctionArn()
 	}
 	if err := CheckDefinition(definition, subs); err != nil {
 		return fmt.Errorf("%s: %w", p.Definition, err)
@@ -448,7 +415,7 @@ func (s *Stack) newStateMachine(p *Props, definition, stackName string) error {
 		TracingEnabled: jsii.Bool(true),
 	})
 	sm := s.StateMachine
-	for _, step := range []string{StepList, StepDetect, StepEmbed, StepAggregate} {
+	for _, step := range names.WorkflowSteps {
 		s.Functions[step].GrantInvoke(sm)
 	}
 	// ItemReader reads the manifest; ResultWriter writes results with

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
 
@@ -40,8 +41,8 @@ type fakeRepo struct {
 // Built by the fake `make build`: list, aggregate and detect, the image's
 // library and models. Missing: embed, reprocess, search.
 var (
-	builtSteps   = []string{StepList, StepAggregate, StepDetect}
-	missingSteps = []string{StepEmbed, StepReprocess, StepSearch}
+	builtSteps   = []string{names.StepList, names.StepAggregate, names.StepDetect}
+	missingSteps = []string{names.StepEmbed, names.StepReprocess, names.StepSearch}
 )
 
 func newFakeRepo(t testing.TB, dir string) fakeRepo {
@@ -229,7 +230,7 @@ func TestStateMachine(t *testing.T) {
 	def, ok := sm["DefinitionString"].(string)
 	require.True(t, ok, "DefinitionString should be the file's text, got %T", sm["DefinitionString"])
 	subs := sm["DefinitionSubstitutions"].(map[string]any)
-	assert.ElementsMatch(t, Placeholders(def), keys(subs), "every placeholder filled, every substitution used")
+	assert.ElementsMatch(t, names.Placeholders([]byte(def)), keys(subs), "every placeholder filled, every substitution used")
 
 	// Put in what CloudFormation will: intrinsics become recognisable text.
 	text := map[string]string{}
@@ -242,14 +243,15 @@ func TestStateMachine(t *testing.T) {
 			text[k] = "INTRINSIC" + strings.ReplaceAll(string(b), `"`, "'")
 		}
 	}
-	final := Substitute(def, text)
-	assert.Empty(t, Placeholders(final), "no ${...} left after substitution")
+	final, err := names.Substitute([]byte(def), text)
+	require.NoError(t, err)
+	assert.Empty(t, names.Placeholders(final), "no ${...} left after substitution")
 	var asl map[string]any
-	require.NoError(t, json.Unmarshal([]byte(final), &asl), "the definition after substitution is JSON")
+	require.NoError(t, json.Unmarshal(final, &asl), "the definition after substitution is JSON")
 
 	fns := map[string]any{}
 	taskFunctions(asl["States"].(map[string]any), fns)
-	want := map[string]string{"ListImages": StepList, "DetectFaces": StepDetect, "EmbedFaces": StepEmbed, "Aggregate": StepAggregate}
+	want := map[string]string{"ListImages": names.StepList, "DetectFaces": names.StepDetect, "EmbedFaces": names.StepEmbed, "Aggregate": names.StepAggregate}
 	require.Len(t, fns, len(want), "Tasks in the definition: %v", keys(fns))
 	for state, step := range want {
 		b, _ := json.Marshal(getAtt(s.functionID(t, step), "Arn"))
@@ -265,7 +267,7 @@ func TestStateMachine(t *testing.T) {
 	for id := range s.resources("AWS::S3::Bucket") {
 		bucketID = id
 	}
-	assert.Equal(t, ref(bucketID), subs[SubResultBucket])
+	assert.Equal(t, ref(bucketID), subs[names.PlaceholderResultBucket])
 }
 
 func TestStateMachineProps(t *testing.T) {
@@ -278,9 +280,9 @@ func TestStateMachineProps(t *testing.T) {
 	require.NoError(t, err)
 	for _, r := range s.resources("AWS::StepFunctions::StateMachine") {
 		subs := props(r)["DefinitionSubstitutions"].(map[string]any)
-		assert.Equal(t, "7", subs[SubMaxConcurrency])
-		assert.Equal(t, "0", subs[SubToleratedFailurePct])
-		assert.Equal(t, "maps/", subs[SubResultPrefix])
+		assert.Equal(t, "7", subs[names.PlaceholderMaxConcurrency])
+		assert.Equal(t, "0", subs[names.PlaceholderToleratedFailurePercentage])
+		assert.Equal(t, "maps/", subs[names.PlaceholderResultPrefix])
 	}
 	for _, r := range s.resources("AWS::Scheduler::Schedule") {
 		assert.Equal(t, "cron(0 22 * * ? *)", props(r)["ScheduleExpression"])
@@ -303,12 +305,12 @@ func TestLambdas(t *testing.T) {
 		memory  float64
 		timeout float64
 	}{
-		{StepList, false, 1024, 900},
-		{StepDetect, true, 2048, 50},
-		{StepEmbed, true, 2048, 50},
-		{StepAggregate, false, 1024, 900},
-		{StepReprocess, false, 512, 900},
-		{StepSearch, true, 2048, 60},
+		{names.StepList, false, 1024, 900},
+		{names.StepDetect, true, 2048, 50},
+		{names.StepEmbed, true, 2048, 50},
+		{names.StepAggregate, false, 1024, 900},
+		{names.StepReprocess, false, 512, 900},
+		{names.StepSearch, true, 2048, 60},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step, func(t *testing.T) {
@@ -327,14 +329,14 @@ func TestLambdas(t *testing.T) {
 			assert.Equal(t, tt.memory, p["MemorySize"])
 			assert.Equal(t, tt.timeout, p["Timeout"])
 			env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
-			assert.Equal(t, "s3://", env[EnvBlobs])
-			assert.Equal(t, "s3vectors://"+s.stack.VectorBucketName, env[EnvVectors])
-			assert.Equal(t, "default", env[EnvPack])
-			assert.Equal(t, ref(bucketID), env[EnvBucket])
-			if tt.step == StepReprocess {
-				assert.Equal(t, ref(smID), env[EnvStateMachineARN])
+			assert.Equal(t, "s3://", env[names.EnvBlobs])
+			assert.Equal(t, "s3vectors://"+s.stack.VectorBucketName, env[names.EnvVectors])
+			assert.Equal(t, "default", env[names.EnvPack])
+			assert.Equal(t, ref(bucketID), env[names.EnvBucket])
+			if tt.step == names.StepReprocess {
+				assert.Equal(t, ref(smID), env[names.EnvStateMachineARN])
 			} else {
-				assert.NotContains(t, env, EnvStateMachineARN)
+				assert.NotContains(t, env, names.EnvStateMachineARN)
 			}
 		})
 	}
@@ -406,10 +408,10 @@ func TestStateMachinePolicy(t *testing.T) {
 	require.NotEmpty(t, roleID)
 	stmts := s.policyStatements(roleID)
 	name := s.stack.StateMachineName
-	for _, step := range []string{StepList, StepDetect, StepEmbed, StepAggregate} {
+	for _, step := range []string{names.StepList, names.StepDetect, names.StepEmbed, names.StepAggregate} {
 		assert.True(t, allows(stmts, "lambda:InvokeFunction", s.functionID(t, step)), "invoke %s", step)
 	}
-	for _, step := range []string{StepReprocess, StepSearch} {
+	for _, step := range []string{names.StepReprocess, names.StepSearch} {
 		assert.False(t, allows(stmts, "lambda:InvokeFunction", s.functionID(t, step)), "the workflow never invokes %s", step)
 	}
 	// Distributed Map: child executions of this state machine, by name.
@@ -431,13 +433,13 @@ func TestStateMachinePolicy(t *testing.T) {
 	}
 
 	// The reprocess Lambda may start executions.
-	reprocess := s.resources("AWS::Lambda::Function")[s.functionID(t, StepReprocess)]
+	reprocess := s.resources("AWS::Lambda::Function")[s.functionID(t, names.StepReprocess)]
 	assert.True(t, allows(s.policyStatements(roleOf(reprocess)), "states:StartExecution", smID))
-	for _, step := range []string{StepList, StepDetect, StepEmbed, StepAggregate, StepSearch} {
+	for _, step := range []string{names.StepList, names.StepDetect, names.StepEmbed, names.StepAggregate, names.StepSearch} {
 		fn := s.resources("AWS::Lambda::Function")[s.functionID(t, step)]
 		assert.False(t, allows(s.policyStatements(roleOf(fn)), "states:StartExecution"), "%s may not start executions", step)
 	}
-	aggregate := s.resources("AWS::Lambda::Function")[s.functionID(t, StepAggregate)]
+	aggregate := s.resources("AWS::Lambda::Function")[s.functionID(t, names.StepAggregate)]
 	assert.True(t, allows(s.policyStatements(roleOf(aggregate)), "s3vectors:PutVectors", "/index/*"))
 	assert.True(t, allows(s.policyStatements(roleOf(aggregate)), "s3vectors:DeleteVectors", "/index/*"))
 }
@@ -508,7 +510,7 @@ func TestSchedule(t *testing.T) {
 		assert.Equal(t, "cron(0 3 * * ? *)", p["ScheduleExpression"])
 		assert.Equal(t, "Etc/UTC", p["ScheduleExpressionTimezone"])
 		target := p["Target"].(map[string]any)
-		assert.Equal(t, getAtt(s.functionID(t, StepReprocess), "Arn"), target["Arn"])
+		assert.Equal(t, getAtt(s.functionID(t, names.StepReprocess), "Arn"), target["Arn"])
 		assert.Contains(t, target["Input"], "<aws.scheduler.scheduled-time>")
 	}
 }
@@ -533,11 +535,14 @@ func TestVectorIndexes(t *testing.T) {
 	}
 	for _, pack := range m.PackNames() {
 		t.Run(pack, func(t *testing.T) {
-			name, err := vectors.IndexForPack(pack)
+			pk, err := m.Pack(pack)
+			require.NoError(t, err)
+			// The index of the pack's version: the one Aggregate and Search use.
+			name, err := names.IndexForPack(pk.Version)
 			require.NoError(t, err)
 			p, ok := byName[name]
 			require.True(t, ok, "an index %s for pack %s", name, pack)
-			assert.EqualValues(t, 512, p["Dimension"])
+			assert.EqualValues(t, pk.Recognizer.EmbeddingDim, p["Dimension"])
 			assert.Equal(t, "cosine", p["DistanceMetric"])
 			assert.Equal(t, "float32", p["DataType"])
 			assert.Equal(t, getAtt(vbID, "VectorBucketArn"), p["VectorBucketArn"])
@@ -624,9 +629,9 @@ func TestImageContext(t *testing.T) {
 	withBinary := append([]string{LambdaBinDir + "/detect/bootstrap"}, image...)
 	sort.Strings(withBinary)
 	assert.Equal(t, map[string][]string{
-		StepDetect: withBinary,
-		StepEmbed:  image, // not built in the fake repository
-		StepSearch: image,
+		names.StepDetect: withBinary,
+		names.StepEmbed:  image, // not built in the fake repository
+		names.StepSearch: image,
 	}, steps)
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/imaging"
 	"github.com/divinepic/pipeline/shared/modelpack"
@@ -19,21 +20,13 @@ func init() {
 	register(command{name: "faces", summary: "detect (and embed) the faces in photos, one JSON object per file", run: facesCmd})
 }
 
-// faceJSON is one face in `divinepic faces` output.
-type faceJSON struct {
-	Box       [4]float32    `json:"box"`
-	Score     float32       `json:"score"`
-	Landmarks [5][2]float32 `json:"landmarks"`
-	Embedding []float32     `json:"embedding,omitempty"`
-}
-
 // fileJSON is one line of `divinepic faces --json`.
 type fileJSON struct {
-	File   string     `json:"file"`
-	Width  int        `json:"width,omitempty"`
-	Height int        `json:"height,omitempty"`
-	Faces  []faceJSON `json:"faces"`
-	Error  string     `json:"error,omitempty"`
+	File   string        `json:"file"`
+	Width  int           `json:"width,omitempty"`
+	Height int           `json:"height,omitempty"`
+	Faces  []domain.Face `json:"faces"`
+	Error  string        `json:"error,omitempty"`
 }
 
 func facesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -150,7 +143,7 @@ func decodePhoto(path string) (*imaging.RGB, error) {
 
 // analyzeFile runs one photo through the engine; failures become Error.
 func analyzeFile(eng *face.Engine, path string, withEmb bool) fileJSON {
-	res := fileJSON{File: path, Faces: []faceJSON{}}
+	res := fileJSON{File: path, Faces: []domain.Face{}}
 	img, err := decodePhoto(path)
 	if err != nil {
 		res.Error = err.Error()
@@ -168,7 +161,7 @@ func analyzeFile(eng *face.Engine, path string, withEmb bool) fileJSON {
 		return res
 	}
 	for _, f := range faces {
-		res.Faces = append(res.Faces, faceJSON{Box: round4(f.Box), Score: round(f.Score, 1e4), Landmarks: roundLandmarks(f.Landmarks), Embedding: f.Embedding})
+		res.Faces = append(res.Faces, domain.Face{Box: round4(f.Box), Score: round(f.Score, 1e4), Landmarks: roundLandmarks(f.Landmarks), Embedding: f.Embedding})
 	}
 	return res
 }

@@ -17,9 +17,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
-	"github.com/divinepic/pipeline/shared/steps"
 )
 
 func init() {
@@ -54,7 +55,7 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *album == "" {
 		*album = albumFromDir(dir)
 	}
-	if err := steps.ValidateAlbumID(*album); err != nil {
+	if err := names.ValidateAlbumID(*album); err != nil {
 		fmt.Fprintf(stderr, "divinepic run: %v (use --album)\n", err)
 		return 2
 	}
@@ -80,7 +81,7 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if imp.Copied+imp.Unchanged == 0 {
 		fmt.Fprintf(stderr, "album %s: %s holds no photos (hidden files and sidecars such as .json and .xmp are left out)\n", *album, dir)
 	}
-	sum, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: *album, Reprocess: *reprocess, Pack: *pack}, states.WithListener(prog.listen), states.WithoutHistory())
+	sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: *album, Reprocess: *reprocess, Pack: *pack}, states.WithListener(prog.listen), states.WithoutHistory())
 	prog.finish()
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic run: %v\n", err)
@@ -92,11 +93,11 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		enc.Encode(sum)
 		return 0
 	}
-	printSummary(stdout, sum, steps.DefaultPrefix(*album))
+	printSummary(stdout, sum, names.AlbumPrefix(*album))
 	return 0
 }
 
-func printSummary(w io.Writer, s *steps.Summary, prefix string) {
+func printSummary(w io.Writer, s *domain.Summary, prefix string) {
 	fmt.Fprintf(w, "album %s (pack %s)\n", s.AlbumID, s.PackVersion)
 	fmt.Fprintf(w, "  photos     %d\n  processed  %d\n  skipped    %d (already done)\n  no face    %d\n  failed     %d\n  faces      %d\n",
 		s.Images, s.Processed, s.Skipped, s.NoFaces, len(s.Failed), s.Faces)
@@ -164,7 +165,7 @@ func newProgress(w io.Writer, on bool) *progress {
 
 // wrap counts faces from EmbedFaces' results.
 func (p *progress) wrap(step string, h lambda.Handler) lambda.Handler {
-	if step != steps.StepEmbed {
+	if step != names.StepEmbed {
 		return h
 	}
 	return countingHandler{h, &p.faces}
@@ -178,7 +179,7 @@ type countingHandler struct {
 func (c countingHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	out, err := c.Handler.Invoke(ctx, payload)
 	if err == nil {
-		var r steps.ItemResult
+		var r domain.ItemResult
 		if json.Unmarshal(out, &r) == nil {
 			c.faces.Add(int64(r.Faces))
 		}

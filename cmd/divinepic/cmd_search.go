@@ -12,6 +12,7 @@ import (
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/embedded"
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/steps"
 )
 
@@ -71,7 +72,7 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stdout, "no photo of album %s matches above %.2f (has the album been processed with `divinepic run`? --min-score lowers the bar)\n", *album, *minScore)
 		return 0
 	}
-	prefix := steps.DefaultPrefix(*album)
+	prefix := names.AlbumPrefix(*album)
 	for i, m := range res.Photos {
 		fmt.Fprintf(stdout, "%2d. %.3f  %s  face [%.0f %.0f %.0f %.0f]\n", i+1, m.Score, strings.TrimPrefix(m.Key, prefix), m.Box[0], m.Box[1], m.Box[2], m.Box[3])
 	}

@@ -14,8 +14,8 @@ import (
 
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/sfnapi"
-	"github.com/divinepic/pipeline/shared/steps"
 )
 
 func init() {
@@ -32,7 +32,7 @@ func (i *imports) Set(v string) error {
 	if !ok || id == "" || dir == "" {
 		return fmt.Errorf("want ALBUM=DIR, got %q", v)
 	}
-	if err := steps.ValidateAlbumID(id); err != nil {
+	if err := names.ValidateAlbumID(id); err != nil {
 		return err
 	}
 	*i = append(*i, [2]string{id, dir})
@@ -101,7 +101,7 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "Step Functions API on %s\n", url)
 	fmt.Fprintf(stdout, "state machine %s\n", arn)
 	fmt.Fprintf(stdout, "data in %s (album photos go under %s, or use --import ALBUM=DIR)\n\n",
-		*data, filepath.Join(*data, "blobs", config.DefaultBucket, steps.DefaultPrefix("ALBUM")))
+		*data, filepath.Join(*data, "blobs", config.DefaultBucket, names.AlbumPrefix("ALBUM")))
 	fmt.Fprintf(stdout, "  divinepic start --endpoint %s --album ALBUM --wait\n", url)
 	fmt.Fprintf(stdout, "  aws stepfunctions --endpoint-url %s start-execution --state-machine-arn %s --input '{\"albumId\":\"ALBUM\"}'\n", url, arn)
 	fmt.Fprintf(stdout, "  Go: sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(%q) })\n", url)

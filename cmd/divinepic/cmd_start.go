@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
-	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/embedded"
-	"github.com/divinepic/pipeline/shared/steps"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 func init() {
@@ -59,8 +59,8 @@ func startAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	reprocess := fs.Bool("reprocess", false, "redo every photo, even those already done")
 	pack := fs.String("pack", "", "model pack (default: the pipeline's)")
 	name := fs.String("name", "", "execution name (default: the album and the time); starting a running execution's name with the same input again returns it")
-	endpoint := fs.String("endpoint", os.Getenv(config.EnvSFNEndpoint), "Step Functions endpoint URL, e.g. that of divinepic serve (default: AWS; $"+config.EnvSFNEndpoint+")")
-	arn := fs.String("state-machine-arn", os.Getenv(config.EnvStateMachineARN), "state machine ARN (default: $"+config.EnvStateMachineARN+"; with --endpoint, "+localStateMachineARN+")")
+	endpoint := fs.String("endpoint", os.Getenv(names.EnvSFNEndpoint), "Step Functions endpoint URL, e.g. that of divinepic serve (default: AWS; $"+names.EnvSFNEndpoint+")")
+	arn := fs.String("state-machine-arn", os.Getenv(names.EnvStateMachineARN), "state machine ARN (default: $"+names.EnvStateMachineARN+"; with --endpoint, "+localStateMachineARN+")")
 	wait := fs.Bool("wait", false, "follow the execution until it ends")
 	interval := fs.Duration("interval", 2*time.Second, "with --wait, time between two polls")
 	quiet := fs.Bool("quiet", false, "with --wait, no progress display")
@@ -71,37 +71,27 @@ func startAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fs.Usage()
 		return 2
 	}
-	if err := steps.ValidateAlbumID(*album); err != nil {
+	if err := names.ValidateAlbumID(*album); err != nil {
 		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
 		return 2
 	}
 	if *arn == "" {
 		if *endpoint == "" {
-			fmt.Fprintf(stderr, "divinepic start: no state machine: use --state-machine-arn or $%s (or --endpoint for divinepic serve)\n", config.EnvStateMachineARN)
+			fmt.Fprintf(stderr, "divinepic start: no state machine: use --state-machine-arn or $%s (or --endpoint for divinepic serve)\n", names.EnvStateMachineARN)
 			return 2
 		}
 		*arn = localStateMachineARN
 	}
 	if *name == "" {
-		*name = executionName(*album, time.Now())
+		*name = names.StartExecutionName(*album, time.Now())
 	}
 	client, err := newSFNClient(ctx, *arn, *endpoint)
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
 		return 1
 	}
-	in := steps.AlbumInput{AlbumID: *album, Bucket: *bucket, Prefix: *prefix, Reprocess: *reprocess, Pack: *pack}
+	in := domain.AlbumInput{AlbumID: *album, Bucket: *bucket, Prefix: *prefix, Reprocess: *reprocess, Pack: *pack}
 	return startAndWatch(ctx, client, *arn, *name, in, watchOptions{wait: *wait, interval: *interval, progress: !*quiet}, stdout, stderr)
-}
-
-// executionName is the default execution name: the album and the time, in
-// at most 80 characters (Step Functions' limit).
-func executionName(album string, t time.Time) string {
-	stamp := t.UTC().Format("20060102T150405Z")
-	if limit := 80 - len(stamp) - 1; len(album) > limit {
-		album = album[:limit]
-	}
-	return album + "-" + stamp
 }
 
 // newSFNClient is the sfn client of the SDK's default configuration, in
@@ -155,7 +145,7 @@ type watchOptions struct {
 
 // startAndWatch starts the execution, prints its ARN and, with wait,
 // polls it until it ends.
-func startAndWatch(ctx context.Context, c sfnWatcher, arn, name string, in steps.AlbumInput, opt watchOptions, stdout, stderr io.Writer) int {
+func startAndWatch(ctx context.Context, c sfnWatcher, arn, name string, in domain.AlbumInput, opt watchOptions, stdout, stderr io.Writer) int {
 	input, err := json.Marshal(in)
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic start: %v\n", err)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,8 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/sfnapi"
 	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/steps"
@@ -61,7 +61,7 @@ func newStartFixture(t *testing.T) *startFixture {
 		time.Sleep(20 * time.Millisecond)
 		return n, nil
 	})
-	e.RegisterFunc("aggregate", func(in steps.AlbumInput) (steps.AggregateOutput, error) {
+	e.RegisterFunc("aggregate", func(in domain.AlbumInput) (steps.AggregateOutput, error) {
 		if in.AlbumID == "bad" {
 			return steps.AggregateOutput{}, AlbumBroken{}
 		}
@@ -77,8 +77,8 @@ func newStartFixture(t *testing.T) *startFixture {
 		hs.Close()
 	})
 	// The command's defaults come from the environment: keep the test's own.
-	t.Setenv(config.EnvStateMachineARN, "")
-	t.Setenv(config.EnvSFNEndpoint, "")
+	t.Setenv(names.EnvStateMachineARN, "")
+	t.Setenv(names.EnvSFNEndpoint, "")
 	return &startFixture{srv: srv, url: hs.URL, arn: sm.ARN}
 }
 
@@ -98,9 +98,9 @@ func TestStartCommand(t *testing.T) {
 		assert.Equal(t, arn+"\n", out)
 		x := f.srv.Execution(arn)
 		require.NotNil(t, x)
-		var in steps.AlbumInput
+		var in domain.AlbumInput
 		require.NoError(t, json.Unmarshal([]byte(x.Input()), &in))
-		assert.Equal(t, steps.AlbumInput{AlbumID: "party", Bucket: "photos", Prefix: "in/party/", Reprocess: true, Pack: "p2"}, in)
+		assert.Equal(t, domain.AlbumInput{AlbumID: "party", Bucket: "photos", Prefix: "in/party/", Reprocess: true, Pack: "p2"}, in)
 		x.Wait()
 	})
 	t.Run("--wait: progress, then the output", func(t *testing.T) {
@@ -136,14 +136,6 @@ func TestStartCommand(t *testing.T) {
 		assert.Equal(t, 1, dispatch([]string{"start", "--album", "x", "--state-machine-arn", "arn:nope"}, &out, &errOut))
 		assert.Contains(t, errOut.String(), "not a state machine ARN")
 	})
-}
-
-func TestExecutionName(t *testing.T) {
-	at := time.Date(2025, 6, 1, 12, 30, 5, 0, time.UTC)
-	assert.Equal(t, "party-20250601T123005Z", executionName("party", at))
-	long := executionName(strings.Repeat("a", 64), at)
-	assert.Len(t, long, 80)
-	assert.True(t, strings.HasSuffix(long, "-20250601T123005Z"))
 }
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -191,8 +183,8 @@ func TestServeAndStart(t *testing.T) {
 	assert.Contains(t, out.String(), "aws stepfunctions --endpoint-url "+url)
 	assert.Contains(t, errOut.String(), "album trip: 3 photos copied")
 
-	t.Setenv(config.EnvStateMachineARN, "")
-	t.Setenv(config.EnvSFNEndpoint, "")
+	t.Setenv(names.EnvStateMachineARN, "")
+	t.Setenv(names.EnvSFNEndpoint, "")
 	var sout, serr bytes.Buffer
 	code := dispatch([]string{"start", "--endpoint", url, "--album", "trip", "--wait", "--interval", "20ms"}, &sout, &serr)
 	require.Equal(t, 0, code, serr.String())

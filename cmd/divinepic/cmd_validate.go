@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/steps"
 )
@@ -65,7 +66,7 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) int
 	e := states.New(states.WithAccount(embedded.Region, embedded.Account))
 	registerBuiltins(e)
 	for name, h := range (&steps.Steps{}).Handlers() {
-		e.Register(steps.FunctionName(name), h)
+		e.Register(names.FunctionName(name), h)
 	}
 	sm, err := loadDefinition(e, file, def, subs)
 	if err != nil {
@@ -91,7 +92,7 @@ func loadDefinition(e *states.Engine, file string, def []byte, subs map[string]s
 	for k, v := range subs {
 		vars[k] = v
 	}
-	def, err := states.Substitute(def, vars)
+	def, err := names.Substitute(def, vars)
 	if err != nil {
 		return nil, err
 	}

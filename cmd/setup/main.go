@@ -5,6 +5,7 @@
 //	go run ./cmd/setup models [--pack P] [--all]   a pack's model files (found or downloaded, sha256-checked)
 //	go run ./cmd/setup                  both, for the default pack
 //	go run ./cmd/setup image DIR        stage the ONNX Lambdas' image inputs: DIR/libonnxruntime.so.1, DIR/models/
+//	go run ./cmd/setup onnx-steps       print the steps whose Lambdas run ONNX Runtime (shared/names), for the Makefile
 //
 // A second run finds everything in place, does nothing and says so. System
 // packages (C libraries for cgo) are the Makefile's job, not this command's.
@@ -23,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/onnx"
 )
 
@@ -56,6 +58,15 @@ func run(ctx context.Context, args []string) error {
 		return fetchModels(ctx, []string{modelpack.DefaultPack})
 	case "ort":
 		return installORT(ctx)
+	case "onnx-steps":
+		var onnxSteps []string
+		for _, s := range names.Steps {
+			if names.NeedsONNX(s) {
+				onnxSteps = append(onnxSteps, s)
+			}
+		}
+		fmt.Println(strings.Join(onnxSteps, " "))
+		return nil
 	case "image":
 		if len(args) != 1 {
 			return fmt.Errorf("usage: setup image DIR")
@@ -78,7 +89,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return fetchModels(ctx, packs)
 	}
-	return fmt.Errorf("unknown target %q: use ort, models [--pack P|--all], image DIR, or nothing for ort and models", what)
+	return fmt.Errorf("unknown target %q: use ort, models [--pack P|--all], image DIR, onnx-steps, or nothing for ort and models", what)
 }
 
 // installORT puts libonnxruntime into the cache unless a verified copy is

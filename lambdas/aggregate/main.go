@@ -3,7 +3,7 @@ package main
 
 import (
 	"github.com/divinepic/pipeline/shared/lambdamain"
-	"github.com/divinepic/pipeline/shared/steps"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
-func main() { lambdamain.Run(steps.StepAggregate) }
+func main() { lambdamain.Run(names.StepAggregate) }

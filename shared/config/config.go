@@ -19,22 +19,9 @@ import (
 	"github.com/divinepic/pipeline/shared/imaging"
 	"github.com/divinepic/pipeline/shared/locate"
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/steps"
 	"github.com/divinepic/pipeline/shared/vectors"
-)
-
-// Environment variables read by FromEnv.
-const (
-	EnvBlobs     = "DIVINEPIC_BLOBS"      // file:///dir, mem:// or s3:// (see blob.Open)
-	EnvVectors   = "DIVINEPIC_VECTORS"    // file:///dir, mem:// or s3vectors://<vector bucket>
-	EnvBucket    = "DIVINEPIC_BUCKET"     // the bucket when an input names none
-	EnvPack      = "DIVINEPIC_PACK"       // the model pack when an input names none
-	EnvMaxPixels = "DIVINEPIC_MAX_PIXELS" // the decoder's pixel budget
-	EnvData      = "DIVINEPIC_DATA"       // the embedded mode's data directory
-	// The state machine the reprocess step starts executions of, and an
-	// optional endpoint for a Step Functions-compatible server.
-	EnvStateMachineARN = "DIVINEPIC_STATE_MACHINE_ARN"
-	EnvSFNEndpoint     = "DIVINEPIC_SFN_ENDPOINT"
 )
 
 // DefaultBucket is the bucket name of the embedded mode.
@@ -56,7 +43,7 @@ type Config struct {
 // DefaultDataDir is where the embedded mode keeps its state: $DIVINEPIC_DATA,
 // else <cache>/data.
 func DefaultDataDir() string {
-	if d := os.Getenv(EnvData); d != "" {
+	if d := os.Getenv(names.EnvData); d != "" {
 		return d
 	}
 	return filepath.Join(locate.CacheDir(), "data")
@@ -79,22 +66,22 @@ func Embedded(dataDir, pack string) Config {
 // FromEnv reads the environment; unset values fall back to the embedded mode
 // over DefaultDataDir.
 func FromEnv() (Config, error) {
-	c := Embedded(DefaultDataDir(), os.Getenv(EnvPack))
-	if v := os.Getenv(EnvBlobs); v != "" {
+	c := Embedded(DefaultDataDir(), os.Getenv(names.EnvPack))
+	if v := os.Getenv(names.EnvBlobs); v != "" {
 		c.Blobs = v
 	}
-	if v := os.Getenv(EnvVectors); v != "" {
+	if v := os.Getenv(names.EnvVectors); v != "" {
 		c.Vectors = v
 	}
-	if v := os.Getenv(EnvBucket); v != "" {
+	if v := os.Getenv(names.EnvBucket); v != "" {
 		c.Bucket = v
 	}
-	c.StateMachineARN = os.Getenv(EnvStateMachineARN)
-	c.SFNEndpoint = os.Getenv(EnvSFNEndpoint)
-	if v := os.Getenv(EnvMaxPixels); v != "" {
+	c.StateMachineARN = os.Getenv(names.EnvStateMachineARN)
+	c.SFNEndpoint = os.Getenv(names.EnvSFNEndpoint)
+	if v := os.Getenv(names.EnvMaxPixels); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			return Config{}, fmt.Errorf("%s=%q: want a positive number of pixels", EnvMaxPixels, v)
+			return Config{}, fmt.Errorf("%s=%q: want a positive number of pixels", names.EnvMaxPixels, v)
 		}
 		c.MaxPixels = n
 	}

@@ -11,14 +11,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/sfnapi"
 	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/steps"
 )
 
 func TestFromEnv(t *testing.T) {
-	t.Setenv(EnvData, "/data/dp")
-	for _, k := range []string{EnvBlobs, EnvVectors, EnvBucket, EnvPack, EnvMaxPixels, EnvStateMachineARN} {
+	t.Setenv(names.EnvData, "/data/dp")
+	for _, k := range []string{names.EnvBlobs, names.EnvVectors, names.EnvBucket, names.EnvPack, names.EnvMaxPixels, names.EnvStateMachineARN} {
 		t.Setenv(k, "")
 	}
 	c, err := FromEnv()
@@ -27,16 +29,16 @@ func TestFromEnv(t *testing.T) {
 	assert.Equal(t, "file:///data/dp/vectors", c.Vectors)
 	assert.Equal(t, DefaultBucket, c.Bucket)
 
-	t.Setenv(EnvBlobs, "s3://")
-	t.Setenv(EnvVectors, "s3vectors://faces")
-	t.Setenv(EnvBucket, "photos")
-	t.Setenv(EnvPack, "buffalo_l")
-	t.Setenv(EnvMaxPixels, "50000000")
+	t.Setenv(names.EnvBlobs, "s3://")
+	t.Setenv(names.EnvVectors, "s3vectors://faces")
+	t.Setenv(names.EnvBucket, "photos")
+	t.Setenv(names.EnvPack, "buffalo_l")
+	t.Setenv(names.EnvMaxPixels, "50000000")
 	c, err = FromEnv()
 	require.NoError(t, err)
 	assert.Equal(t, Config{Blobs: "s3://", Vectors: "s3vectors://faces", Bucket: "photos", Pack: "buffalo_l", MaxPixels: 50_000_000}, c)
 
-	t.Setenv(EnvMaxPixels, "lots")
+	t.Setenv(names.EnvMaxPixels, "lots")
 	_, err = FromEnv()
 	assert.ErrorContains(t, err, "DIVINEPIC_MAX_PIXELS")
 }
@@ -80,13 +82,13 @@ func TestStepFunctionsStartAlbum(t *testing.T) {
 
 	sf, err := NewStepFunctions(context.Background(), sm.ARN, hs.URL)
 	require.NoError(t, err)
-	arn, err := sf.StartAlbum(context.Background(), "a-default-20261128", steps.AlbumInput{AlbumID: "a"})
+	arn, err := sf.StartAlbum(context.Background(), "a-default-20261128", domain.AlbumInput{AlbumID: "a"})
 	require.NoError(t, err)
 	assert.Equal(t, ExecutionARN(sm.ARN, "a-default-20261128"), arn)
 	x := srv.Execution(arn)
 	require.NotNil(t, x)
 	x.Wait()
-	again, err := sf.StartAlbum(context.Background(), "a-default-20261128", steps.AlbumInput{AlbumID: "a"})
+	again, err := sf.StartAlbum(context.Background(), "a-default-20261128", domain.AlbumInput{AlbumID: "a"})
 	assert.True(t, errors.Is(err, steps.ErrAlreadyStarted), "%v", err)
 	assert.Equal(t, arn, again)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/steps"
 )
 
@@ -33,7 +34,7 @@ var _ steps.Executions = (*StepFunctions)(nil)
 
 // StartAlbum starts the named execution. A name already taken (the nightly
 // job ran twice) returns that execution's ARN and steps.ErrAlreadyStarted.
-func (s *StepFunctions) StartAlbum(ctx context.Context, name string, in steps.AlbumInput) (string, error) {
+func (s *StepFunctions) StartAlbum(ctx context.Context, name string, in domain.AlbumInput) (string, error) {
 	input, err := json.Marshal(in)
 	if err != nil {
 		return "", err

@@ -1,9 +1,13 @@
-// Package domain holds the types every part of the pipeline shares: the named
-// errors that Step Functions matches by name (ErrorEquals), and identifiers.
+// Package domain holds the pipeline's data model: the records it stores
+// (face records, album indexes, summaries, Map results: records.go), the
+// photo statuses, the one Face type with its JSON shape, the execution's
+// input, and the named errors that Step Functions matches by name
+// (errors.go). Where each record is stored is shared/names' key layout.
 //
 // aws-lambda-go reports a returned error's Go type name as the errorType that
 // Step Functions matches, so every error the workflow retries or catches is a
-// named type here (never a wrapped fmt.Errorf, which arrives as "wrapError").
+// named type here (never a wrapped fmt.Errorf, which arrives as "wrapError"),
+// and its name is one of the Err* constants (a test checks both agree).
 // It owns no I/O and imports nothing from the rest of the project.
 package domain
 
@@ -12,18 +16,26 @@ import (
 	"fmt"
 )
 
-// ImageUnreadable: the photo cannot be decoded (empty, truncated, corrupt,
-// unsupported format, or over the pixel budget). Caught and recorded by the
-// workflow, never retried.
+// The errors' names as Step Functions sees them (their Go type names), for
+// ErrorEquals in statemachine.asl.json and for code that reads a Map
+// result's Error.
+const (
+	ErrImageUnreadable     = "ImageUnreadable"
+	ErrImageUnsupported    = "ImageUnsupported"
+	ErrObjectMissing       = "ObjectMissing"
+	ErrTransientStoreError = "TransientStoreError"
+	ErrInvalidInput        = "InvalidInput"
+	ErrEngineError         = "EngineError"
+	ErrEngineUnavailable   = "EngineUnavailable"
+)
+
+// ImageUnreadable: the photo's content cannot be decoded (empty, truncated,
+// corrupt, not an image, a format no decoder reads). Caught and recorded by
+// the workflow, never retried: final for that content.
 type ImageUnreadable struct {
 	Key    string // the object key or file name, when known
 	Reason string // what is wrong, in words a photographer understands
 	Err    error  // the underlying decoder error, if any
-	// Limit is set when the file may well be a good photo that this
-	// deployment cannot decode: over the configured pixel budget, or a
-	// format whose library is not installed. The pipeline reports those as
-	// ImageUnsupported, which is retried once the deployment changes.
-	Limit bool
 }
 
 func (e *ImageUnreadable) Error() string {
@@ -40,12 +52,13 @@ func (e *ImageUnreadable) Error() string {
 
 func (e *ImageUnreadable) Unwrap() error { return e.Err }
 
-// ImageUnsupported: the photo may be fine, but this deployment cannot decode
-// it (over the pixel budget, no HEIF library). Caught and recorded like
-// ImageUnreadable, but not final: the nightly job tries it again.
+// ImageUnsupported: the photo may well be fine, but this deployment cannot
+// decode it (over the pixel budget, no HEIF library). Caught and recorded
+// like ImageUnreadable, but not final: the nightly job tries it again.
 type ImageUnsupported struct {
 	Key    string
 	Reason string
+	Err    error // the underlying error, if any
 }
 
 func (e *ImageUnsupported) Error() string {
@@ -53,8 +66,14 @@ func (e *ImageUnsupported) Error() string {
 	if e.Key != "" {
 		msg += " " + e.Key
 	}
-	return msg + ": " + e.Reason
+	msg += ": " + e.Reason
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
 }
+
+func (e *ImageUnsupported) Unwrap() error { return e.Err }
 
 // ObjectMissing: a blob the step needs does not exist (deleted between list
 // and process, or a bad key). Caught, not retried.

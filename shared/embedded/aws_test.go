@@ -12,8 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/locate"
-	"github.com/divinepic/pipeline/shared/steps"
 	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
 )
 
@@ -38,7 +38,7 @@ func TestAlbumOverAWSProtocols(t *testing.T) {
 	local := open(t, t.TempDir(), Options{})
 	_, err := local.Import(ctx, "cloud", dir)
 	require.NoError(t, err)
-	first, _, err := local.RunAlbum(ctx, steps.AlbumInput{AlbumID: "cloud"})
+	first, _, err := local.RunAlbum(ctx, domain.AlbumInput{AlbumID: "cloud"})
 	require.NoError(t, err)
 
 	p := open(t, t.TempDir(), Options{
@@ -47,7 +47,7 @@ func TestAlbumOverAWSProtocols(t *testing.T) {
 	})
 	_, err = p.Import(ctx, "cloud", dir)
 	require.NoError(t, err)
-	got, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "cloud"})
+	got, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "cloud"})
 	require.NoError(t, err)
 	calls := map[string]int{} // what the run asked of S3 Vectors
 	for _, c := range vsrv.Calls() {
@@ -71,7 +71,7 @@ func TestAlbumOverAWSProtocols(t *testing.T) {
 	for _, pl := range []*Pipeline{local, p} {
 		_, err := pl.Import(ctx, "cloud", dir)
 		require.NoError(t, err)
-		_, _, err = pl.RunAlbum(ctx, steps.AlbumInput{AlbumID: "cloud"})
+		_, _, err = pl.RunAlbum(ctx, domain.AlbumInput{AlbumID: "cloud"})
 		require.NoError(t, err)
 	}
 	want := vectorKeys(t, local, "cloud", "default-1")
@@ -79,7 +79,7 @@ func TestAlbumOverAWSProtocols(t *testing.T) {
 
 	// S3 Vectors loses the album's faces: the next run puts them back.
 	require.NoError(t, p.Deps.Vectors.Delete(ctx, "faces-default-1", want))
-	s, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "cloud"})
+	s, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "cloud"})
 	require.NoError(t, err)
 	assert.Positive(t, s.Restored)
 	assert.Equal(t, want, vectorKeys(t, p, "cloud", "default-1"))

@@ -18,6 +18,7 @@ import (
 
 	pipeline "github.com/divinepic/pipeline"
 	"github.com/divinepic/pipeline/shared/blob"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/steps"
 	"github.com/divinepic/pipeline/shared/vectors"
@@ -78,13 +79,13 @@ func TestEveryTaskHasAHandler(t *testing.T) {
 	require.NoError(t, err)
 	e := states.New()
 	for name, h := range handlers {
-		if name != steps.StepEmbed {
-			e.Register(steps.FunctionName(name), h)
+		if name != names.StepEmbed {
+			e.Register(names.FunctionName(name), h)
 		}
 	}
 	_, err = e.Parse("incomplete", def)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), steps.FunctionName(steps.StepEmbed))
+	assert.Contains(t, err.Error(), names.FunctionName(names.StepEmbed))
 }
 
 // lambdaServiceErrors are the errors the Lambda service itself raises

@@ -27,6 +27,8 @@ import (
 	pipeline "github.com/divinepic/pipeline"
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/steps"
 	"github.com/divinepic/pipeline/shared/vectors"
@@ -36,7 +38,6 @@ import (
 const (
 	Region        = "local"
 	Account       = "000000000000"
-	ResultPrefix  = "results/"
 	MachineName   = "divinepic-album"
 	defaultTolPct = 5
 )
@@ -113,7 +114,7 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 	// environment per concurrent invocation.
 	for name, fn := range deps.Steps.Functions() {
 		name, fn := name, fn
-		p.Engine.RegisterFactory(steps.FunctionName(name), func() lambda.Handler {
+		p.Engine.RegisterFactory(names.FunctionName(name), func() lambda.Handler {
 			h := lambda.NewHandler(fn)
 			if opt.Wrap != nil {
 				h = opt.Wrap(name, h)
@@ -140,7 +141,7 @@ func Definition(opt Options) ([]byte, error) {
 	if tol <= 0 {
 		tol = defaultTolPct
 	}
-	return states.Substitute(pipeline.StateMachineJSON, Substitutions(conc, tol))
+	return names.Substitute(pipeline.StateMachineJSON, Substitutions(conc, tol))
 }
 
 // maxConcurrency is the Map's concurrency: opt.MaxConcurrency, else one
@@ -155,13 +156,13 @@ func maxConcurrency(opt Options) int {
 // Substitutions are the local values of every placeholder.
 func Substitutions(maxConcurrency, toleratedPct int) map[string]string {
 	vars := map[string]string{
-		"MaxConcurrency":             strconv.Itoa(maxConcurrency),
-		"ToleratedFailurePercentage": strconv.Itoa(toleratedPct),
-		"ResultBucket":               config.DefaultBucket,
-		"ResultPrefix":               ResultPrefix,
+		names.PlaceholderMaxConcurrency:             strconv.Itoa(maxConcurrency),
+		names.PlaceholderToleratedFailurePercentage: strconv.Itoa(toleratedPct),
+		names.PlaceholderResultBucket:               config.DefaultBucket,
+		names.PlaceholderResultPrefix:               names.ResultsPrefix,
 	}
-	for _, step := range []string{steps.StepList, steps.StepDetect, steps.StepEmbed, steps.StepAggregate} {
-		vars[steps.SubstitutionName(step)] = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, Account, steps.FunctionName(step))
+	for _, step := range names.WorkflowSteps {
+		vars[names.FunctionARNPlaceholder(step)] = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, Account, names.FunctionName(step))
 	}
 	return vars
 }
@@ -178,11 +179,11 @@ type ImportResult struct {
 }
 
 // Import makes the album's photos in the store the files of dir (hidden
-// files and sidecars aside, see steps.IsPhotoKey): new and changed files are
+// files and sidecars aside, see names.IsPhotoKey): new and changed files are
 // copied, files gone from dir are removed from the album.
 func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResult, error) {
 	var res ImportResult
-	if err := steps.ValidateAlbumID(albumID); err != nil {
+	if err := names.ValidateAlbumID(albumID); err != nil {
 		return res, err
 	}
 	st, err := os.Stat(dir)
@@ -192,7 +193,7 @@ func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResul
 	if !st.IsDir() {
 		return res, fmt.Errorf("album directory %s is not a directory", dir)
 	}
-	prefix := steps.DefaultPrefix(albumID)
+	prefix := names.AlbumPrefix(albumID)
 	have := map[string]string{} // key → ETag
 	if err := p.Bucket.List(ctx, prefix, func(i blob.Info) error { have[i.Key] = i.ETag; return nil }); err != nil {
 		return res, err
@@ -213,7 +214,7 @@ func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResul
 			return err
 		}
 		key := prefix + filepath.ToSlash(rel)
-		if !d.Type().IsRegular() || !steps.IsPhotoKey(key) {
+		if !d.Type().IsRegular() || !names.IsPhotoKey(key) {
 			return nil
 		}
 		if err := blob.ValidateKey(key); err != nil {
@@ -256,8 +257,8 @@ func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResul
 
 // RunAlbum runs one execution of the workflow for an album and returns the
 // album summary it wrote. A failed execution returns its error and cause.
-func (p *Pipeline) RunAlbum(ctx context.Context, in steps.AlbumInput, opts ...states.StartOption) (*steps.Summary, *states.Execution, error) {
-	if err := steps.ValidateAlbumID(in.AlbumID); err != nil {
+func (p *Pipeline) RunAlbum(ctx context.Context, in domain.AlbumInput, opts ...states.StartOption) (*domain.Summary, *states.Execution, error) {
+	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return nil, nil, err
 	}
 	// Load the pack's face engine first: without models or ONNX Runtime
@@ -289,7 +290,7 @@ func (p *Pipeline) RunAlbum(ctx context.Context, in steps.AlbumInput, opts ...st
 	if err := json.Unmarshal(x.Output(), &out); err != nil {
 		return nil, x, fmt.Errorf("album %s: execution output: %w", in.AlbumID, err)
 	}
-	var sum steps.Summary
+	var sum domain.Summary
 	body, _, err := p.Bucket.Get(ctx, out.SummaryKey)
 	if err != nil {
 		return nil, x, err
@@ -309,9 +310,9 @@ func firstNonEmpty(a, b string) string {
 
 // Faces returns every face record of an album, by photo key (for tests and
 // tools that inspect what was stored).
-func (p *Pipeline) Faces(ctx context.Context, albumID, packVersion string) (map[string]steps.FaceRecord, error) {
-	out := map[string]steps.FaceRecord{}
-	prefix := "faces/" + albumID + "/" + packVersion + "/"
+func (p *Pipeline) Faces(ctx context.Context, albumID, packVersion string) (map[string]domain.FaceRecord, error) {
+	out := map[string]domain.FaceRecord{}
+	prefix := names.RecordPrefix(albumID, packVersion)
 	var keys []string
 	if err := p.Bucket.List(ctx, prefix, func(i blob.Info) error { keys = append(keys, i.Key); return nil }); err != nil {
 		return nil, err
@@ -322,7 +323,7 @@ func (p *Pipeline) Faces(ctx context.Context, albumID, packVersion string) (map[
 		if err != nil {
 			return nil, err
 		}
-		var rec steps.FaceRecord
+		var rec domain.FaceRecord
 		if err := json.Unmarshal(body, &rec); err != nil {
 			return nil, fmt.Errorf("%s: %w", k, err)
 		}
@@ -338,7 +339,7 @@ type localExecutions struct {
 	opts []states.StartOption
 }
 
-func (l localExecutions) StartAlbum(ctx context.Context, name string, in steps.AlbumInput) (string, error) {
+func (l localExecutions) StartAlbum(ctx context.Context, name string, in domain.AlbumInput) (string, error) {
 	_, x, err := l.p.RunAlbum(ctx, in, append([]states.StartOption{states.WithName(name)}, l.opts...)...)
 	if err != nil {
 		return "", err

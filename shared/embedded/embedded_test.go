@@ -24,9 +24,9 @@ import (
 
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/steps"
-	"github.com/divinepic/pipeline/shared/vectors"
 )
 
 type truth struct {
@@ -86,7 +86,7 @@ func open(t testing.TB, data string, opt Options) *Pipeline {
 
 func vectorKeys(t testing.TB, p *Pipeline, album, packVersion string) []string {
 	t.Helper()
-	index, err := vectors.IndexForPack(packVersion)
+	index, err := names.IndexForPack(packVersion)
 	require.NoError(t, err)
 	keys, err := p.Deps.Vectors.Keys(context.Background(), index, album)
 	require.NoError(t, err)
@@ -94,11 +94,11 @@ func vectorKeys(t testing.TB, p *Pipeline, album, packVersion string) []string {
 }
 
 // expectedKeys is the vector keys the face records call for.
-func expectedKeys(recs map[string]steps.FaceRecord) []string {
+func expectedKeys(recs map[string]domain.FaceRecord) []string {
 	var keys []string
 	for _, r := range recs {
 		for i := range r.Faces {
-			keys = append(keys, steps.VectorKey(r.AlbumID, r.ImageID, i))
+			keys = append(keys, names.VectorKey(r.AlbumID, r.ImageID, i))
 		}
 	}
 	sort.Strings(keys)
@@ -115,7 +115,7 @@ func TestAlbumEndToEnd(t *testing.T) {
 	_, err := p.Import(ctx, "e2e", dir)
 	require.NoError(t, err)
 
-	sum, x, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "e2e"})
+	sum, x, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "e2e"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"ListImages", "AnyWork?", "ProcessImages", "Aggregate", "Done"}, x.Path())
 	total := len(tr.Faces) + len(tr.Rejected) + 3
@@ -123,9 +123,9 @@ func TestAlbumEndToEnd(t *testing.T) {
 	assert.Equal(t, total, sum.Processed)
 	assert.Equal(t, 1, sum.NoFaces, "view.jpg has no face")
 
-	failed := map[string]steps.FailedImage{}
+	failed := map[string]domain.FailedImage{}
 	for _, f := range sum.Failed {
-		failed[strings.TrimPrefix(f.Key, steps.DefaultPrefix("e2e"))] = f
+		failed[strings.TrimPrefix(f.Key, names.AlbumPrefix("e2e"))] = f
 	}
 	assert.Len(t, failed, len(tr.Rejected))
 	for f := range tr.Rejected {
@@ -146,7 +146,7 @@ func TestAlbumEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	want := 0
 	for f, n := range tr.Faces {
-		rec, ok := recs[steps.DefaultPrefix("e2e")+f]
+		rec, ok := recs[names.AlbumPrefix("e2e")+f]
 		if assert.True(t, ok, "a face record for %s", f) {
 			assert.Len(t, rec.Faces, n, f)
 			want += n
@@ -166,7 +166,7 @@ func TestAlbumEndToEnd(t *testing.T) {
 	res, err := p.Steps.Search(ctx, steps.SearchInput{AlbumID: "e2e", Image: selfie, TopK: 5})
 	require.NoError(t, err)
 	require.NotEmpty(t, res.Photos)
-	assert.Equal(t, steps.DefaultPrefix("e2e")+"faces/Rob_Lowe_0001.jpg", res.Photos[0].Key)
+	assert.Equal(t, names.AlbumPrefix("e2e")+"faces/Rob_Lowe_0001.jpg", res.Photos[0].Key)
 	for i := 1; i < len(res.Photos); i++ {
 		assert.GreaterOrEqual(t, res.Photos[i-1].Score, res.Photos[i].Score, "best first")
 	}
@@ -187,7 +187,7 @@ func TestAlbumIdempotent(t *testing.T) {
 	_, err := p.Import(ctx, "idem", dir)
 	require.NoError(t, err)
 
-	first, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "idem"})
+	first, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "idem"})
 	require.NoError(t, err)
 	assert.Equal(t, 8, first.Processed)
 	keys1 := vectorKeys(t, p, "idem", "default-1")
@@ -197,7 +197,7 @@ func TestAlbumIdempotent(t *testing.T) {
 	assert.Equal(t, len(keys1), first.Faces)
 
 	t.Run("second run skips everything and changes nothing", func(t *testing.T) {
-		again, x, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "idem"})
+		again, x, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "idem"})
 		require.NoError(t, err)
 		assert.Equal(t, 0, again.Processed)
 		assert.Equal(t, 8, again.Skipped)
@@ -207,7 +207,7 @@ func TestAlbumIdempotent(t *testing.T) {
 	})
 
 	t.Run("reprocess redoes everything under the same keys", func(t *testing.T) {
-		re, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "idem", Reprocess: true})
+		re, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "idem", Reprocess: true})
 		require.NoError(t, err)
 		assert.Equal(t, 8, re.Processed)
 		assert.Equal(t, keys1, vectorKeys(t, p, "idem", "default-1"))
@@ -224,20 +224,20 @@ func TestAlbumIdempotent(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, ImportResult{Copied: 1, Unchanged: 6, Removed: 1}, imp)
 
-		s, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "idem"})
+		s, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "idem"})
 		require.NoError(t, err)
 		assert.Equal(t, 1, s.Processed, "only the changed photo")
 		assert.Equal(t, 7, s.Images)
 		assert.Equal(t, first.Faces-7-2, s.Faces, "Test7's 7 faces gone, Test3 went from 3 faces to 1")
 		recs, err := p.Faces(ctx, "idem", "default-1")
 		require.NoError(t, err)
-		assert.NotContains(t, recs, steps.DefaultPrefix("idem")+"faces/Test7.jpg")
-		assert.Len(t, recs[steps.DefaultPrefix("idem")+"faces/Test3.jpg"].Faces, 1)
+		assert.NotContains(t, recs, names.AlbumPrefix("idem")+"faces/Test7.jpg")
+		assert.Len(t, recs[names.AlbumPrefix("idem")+"faces/Test3.jpg"].Faces, 1)
 		assert.Equal(t, expectedKeys(recs), vectorKeys(t, p, "idem", "default-1"))
 	})
 
 	t.Run("another model pack goes to its own index", func(t *testing.T) {
-		s, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "idem", Pack: "scrfd-500m"})
+		s, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "idem", Pack: "scrfd-500m"})
 		require.NoError(t, err)
 		assert.Equal(t, 7, s.Processed)
 		assert.Equal(t, "scrfd-500m-1", s.PackVersion)
@@ -252,7 +252,7 @@ func TestAlbumIdempotent(t *testing.T) {
 func TestBadAlbumIDIsRefused(t *testing.T) {
 	p := open(t, t.TempDir(), Options{})
 	for _, id := range []string{"", "../x", "a/b", "-x", strings.Repeat("a", 65), "a b"} {
-		_, _, err := p.RunAlbum(context.Background(), steps.AlbumInput{AlbumID: id})
+		_, _, err := p.RunAlbum(context.Background(), domain.AlbumInput{AlbumID: id})
 		var bad *domain.InvalidInput
 		assert.ErrorAs(t, err, &bad, "%q", id)
 		_, err = p.Import(context.Background(), id, t.TempDir())
@@ -327,7 +327,7 @@ func TestAlbumSurvivesTransientFaults(t *testing.T) {
 	clean := open(t, t.TempDir(), Options{})
 	_, err := clean.Import(ctx, "faults", dir)
 	require.NoError(t, err)
-	want, _, err := clean.RunAlbum(ctx, steps.AlbumInput{AlbumID: "faults"})
+	want, _, err := clean.RunAlbum(ctx, domain.AlbumInput{AlbumID: "faults"})
 	require.NoError(t, err)
 	wantKeys := vectorKeys(t, clean, "faults", "default-1")
 
@@ -335,7 +335,7 @@ func TestAlbumSurvivesTransientFaults(t *testing.T) {
 	p := open(t, t.TempDir(), Options{Wrap: f.wrap})
 	_, err = p.Import(ctx, "faults", dir)
 	require.NoError(t, err)
-	got, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "faults"})
+	got, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "faults"})
 	require.NoError(t, err)
 	assert.Positive(t, f.injected.Load(), "faults were injected")
 	require.Len(t, got.Failed, len(want.Failed), "every transient fault was retried away")
@@ -373,7 +373,7 @@ func runChild(spec string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	_, _, err = p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "crash"}, states.WithListener(func(e states.Event) {
+	_, _, err = p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "crash"}, states.WithListener(func(e states.Event) {
 		if e.Kind == states.MapItemSucceeded || e.Kind == states.MapItemFailed {
 			fmt.Printf("item %d/%d\n", e.Index, e.Total)
 		}
@@ -423,7 +423,7 @@ func TestAlbumResumesAfterSIGKILL(t *testing.T) {
 	ctx := context.Background()
 	_, err = p.Import(ctx, "crash", dir)
 	require.NoError(t, err)
-	sum, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "crash"})
+	sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "crash"})
 	require.NoError(t, err)
 	assert.Equal(t, len(files), sum.Images)
 	assert.Empty(t, sum.Failed)
@@ -440,7 +440,7 @@ func TestAlbumResumesAfterSIGKILL(t *testing.T) {
 	clean := open(t, t.TempDir(), Options{})
 	_, err = clean.Import(ctx, "crash", dir)
 	require.NoError(t, err)
-	want, _, err := clean.RunAlbum(ctx, steps.AlbumInput{AlbumID: "crash"})
+	want, _, err := clean.RunAlbum(ctx, domain.AlbumInput{AlbumID: "crash"})
 	require.NoError(t, err)
 	assert.Equal(t, want.Faces, sum.Faces)
 	assert.Equal(t, vectorKeys(t, clean, "crash", "default-1"), keys)
@@ -508,14 +508,14 @@ func TestLostVectorsAreRestored(t *testing.T) {
 	p := open(t, data, Options{})
 	_, err := p.Import(ctx, "lost", dir)
 	require.NoError(t, err)
-	first, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "lost"})
+	first, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "lost"})
 	require.NoError(t, err)
 	keys := vectorKeys(t, p, "lost", "default-1")
 	require.NoError(t, p.Close())
 
 	require.NoError(t, os.RemoveAll(filepath.Join(data, "vectors")))
 	p = open(t, data, Options{})
-	again, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "lost"})
+	again, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "lost"})
 	require.NoError(t, err)
 	assert.Equal(t, 0, again.Processed, "nothing is decoded again")
 	assert.Equal(t, 7, again.Restored, "every photo with faces is put back")
@@ -537,7 +537,7 @@ func TestMissingModelsFailTheAlbumUpFront(t *testing.T) {
 	ctx := context.Background()
 	_, err := p.Import(ctx, "nomodels", dir)
 	require.NoError(t, err)
-	_, x, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "nomodels"})
+	_, x, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "nomodels"})
 	require.Error(t, err)
 	assert.Nil(t, x, "no execution was started")
 	assert.Contains(t, err.Error(), "yunet_s_dynamic.onnx is not available")

@@ -11,8 +11,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/states"
-	"github.com/divinepic/pipeline/shared/steps"
 )
 
 // Measurement is what one timed album run took.
@@ -67,12 +67,12 @@ func (h timedHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error
 // reports the second run. The pipeline must have been opened with
 // timer.Wrap as its Options.Wrap.
 func (p *Pipeline) MeasureAlbum(ctx context.Context, albumID string, timer *HandlerTimer) (Measurement, error) {
-	if _, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: albumID}, states.WithoutHistory()); err != nil {
+	if _, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: albumID}, states.WithoutHistory()); err != nil {
 		return Measurement{}, err
 	}
 	timer.Total.Store(0)
 	start := time.Now()
-	sum, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: albumID, Reprocess: true}, states.WithoutHistory())
+	sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: albumID, Reprocess: true}, states.WithoutHistory())
 	wall := time.Since(start)
 	if err != nil {
 		return Measurement{}, err

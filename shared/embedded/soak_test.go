@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/divinepic/pipeline/shared/steps"
+	"github.com/divinepic/pipeline/shared/domain"
 )
 
 // TestSoak is the long run behind `make test-long` (DIVINEPIC_LONG=1): a
@@ -48,7 +48,7 @@ func TestSoak(t *testing.T) {
 		}
 		_, err := p.Import(ctx, "soak", dir)
 		require.NoError(t, err)
-		sum, _, err := p.RunAlbum(ctx, steps.AlbumInput{AlbumID: "soak"})
+		sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "soak"})
 		require.NoError(t, err)
 		assert.Empty(t, sum.Failed, "round %d", round)
 		recs, err := p.Faces(ctx, "soak", "default-1")

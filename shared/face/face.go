@@ -3,6 +3,8 @@ package face
 import (
 	"fmt"
 
+	"github.com/divinepic/pipeline/shared/domain"
+
 	"github.com/divinepic/pipeline/shared/imaging"
 )
 
@@ -17,22 +19,10 @@ const ChipSize = 112
 // ChipBytes is the length of a Chip.
 const ChipBytes = ChipSize * ChipSize * 3
 
-// Face is one detected face. Box and Landmarks are in the original upright
-// photo's pixels. Landmarks are left eye, right eye, nose tip, left and
-// right mouth corner (as seen in the photo: "left" is the viewer's left).
-type Face struct {
-	Box       [4]float32 // x1, y1, x2, y2
-	Score     float32
-	Landmarks [5][2]float32
-	Embedding []float32 // nil until embedded; L2-normalised
-}
-
-// Width and Height of the box.
-func (f Face) Width() float32  { return f.Box[2] - f.Box[0] }
-func (f Face) Height() float32 { return f.Box[3] - f.Box[1] }
-
-// Area of the box.
-func (f Face) Area() float32 { return f.Width() * f.Height() }
+// Face is one detected face (domain.Face, the one face type with its JSON
+// shape). Box and Landmarks are in the original upright photo's pixels;
+// Embedding is nil until embedded.
+type Face = domain.Face
 
 // Chip is an aligned 112x112 face: raw RGB bytes, row-major, 3 bytes a
 // pixel, len == ChipBytes. It is its own serialised form (store it as is,

@@ -41,7 +41,9 @@ const (
 
 // Decode decodes a photo by its content into upright RGB (EXIF orientation
 // applied; alpha composited on white). It checks the pixel budget from the
-// header before decoding. Every error is a *domain.ImageUnreadable.
+// header before decoding. Every error is a *domain.ImageUnreadable (the
+// content cannot be decoded) or a *domain.ImageUnsupported (this
+// deployment's limits: the pixel budget, no HEIF library).
 func Decode(data []byte, opt Options) (*RGB, error) {
 	h, err := readHeader(data)
 	if err != nil {
@@ -79,7 +81,7 @@ func Decode(data []byte, opt Options) (*RGB, error) {
 // for orientations 5-8, i.e. the size Decode returns at full scale) and the
 // EXIF orientation (1-8; 1 when absent, and always 1 for HEIC/AVIF, whose
 // own irot/imir transforms are applied by the decoder and already reflected
-// in w and h). Errors are *domain.ImageUnreadable.
+// in w and h). Errors are *domain.ImageUnreadable or *domain.ImageUnsupported.
 func DecodeConfig(data []byte) (format string, w, h, orientation int, err error) {
 	hd, err := readHeader(data)
 	if err != nil {
@@ -94,7 +96,7 @@ func checkBudget(h header, max int64) error {
 		return unreadable(fmt.Sprintf("%s header gives an empty size %dx%d", h.format, h.w, h.h), nil)
 	}
 	if px := int64(h.w) * int64(h.h); px > max {
-		return &domain.ImageUnreadable{Limit: true, Reason: fmt.Sprintf("image too large: %dx%d is %.1f megapixels, over the budget of %.4g megapixels",
+		return &domain.ImageUnsupported{Reason: fmt.Sprintf("image too large: %dx%d is %.1f megapixels, over the budget of %.4g megapixels",
 			h.w, h.h, float64(px)/1e6, float64(max)/1e6)}
 	}
 	return nil

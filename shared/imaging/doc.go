@@ -15,8 +15,9 @@
 // the standard library's image/jpeg (same results, slower) and refuses HEIC.
 //
 // Every failure is a *domain.ImageUnreadable whose Reason names the problem
-// (empty file, not an image, unsupported format, truncated, corrupt, over the
-// pixel budget). A truncated JPEG is refused, not half-decoded: a photo with
+// (empty file, not an image, unsupported format, truncated, corrupt), or a
+// *domain.ImageUnsupported when only this deployment's limits stop it (over
+// the pixel budget, HEIC without libheif). A truncated JPEG is refused, not half-decoded: a photo with
 // its lower part missing would silently lose faces, whereas a refusal is
 // recorded and the photographer can upload it again.
 //

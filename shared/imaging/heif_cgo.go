@@ -122,7 +122,7 @@ func heifAvailable() error { return heifLoad() }
 // decoding). The orientation is 1: libheif applies the file's irot/imir.
 func heifHeader(data []byte, format string) (header, error) {
 	if err := heifLoad(); err != nil {
-		return header{}, &domain.ImageUnreadable{Limit: true, Reason: "unsupported image format " + format + ": libheif (libheif1) is not installed", Err: err}
+		return header{}, &domain.ImageUnsupported{Reason: "unsupported image format " + format + ": libheif (libheif1) is not installed", Err: err}
 	}
 	var w, h C.int
 	var msg [256]C.char
@@ -134,7 +134,7 @@ func heifHeader(data []byte, format string) (header, error) {
 
 func decodeHEIF(data []byte, h header, maxPixels int64) (*RGB, error) {
 	if err := heifLoad(); err != nil {
-		return nil, &domain.ImageUnreadable{Limit: true, Reason: "unsupported image format " + h.format + ": libheif (libheif1) is not installed", Err: err}
+		return nil, &domain.ImageUnsupported{Reason: "unsupported image format " + h.format + ": libheif (libheif1) is not installed", Err: err}
 	}
 	w, ht := h.w, h.h
 	for try := 0; try < 2; try++ {

@@ -9,11 +9,11 @@ import (
 )
 
 func heifHeader(data []byte, format string) (header, error) {
-	return header{}, &domain.ImageUnreadable{Limit: true, Reason: "unsupported image format " + format + ": this build has no HEIF decoder (built without cgo)"}
+	return header{}, &domain.ImageUnsupported{Reason: "unsupported image format " + format + ": this build has no HEIF decoder (built without cgo)"}
 }
 
 func decodeHEIF(data []byte, h header, maxPixels int64) (*RGB, error) {
-	return nil, &domain.ImageUnreadable{Limit: true, Reason: "unsupported image format " + h.format + ": this build has no HEIF decoder (built without cgo)"}
+	return nil, &domain.ImageUnsupported{Reason: "unsupported image format " + h.format + ": this build has no HEIF decoder (built without cgo)"}
 }
 
 func heifAvailable() error { return errNoCgo }

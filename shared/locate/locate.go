@@ -1,26 +1,36 @@
 // Package locate finds the places outside the repository that the project
 // reads at run time: its cache directory (ONNX Runtime, downloaded models)
-// and the read-only ../shared directory beside the checkout (models, test
-// photos). It owns path lookup only; it never downloads or writes.
+// and the read-only data directory beside the checkout, ../shared (models,
+// test photos, documents). It owns path lookup only; it never downloads or
+// writes.
+//
+// Two things are called "shared": the repository's shared/ is the Go
+// library; ../shared beside the checkout is data. The data directory is
+// found from the module root (the directory whose go.mod declares Module)
+// and recognised by a marker file (Markers), never by its name alone, so
+// the library's own folders can never be taken for it.
 package locate
 
 import (
+	"bufio"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/divinepic/pipeline/shared/names"
 )
 
-// Environment variables that override the search.
-const (
-	EnvCache    = "DIVINEPIC_CACHE"    // the project's cache directory
-	EnvShared   = "DIVINEPIC_SHARED"   // a directory laid out like ../shared (models/, testdata/)
-	EnvTestdata = "DIVINEPIC_TESTDATA" // the test photos directory (with truth.json)
-)
+// Module is the project's Go module path, which identifies its checkout.
+const Module = "github.com/divinepic/pipeline"
+
+// Markers are files of which a data directory holds at least one.
+var Markers = []string{filepath.Join("testdata", "truth.json"), filepath.Join("models", "SHA256SUMS")}
 
 // CacheDir is where the project keeps what it fetched: $DIVINEPIC_CACHE, else
 // $XDG_CACHE_HOME/divinepic, else ~/.cache/divinepic. It is not created here.
 func CacheDir() string {
-	if d := os.Getenv(EnvCache); d != "" {
+	if d := os.Getenv(names.EnvCache); d != "" {
 		return d
 	}
 	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
@@ -32,15 +42,14 @@ func CacheDir() string {
 	return filepath.Join(os.TempDir(), "divinepic-cache")
 }
 
-// ErrNoShared means no ../shared directory was found.
-var ErrNoShared = errors.New("no shared directory found: set " + EnvShared + " or run from a checkout that has ../shared beside it")
+// ErrNoShared means no data directory was found.
+var ErrNoShared = errors.New("no shared data directory found: set " + names.EnvShared + " or run from a checkout that has ../shared (with testdata/truth.json or models/SHA256SUMS) beside it")
 
-// SharedDir finds the shared directory: $DIVINEPIC_SHARED, else the first
-// "shared" directory holding models/ or testdata/ found beside an ancestor of
-// the working directory or of the executable (so ../shared from the checkout,
-// ../../shared from a package directory during go test, and so on).
+// SharedDir finds the data directory: $DIVINEPIC_SHARED, else the folder
+// "shared" beside the module root above the working directory or the
+// executable, when it holds one of Markers.
 func SharedDir() (string, error) {
-	if d := os.Getenv(EnvShared); d != "" {
+	if d := os.Getenv(names.EnvShared); d != "" {
 		return d, nil
 	}
 	var starts []string
@@ -51,22 +60,59 @@ func SharedDir() (string, error) {
 		starts = append(starts, filepath.Dir(exe))
 	}
 	for _, start := range starts {
-		for dir := start; ; dir = filepath.Dir(dir) {
-			cand := filepath.Join(dir, "shared")
-			if isDir(filepath.Join(cand, "models")) || isDir(filepath.Join(cand, "testdata")) {
-				return cand, nil
-			}
-			if parent := filepath.Dir(dir); parent == dir {
-				break
-			}
+		root, ok := ModuleRoot(start)
+		if !ok {
+			continue
+		}
+		cand := filepath.Join(filepath.Dir(root), "shared")
+		if HasMarker(cand) {
+			return cand, nil
 		}
 	}
 	return "", ErrNoShared
 }
 
+// ModuleRoot returns the nearest directory at or above dir whose go.mod
+// declares Module.
+func ModuleRoot(dir string) (string, bool) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if declaresModule(filepath.Join(d, "go.mod")) {
+			return d, true
+		}
+		if filepath.Dir(d) == d {
+			return "", false
+		}
+	}
+}
+
+// HasMarker reports whether dir holds one of Markers.
+func HasMarker(dir string) bool {
+	for _, m := range Markers {
+		if st, err := os.Stat(filepath.Join(dir, m)); err == nil && st.Mode().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
+func declaresModule(goMod string) bool {
+	f, err := os.Open(goMod)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if mod, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "module "); ok {
+			return strings.Trim(strings.TrimSpace(mod), `"`) == Module
+		}
+	}
+	return false
+}
+
 // TestdataDir is $DIVINEPIC_TESTDATA, else SharedDir()/testdata.
 func TestdataDir() (string, error) {
-	if d := os.Getenv(EnvTestdata); d != "" {
+	if d := os.Getenv(names.EnvTestdata); d != "" {
 		return d, nil
 	}
 	s, err := SharedDir()
@@ -74,13 +120,8 @@ func TestdataDir() (string, error) {
 		return "", err
 	}
 	d := filepath.Join(s, "testdata")
-	if !isDir(d) {
-		return "", errors.New("no testdata directory in " + s)
+	if st, err := os.Stat(d); err != nil || !st.IsDir() {
+		return "", errors.New("no testdata directory in the shared data directory (" + names.EnvShared + ")")
 	}
 	return d, nil
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
 }

@@ -20,10 +20,8 @@ import (
 	"time"
 
 	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/names"
 )
-
-// EnvModels names a directory searched first for model files.
-const EnvModels = "DIVINEPIC_MODELS"
 
 // FetchCommand is what a person runs to fetch a pack's files into the cache.
 const FetchCommand = "make models PACK=<pack>  (or: go run ./cmd/setup models --pack <pack>)"
@@ -58,7 +56,7 @@ type stamp struct {
 func NewResolver(m *Manifest) *Resolver {
 	r := &Resolver{
 		Manifest: m,
-		EnvDir:   os.Getenv(EnvModels),
+		EnvDir:   os.Getenv(names.EnvModels),
 		CacheDir: filepath.Join(locate.CacheDir(), "models"),
 		Download: true,
 		HTTP:     &http.Client{Timeout: 10 * time.Minute},
@@ -79,7 +77,7 @@ type MissingError struct {
 
 func (e *MissingError) Error() string {
 	return fmt.Sprintf("model file %s is not available:\n  %s\nfetch it with: %s, or put a copy in $%s",
-		e.File, strings.Join(e.Tried, "\n  "), FetchCommand, EnvModels)
+		e.File, strings.Join(e.Tried, "\n  "), FetchCommand, names.EnvModels)
 }
 
 // Path returns the absolute path of a verified copy of the named model file.
@@ -90,7 +88,7 @@ func (r *Resolver) Path(ctx context.Context, name string) (string, error) {
 	}
 	var tried []string
 	places := []struct{ label, dir string }{
-		{"$" + EnvModels, r.EnvDir},
+		{"$" + names.EnvModels, r.EnvDir},
 		{"cache", r.CacheDir},
 		{"shared", r.SharedDir},
 	}

@@ -7,28 +7,26 @@ import (
 	"path/filepath"
 
 	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // ORTVersion is the ONNX Runtime release the project installs and tests with.
 const ORTVersion = "1.24.3"
-
-// EnvLibrary overrides where the ONNX Runtime shared library is loaded from.
-const EnvLibrary = "DIVINEPIC_ORT_LIB"
 
 // libName is the library's file name inside the cache directory.
 const libName = "libonnxruntime.so.1"
 
 // ErrNoLibrary means the ONNX Runtime shared library was not found.
 var ErrNoLibrary = errors.New("ONNX Runtime library not found: run `make setup` (it installs libonnxruntime " +
-	ORTVersion + " into the cache), or set " + EnvLibrary + " to the path of a libonnxruntime.so >= 1.24")
+	ORTVersion + " into the cache), or set " + names.EnvORTLib + " to the path of a libonnxruntime.so >= 1.24")
 
 // LibraryPath finds the ONNX Runtime shared library: $DIVINEPIC_ORT_LIB, else
 // <cache>/onnxruntime/<ORTVersion>/libonnxruntime.so.1. The error wraps
 // ErrNoLibrary and names the paths it tried.
 func LibraryPath() (string, error) {
-	if p := os.Getenv(EnvLibrary); p != "" {
+	if p := os.Getenv(names.EnvORTLib); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			return "", fmt.Errorf("%s=%s: %w", EnvLibrary, p, ErrNoLibrary)
+			return "", fmt.Errorf("%s=%s: %w", names.EnvORTLib, p, ErrNoLibrary)
 		}
 		return p, nil
 	}

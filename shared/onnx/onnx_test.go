@@ -12,6 +12,7 @@ import (
 
 	"github.com/divinepic/pipeline/shared/locate"
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 func modelPath(t testing.TB, file string) string {
@@ -50,15 +51,15 @@ func TestDefaultPackDetectorRuns(t *testing.T) {
 }
 
 func TestLibraryPathMissingSaysHowToGetIt(t *testing.T) {
-	t.Setenv(EnvLibrary, filepath.Join(t.TempDir(), "nope.so"))
+	t.Setenv(names.EnvORTLib, filepath.Join(t.TempDir(), "nope.so"))
 	_, err := LibraryPath()
 	require.ErrorIs(t, err, ErrNoLibrary)
 	assert.Contains(t, err.Error(), "make setup")
-	assert.Contains(t, err.Error(), EnvLibrary)
+	assert.Contains(t, err.Error(), names.EnvORTLib)
 }
 
 func TestLibraryPathDefaultIsCache(t *testing.T) {
-	t.Setenv(EnvLibrary, "")
+	t.Setenv(names.EnvORTLib, "")
 	assert.Equal(t, filepath.Join(locate.CacheDir(), "onnxruntime", ORTVersion, "libonnxruntime.so.1"), CachedLibraryPath())
 }
 

@@ -61,7 +61,7 @@ func Open(path string, opts Options) (*Session, error) {
 	if len(ins) != 1 {
 		return nil, fmt.Errorf("onnx model %s has %d inputs; sessions here support exactly one", path, len(ins))
 	}
-	s, err := ort.NewDynamicAdvancedSession(path, names(ins), names(outs), so)
+	s, err := ort.NewDynamicAdvancedSession(path, infoNames(ins), infoNames(outs), so)
 	if err != nil {
 		return nil, fmt.Errorf("onnx load %s: %w", path, err)
 	}
@@ -108,7 +108,7 @@ func ioInfo(path string) (ins, outs []Info, err error) {
 	return ins, outs, nil
 }
 
-func names(xs []Info) []string {
+func infoNames(xs []Info) []string {
 	r := make([]string, len(xs))
 	for i, x := range xs {
 		r[i] = x.Name

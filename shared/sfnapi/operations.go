@@ -8,13 +8,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
 )
 
@@ -37,29 +36,12 @@ var operations = map[string]operation{
 
 // Limits of the API.
 const (
-	maxNameRunes  = 80
 	maxErrorLen   = 256
 	maxCauseLen   = 32768
 	defaultPage   = 100
 	maxPage       = 1000
 	stopWaitLimit = 10 * time.Second
 )
-
-// validName reports whether name is a valid execution name: 1 to 80
-// characters, none of them whitespace, brackets, wildcards, the special
-// characters " # % \ ^ | ~ ` $ & , ; : / or control characters.
-func validName(name string) bool {
-	n := utf8.RuneCountInString(name)
-	if n == 0 || n > maxNameRunes || !utf8.ValidString(name) {
-		return false
-	}
-	for _, r := range name {
-		if unicode.IsSpace(r) || r <= 0x1f || (r >= 0x7f && r <= 0x9f) || strings.ContainsRune("<>{}[]?*\"#%\\^|~`$&,;:/", r) {
-			return false
-		}
-	}
-	return true
-}
 
 func (s *Server) startExecution(_ context.Context, body []byte) (any, *apiError) {
 	var in sfn.StartExecutionInput
@@ -72,7 +54,7 @@ func (s *Server) startExecution(_ context.Context, body []byte) (any, *apiError)
 	name := aws.ToString(in.Name)
 	if in.Name == nil {
 		name = s.uuid()
-	} else if !validName(name) {
+	} else if !names.ValidExecutionName(name) {
 		return nil, clientError(errInvalidName, "Invalid Name: '"+name+"'")
 	}
 	input := aws.ToString(in.Input)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/embedded"
 	"github.com/divinepic/pipeline/shared/locate"
 	"github.com/divinepic/pipeline/shared/sfnapi"
@@ -64,7 +65,7 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 	})
 	client := newClient(hs.URL)
 
-	input, err := json.Marshal(steps.AlbumInput{AlbumID: "api-album"})
+	input, err := json.Marshal(domain.AlbumInput{AlbumID: "api-album"})
 	require.NoError(t, err)
 	started, err := client.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(p.Machine.ARN), Name: aws.String("api-album-1"), Input: aws.String(string(input)),

@@ -16,7 +16,7 @@
 //
 //	e := states.New(states.WithObjects(store), states.WithClock(clock))
 //	e.RegisterFunc("arn:aws:lambda:local:000000000000:function:divinepic-detect", steps.Detect)
-//	def, _ := states.Substitute(asl, map[string]string{"DetectFunctionArn": "..."})
+//	def, _ := names.Substitute(asl, map[string]string{"DetectFunctionArn": "..."})
 //	sm, err := e.Parse("divinepic", def) // *ValidationError: every problem, with its JSON path
 //	x, err := sm.Start(ctx, input, states.WithListener(progress))
 //	x.Wait() // then x.Status(), x.Output(), x.Err(), x.History(), x.MapRuns()

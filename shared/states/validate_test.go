@@ -122,16 +122,6 @@ func TestEngineParseRequiresHandlers(t *testing.T) {
 	assert.ElementsMatch(t, []string{"$.States.B.Resource", "$.States.C.Parameters.FunctionName", "$.States.D.Resource"}, paths)
 }
 
-func TestSubstitute(t *testing.T) {
-	out, err := Substitute([]byte(`{"a":"${X}","b":"${Y}-${X}"}`), map[string]string{"X": "1", "Y": "2"})
-	require.NoError(t, err)
-	assert.Equal(t, `{"a":"1","b":"2-1"}`, string(out))
-	_, err = Substitute([]byte(`{"a":"${X}","b":"${Nope}","c":"${Other}"}`), map[string]string{"X": "1"})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "${Nope}")
-	assert.Contains(t, err.Error(), "${Other}")
-}
-
 func TestDefinitionErrorNamesAndResources(t *testing.T) {
 	d, err := Parse([]byte(pipelineLike))
 	require.NoError(t, err)

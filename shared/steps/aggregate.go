@@ -9,6 +9,7 @@ import (
 
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
 
@@ -24,7 +25,7 @@ const putBatch = 200
 // computed from the index, so running it twice changes nothing the first run
 // got right.
 func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutput, error) {
-	if err := ValidateAlbumID(in.AlbumID); err != nil {
+	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return AggregateOutput{}, err
 	}
 	pack, err := s.pack(in.List.Pack)
@@ -39,7 +40,7 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err != nil {
 		return AggregateOutput{}, err
 	}
-	results := map[string]ItemResult{}
+	results := map[string]domain.ItemResult{}
 	if in.Map != nil && in.Map.ResultKey != "" {
 		results, err = s.readMapResults(ctx, in.Map)
 		if err != nil {
@@ -47,48 +48,48 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		}
 	}
 
-	sum := Summary{AlbumID: in.AlbumID, Pack: pack.Name, PackVersion: pack.Version, StartedAt: in.List.StartedAt, Failed: []FailedImage{}}
-	idx := &AlbumIndex{AlbumID: in.AlbumID, PackVersion: pack.Version, Images: map[string]IndexEntry{}}
+	sum := domain.Summary{AlbumID: in.AlbumID, Pack: pack.Name, PackVersion: pack.Version, StartedAt: in.List.StartedAt, Failed: []domain.FailedImage{}}
+	idx := &domain.AlbumIndex{AlbumID: in.AlbumID, PackVersion: pack.Version, Images: map[string]domain.IndexEntry{}}
 	put := map[string]bool{} // photos whose face records go to the vector store
 	engineFailures := 0
 	var engineCause string
 	prefix := in.List.Prefix
 	if prefix == "" {
-		prefix = DefaultPrefix(in.AlbumID)
+		prefix = names.AlbumPrefix(in.AlbumID)
 	}
 	err = b.List(ctx, prefix, func(info blob.Info) error {
-		if !IsPhotoKey(info.Key) {
+		if !names.IsPhotoKey(info.Key) {
 			return nil
 		}
 		sum.Images++
-		id := ImageID(info.Key)
+		id := names.ImageID(info.Key)
 		if r, ok := results[id]; ok {
 			sum.Processed++
-			e := IndexEntry{Key: info.Key, ETag: r.ETag, ImageID: id, Status: r.Status, Faces: r.Faces, Error: r.Error, Cause: r.Cause}
+			e := domain.IndexEntry{Key: info.Key, ETag: r.ETag, ImageID: id, Status: r.Status, Faces: r.Faces, Error: r.Error, Cause: r.Cause}
 			if e.ETag == "" {
 				e.ETag = info.ETag
 			}
 			switch r.Status {
-			case StatusDone:
+			case domain.StatusDone:
 				put[id] = true
-			case StatusNoFaces:
+			case domain.StatusNoFaces:
 				sum.NoFaces++
 				e.Faces = 0
 			default:
-				e.Status, e.Faces = StatusFailed, 0
-				if r.Error == "ImageUnreadable" {
-					e.Status = StatusUnreadable
+				e.Status, e.Faces = domain.StatusFailed, 0
+				if r.Error == domain.ErrImageUnreadable {
+					e.Status = domain.StatusUnreadable
 				}
-				if r.Error == "EngineUnavailable" {
+				if r.Error == domain.ErrEngineUnavailable {
 					engineFailures++
 					if engineCause == "" {
 						engineCause = r.Cause
 					}
 				}
-				sum.Failed = append(sum.Failed, FailedImage{Key: info.Key, Error: r.Error, Cause: r.Cause})
+				sum.Failed = append(sum.Failed, domain.FailedImage{Key: info.Key, Error: r.Error, Cause: r.Cause})
 				// A photo done before with this very content keeps its faces
 				// when redoing it failed.
-				if o, ok := old.Images[id]; ok && o.ETag == e.ETag && e.Status == StatusFailed && (o.Status == StatusDone || o.Status == StatusNoFaces) {
+				if o, ok := old.Images[id]; ok && o.ETag == e.ETag && e.Status == domain.StatusFailed && (o.Status == domain.StatusDone || o.Status == domain.StatusNoFaces) {
 					e = o
 				}
 			}
@@ -99,10 +100,10 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 			idx.Images[id] = e
 			sum.Skipped++
 			switch e.Status {
-			case StatusNoFaces:
+			case domain.StatusNoFaces:
 				sum.NoFaces++
-			case StatusFailed, StatusUnreadable:
-				sum.Failed = append(sum.Failed, FailedImage{Key: info.Key, Error: e.Error, Cause: e.Cause})
+			case domain.StatusFailed, domain.StatusUnreadable:
+				sum.Failed = append(sum.Failed, domain.FailedImage{Key: info.Key, Error: e.Error, Cause: e.Cause})
 			}
 			return nil
 		}
@@ -120,7 +121,7 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 			Err: fmt.Errorf("all %d photos of album %s failed: %s", sum.Processed, in.AlbumID, engineCause)}
 	}
 
-	index, err := vectors.IndexForPack(pack.Version)
+	index, err := names.IndexForPack(pack.Version)
 	if err != nil {
 		return AggregateOutput{}, err
 	}
@@ -138,11 +139,11 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	// Done photos whose vectors the store lost (a replaced index, a deleted
 	// file) are put again from their face records.
 	for id, e := range idx.Images {
-		if e.Status != StatusDone || put[id] {
+		if e.Status != domain.StatusDone || put[id] {
 			continue
 		}
 		for i := 0; i < e.Faces; i++ {
-			if !haveSet[VectorKey(in.AlbumID, id, i)] {
+			if !haveSet[names.VectorKey(in.AlbumID, id, i)] {
 				put[id] = true
 				sum.Restored++
 				break
@@ -156,9 +157,9 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	// Every vector of the album that the new index does not account for goes.
 	want := map[string]bool{}
 	for id, e := range idx.Images {
-		if e.Status == StatusDone {
+		if e.Status == domain.StatusDone {
 			for i := 0; i < e.Faces; i++ {
-				want[VectorKey(in.AlbumID, id, i)] = true
+				want[names.VectorKey(in.AlbumID, id, i)] = true
 			}
 			sum.Faces += e.Faces
 		}
@@ -178,13 +179,13 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	// Face records of photos that left the album go too.
 	for id := range old.Images {
 		if _, ok := idx.Images[id]; !ok {
-			if err := b.Delete(ctx, RecordKey(in.AlbumID, pack.Version, id)); err != nil {
+			if err := b.Delete(ctx, names.RecordKey(in.AlbumID, pack.Version, id)); err != nil {
 				return AggregateOutput{}, err
 			}
 		}
 	}
 
-	if err := putJSON(ctx, b, IndexKey(in.AlbumID, pack.Version), idx); err != nil {
+	if err := putJSON(ctx, b, names.IndexKey(in.AlbumID, pack.Version), idx); err != nil {
 		return AggregateOutput{}, err
 	}
 	sum.FinishedAt = s.now().UTC()
@@ -192,7 +193,7 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		sum.DurationSeconds = sum.FinishedAt.Sub(sum.StartedAt).Seconds()
 	}
 	sort.Slice(sum.Failed, func(i, j int) bool { return sum.Failed[i].Key < sum.Failed[j].Key })
-	key := SummaryKey(in.AlbumID, pack.Version)
+	key := names.SummaryKey(in.AlbumID, pack.Version)
 	if err := putJSON(ctx, b, key, sum); err != nil {
 		return AggregateOutput{}, err
 	}
@@ -205,8 +206,8 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		spent = append(spent, in.List.ManifestKey)
 	}
 	for id := range results {
-		if e, ok := idx.Images[id]; ok && e.Status == StatusDone {
-			spent = append(spent, DetectionsKey(in.AlbumID, pack.Version, id, e.ETag))
+		if e, ok := idx.Images[id]; ok && e.Status == domain.StatusDone {
+			spent = append(spent, names.DetectionsKey(in.AlbumID, pack.Version, id, e.ETag))
 		}
 	}
 	deleteAll(ctx, b, spent)
@@ -220,16 +221,16 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 // for, and about the keys right after each photo's last face until one is
 // missing (a photo's faces are 0..n-1, so that finds the leftovers of a
 // version with more faces). Other stores list the album.
-func (s *Steps) albumKeys(ctx context.Context, index, albumID string, old, idx *AlbumIndex) ([]string, error) {
+func (s *Steps) albumKeys(ctx context.Context, index, albumID string, old, idx *domain.AlbumIndex) ([]string, error) {
 	kl, ok := s.Vectors.(vectors.KeyLookup)
 	if !ok {
 		return s.Vectors.Keys(ctx, index, albumID)
 	}
 	faces := map[string]int{} // image id -> most faces either index knows
-	for _, x := range []*AlbumIndex{old, idx} {
+	for _, x := range []*domain.AlbumIndex{old, idx} {
 		for id, e := range x.Images {
 			n := 0
-			if e.Status == StatusDone {
+			if e.Status == domain.StatusDone {
 				n = e.Faces
 			}
 			faces[id] = max(faces[id], n)
@@ -238,7 +239,7 @@ func (s *Steps) albumKeys(ctx context.Context, index, albumID string, old, idx *
 	var ask []string
 	for id, n := range faces {
 		for i := 0; i < n; i++ {
-			ask = append(ask, VectorKey(albumID, id, i))
+			ask = append(ask, names.VectorKey(albumID, id, i))
 		}
 	}
 	found, err := kl.Existing(ctx, index, ask)
@@ -250,7 +251,7 @@ func (s *Steps) albumKeys(ctx context.Context, index, albumID string, old, idx *
 	for len(next) > 0 {
 		ask = ask[:0]
 		for id, n := range next {
-			ask = append(ask, VectorKey(albumID, id, n))
+			ask = append(ask, names.VectorKey(albumID, id, n))
 		}
 		more, err := kl.Existing(ctx, index, ask)
 		if err != nil {
@@ -258,7 +259,7 @@ func (s *Steps) albumKeys(ctx context.Context, index, albumID string, old, idx *
 		}
 		following := map[string]int{}
 		for id, n := range next {
-			if k := VectorKey(albumID, id, n); more[k] {
+			if k := names.VectorKey(albumID, id, n); more[k] {
 				found[k] = true
 				following[id] = n + 1
 			}
@@ -277,7 +278,7 @@ func (s *Steps) albumKeys(ctx context.Context, index, albumID string, old, idx *
 // faces, in batches. A record whose content is not the one the index has
 // (the photo changed and a later run wrote it) leaves the index: the next
 // run redoes the photo.
-func (s *Steps) putFaces(ctx context.Context, b blob.Store, albumID, packVersion, index string, idx *AlbumIndex, ids map[string]bool) error {
+func (s *Steps) putFaces(ctx context.Context, b blob.Store, albumID, packVersion, index string, idx *domain.AlbumIndex, ids map[string]bool) error {
 	list := make([]string, 0, len(ids))
 	for id := range ids {
 		list = append(list, id)
@@ -286,8 +287,8 @@ func (s *Steps) putFaces(ctx context.Context, b blob.Store, albumID, packVersion
 	for start := 0; start < len(list); start += putBatch {
 		var vs []vectors.Vector
 		for _, id := range list[start:min(start+putBatch, len(list))] {
-			var rec FaceRecord
-			if err := getJSON(ctx, b, RecordKey(albumID, packVersion, id), &rec); err != nil {
+			var rec domain.FaceRecord
+			if err := getJSON(ctx, b, names.RecordKey(albumID, packVersion, id), &rec); err != nil {
 				if isMissing(err) {
 					delete(idx.Images, id)
 					continue
@@ -302,7 +303,7 @@ func (s *Steps) putFaces(ctx context.Context, b blob.Store, albumID, packVersion
 			e.Faces = len(rec.Faces)
 			idx.Images[id] = e
 			for i, f := range rec.Faces {
-				vs = append(vs, vectors.Vector{Key: VectorKey(albumID, id, i), Data: f.Embedding,
+				vs = append(vs, vectors.Vector{Key: names.VectorKey(albumID, id, i), Data: f.Embedding,
 					Metadata: vectors.Metadata{AlbumID: albumID, ImageID: id, FaceIndex: i, Pack: packVersion, Box: f.Box, Score: f.Score}})
 			}
 		}
@@ -334,7 +335,7 @@ type childResult struct {
 // readMapResults reads every child execution's outcome, by image id. A
 // child that failed as a whole (not caught by RecordFailure) counts as a
 // failed photo with its error.
-func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]ItemResult, error) {
+func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]domain.ItemResult, error) {
 	b, err := s.bucket(m.ResultBucket)
 	if err != nil {
 		return nil, err
@@ -343,7 +344,7 @@ func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]It
 	if err := getJSON(ctx, b, m.ResultKey, &man); err != nil {
 		return nil, err
 	}
-	out := map[string]ItemResult{}
+	out := map[string]domain.ItemResult{}
 	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
 		for _, f := range man.ResultFiles[status] {
 			if man.DestinationBucket != "" && man.DestinationBucket != m.ResultBucket {
@@ -358,7 +359,7 @@ func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]It
 				if err := json.Unmarshal([]byte(c.Input), &in); err != nil || in.Image.Key == "" {
 					return nil, fmt.Errorf("map result %s: a child's input names no image: %v", f.Key, err)
 				}
-				r := ItemResult{Image: in.Image.Key, Status: StatusFailed, Error: c.Error, Cause: c.Cause}
+				r := domain.ItemResult{Image: in.Image.Key, Status: domain.StatusFailed, Error: c.Error, Cause: c.Cause}
 				if c.Status == "SUCCEEDED" {
 					if err := json.Unmarshal([]byte(c.Output), &r); err != nil {
 						return nil, fmt.Errorf("map result %s: output of %s: %w", f.Key, in.Image.Key, err)
@@ -366,8 +367,8 @@ func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]It
 				} else if r.Error == "" {
 					r.Error = "States." + c.Status
 				}
-				id := ImageID(in.Image.Key)
-				if prev, seen := out[id]; seen && prev.Status != StatusFailed {
+				id := names.ImageID(in.Image.Key)
+				if prev, seen := out[id]; seen && prev.Status != domain.StatusFailed {
 					continue // an EXPRESS child ran twice: keep the success
 				}
 				out[id] = r

@@ -10,6 +10,7 @@ import (
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/imaging"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // MaxPhotoBytes is the largest file taken as a photo (a camera's largest
@@ -21,7 +22,7 @@ const MaxPhotoBytes = 200 << 20
 // with no face gets its (empty) face record here, since EmbedFaces will not
 // run for it.
 func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error) {
-	if err := ValidateAlbumID(in.AlbumID); err != nil {
+	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return DetectOutput{}, err
 	}
 	if in.Image.Key == "" {
@@ -39,7 +40,7 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 		return DetectOutput{}, &domain.ImageUnreadable{Key: in.Image.Key,
 			Reason: fmt.Sprintf("file too large: %d MB, the limit is %d MB", in.Image.Size>>20, MaxPhotoBytes>>20)}
 	}
-	imageID := ImageID(in.Image.Key)
+	imageID := names.ImageID(in.Image.Key)
 	body, info, err := b.Get(ctx, in.Image.Key)
 	if err != nil {
 		return DetectOutput{}, err
@@ -59,23 +60,23 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 	}
 	out := DetectOutput{FaceCount: len(faces), Width: img.OrigW, Height: img.OrigH, ETag: info.ETag}
 	if len(faces) == 0 {
-		rec := FaceRecord{AlbumID: in.AlbumID, ImageID: imageID, Key: in.Image.Key, ETag: info.ETag,
-			Pack: pack.Name, PackVersion: pack.Version, Width: img.OrigW, Height: img.OrigH, Faces: []RecordFace{}}
-		return out, putJSON(ctx, b, RecordKey(in.AlbumID, pack.Version, imageID), rec)
+		rec := domain.FaceRecord{AlbumID: in.AlbumID, ImageID: imageID, Key: in.Image.Key, ETag: info.ETag,
+			Pack: pack.Name, PackVersion: pack.Version, Width: img.OrigW, Height: img.OrigH, Faces: []domain.Face{}}
+		return out, putJSON(ctx, b, names.RecordKey(in.AlbumID, pack.Version, imageID), rec)
 	}
 	chips, err := eng.Align(img, faces)
 	if err != nil {
 		return DetectOutput{}, &domain.EngineError{Op: "align " + in.Image.Key, Err: err}
 	}
-	det := Detections{Faces: make([]DetectedFace, len(faces)), Width: img.OrigW, Height: img.OrigH, ETag: info.ETag}
+	det := domain.Detections{Faces: make([]domain.Face, len(faces)), Width: img.OrigW, Height: img.OrigH, ETag: info.ETag}
 	for i, f := range faces {
-		det.Faces[i] = DetectedFace{Box: f.Box, Score: f.Score, Landmarks: f.Landmarks}
+		det.Faces[i] = domain.Face{Box: f.Box, Score: f.Score, Landmarks: f.Landmarks}
 	}
 	obj, err := encodeDetections(det, chips)
 	if err != nil {
 		return DetectOutput{}, err
 	}
-	out.DetectionsKey = DetectionsKey(in.AlbumID, pack.Version, imageID, info.ETag)
+	out.DetectionsKey = names.DetectionsKey(in.AlbumID, pack.Version, imageID, info.ETag)
 	if _, err := b.Put(ctx, out.DetectionsKey, obj); err != nil {
 		return DetectOutput{}, err
 	}
@@ -84,7 +85,7 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 
 // encodeDetections lays out a detections object: a line of JSON, then the
 // chips.
-func encodeDetections(det Detections, chips []face.Chip) ([]byte, error) {
+func encodeDetections(det domain.Detections, chips []face.Chip) ([]byte, error) {
 	head, err := json.Marshal(det)
 	if err != nil {
 		return nil, err
@@ -101,8 +102,8 @@ func encodeDetections(det Detections, chips []face.Chip) ([]byte, error) {
 }
 
 // decodeDetections reads a detections object back.
-func decodeDetections(key string, obj []byte) (Detections, []face.Chip, error) {
-	var det Detections
+func decodeDetections(key string, obj []byte) (domain.Detections, []face.Chip, error) {
+	var det domain.Detections
 	head, rest, ok := bytes.Cut(obj, []byte{'\n'})
 	if !ok {
 		return det, nil, &domain.InvalidInput{Field: "detectionsKey", Reason: key + ": no header line"}
@@ -134,11 +135,13 @@ func (s *Steps) decode(key string, body []byte) (*imaging.RGB, error) {
 	if err != nil {
 		var bad *domain.ImageUnreadable
 		if errors.As(err, &bad) {
-			if bad.Limit {
-				return nil, &domain.ImageUnsupported{Key: key, Reason: bad.Reason}
-			}
 			bad.Key = key
 			return nil, bad
+		}
+		var limit *domain.ImageUnsupported
+		if errors.As(err, &limit) {
+			limit.Key = key
+			return nil, limit
 		}
 		return nil, &domain.ImageUnreadable{Key: key, Reason: "cannot decode", Err: err}
 	}

@@ -4,51 +4,52 @@ import (
 	"context"
 
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // Embed is EmbedFaces: read the photo's detections, embed the chips, and
 // write the photo's face record under RecordKey (a pure function of album,
 // pack version and photo, so a retry overwrites instead of duplicating).
-func (s *Steps) Embed(ctx context.Context, in EmbedInput) (ItemResult, error) {
-	if err := ValidateAlbumID(in.AlbumID); err != nil {
-		return ItemResult{}, err
+func (s *Steps) Embed(ctx context.Context, in EmbedInput) (domain.ItemResult, error) {
+	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
+		return domain.ItemResult{}, err
 	}
 	pack, err := s.pack(in.Pack)
 	if err != nil {
-		return ItemResult{}, err
+		return domain.ItemResult{}, err
 	}
 	b, err := s.bucket(in.Bucket)
 	if err != nil {
-		return ItemResult{}, err
+		return domain.ItemResult{}, err
 	}
 	if in.Detect.FaceCount == 0 || in.Detect.DetectionsKey == "" {
-		return ItemResult{}, &domain.InvalidInput{Field: "detect", Reason: "no faces or no detections key to embed"}
+		return domain.ItemResult{}, &domain.InvalidInput{Field: "detect", Reason: "no faces or no detections key to embed"}
 	}
 	obj, _, err := b.Get(ctx, in.Detect.DetectionsKey)
 	if err != nil {
-		return ItemResult{}, err
+		return domain.ItemResult{}, err
 	}
 	det, chips, err := decodeDetections(in.Detect.DetectionsKey, obj)
 	if err != nil {
-		return ItemResult{}, err
+		return domain.ItemResult{}, err
 	}
 	eng, err := s.Engines.Engine(ctx, pack)
 	if err != nil {
-		return ItemResult{}, &domain.EngineUnavailable{Pack: pack.Name, Err: err}
+		return domain.ItemResult{}, &domain.EngineUnavailable{Pack: pack.Name, Err: err}
 	}
 	embs, err := eng.Embed(chips)
 	if err != nil {
-		return ItemResult{}, &domain.EngineError{Op: "embed " + in.Image.Key, Err: err}
+		return domain.ItemResult{}, &domain.EngineError{Op: "embed " + in.Image.Key, Err: err}
 	}
-	imageID := ImageID(in.Image.Key)
-	rec := FaceRecord{AlbumID: in.AlbumID, ImageID: imageID, Key: in.Image.Key, ETag: det.ETag,
+	imageID := names.ImageID(in.Image.Key)
+	rec := domain.FaceRecord{AlbumID: in.AlbumID, ImageID: imageID, Key: in.Image.Key, ETag: det.ETag,
 		Pack: pack.Name, PackVersion: pack.Version, Width: det.Width, Height: det.Height,
-		Faces: make([]RecordFace, len(det.Faces))}
+		Faces: make([]domain.Face, len(det.Faces))}
 	for i, f := range det.Faces {
-		rec.Faces[i] = RecordFace{Box: f.Box, Score: f.Score, Landmarks: f.Landmarks, Embedding: embs[i]}
+		rec.Faces[i] = domain.Face{Box: f.Box, Score: f.Score, Landmarks: f.Landmarks, Embedding: embs[i]}
 	}
-	if err := putJSON(ctx, b, RecordKey(in.AlbumID, pack.Version, imageID), rec); err != nil {
-		return ItemResult{}, err
+	if err := putJSON(ctx, b, names.RecordKey(in.AlbumID, pack.Version, imageID), rec); err != nil {
+		return domain.ItemResult{}, err
 	}
-	return ItemResult{Image: in.Image.Key, ETag: det.ETag, Status: StatusDone, Faces: len(det.Faces)}, nil
+	return domain.ItemResult{Image: in.Image.Key, ETag: det.ETag, Status: domain.StatusDone, Faces: len(det.Faces)}, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // List is ListImages: it lists the album's photos, skips those the album
@@ -15,7 +16,7 @@ import (
 // only, never the list itself (a state's payload is at most 256 KB).
 func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 	a := in.Input
-	if err := ValidateAlbumID(a.AlbumID); err != nil {
+	if err := names.ValidateAlbumID(a.AlbumID); err != nil {
 		return ListOutput{}, err
 	}
 	pack, err := s.pack(a.Pack)
@@ -24,7 +25,7 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 	}
 	prefix := a.Prefix
 	if prefix == "" {
-		prefix = DefaultPrefix(a.AlbumID)
+		prefix = names.AlbumPrefix(a.AlbumID)
 	}
 	if strings.HasPrefix(prefix, "/") || strings.Contains(prefix, "..") {
 		return ListOutput{}, &domain.InvalidInput{Field: "prefix", Reason: "must be a relative key prefix without '..'"}
@@ -46,14 +47,14 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 	if err != nil {
 		return ListOutput{}, err
 	}
-	var work []Image
+	var work []domain.Image
 	err = b.List(ctx, prefix, func(info blob.Info) error {
-		if !IsPhotoKey(info.Key) {
+		if !names.IsPhotoKey(info.Key) {
 			return nil
 		}
 		out.Total++
-		img := Image{Key: info.Key, ETag: info.ETag, ImageID: ImageID(info.Key), Size: info.Size}
-		if e, ok := index.Images[img.ImageID]; ok && !a.Reprocess && e.ETag == img.ETag && e.Status != StatusFailed {
+		img := domain.Image{Key: info.Key, ETag: info.ETag, ImageID: names.ImageID(info.Key), Size: info.Size}
+		if e, ok := index.Images[img.ImageID]; ok && !a.Reprocess && e.ETag == img.ETag && e.Status != domain.StatusFailed {
 			out.Skipped++
 			return nil
 		}
@@ -66,9 +67,9 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 	sort.Slice(work, func(i, j int) bool { return work[i].Key < work[j].Key })
 	out.ToProcess = len(work)
 	if work == nil {
-		work = []Image{}
+		work = []domain.Image{}
 	}
-	out.ManifestKey = ManifestKey(a.AlbumID, pack.Version, runName(in.ExecutionName))
+	out.ManifestKey = names.ManifestKey(a.AlbumID, pack.Version, in.ExecutionName)
 	if err := putJSON(ctx, b, out.ManifestKey, work); err != nil {
 		return ListOutput{}, err
 	}
@@ -76,14 +77,14 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 }
 
 // loadIndex reads the album index; a missing one is an empty index.
-func (s *Steps) loadIndex(ctx context.Context, b blob.Store, albumID, packVersion string) (*AlbumIndex, error) {
-	idx := &AlbumIndex{AlbumID: albumID, PackVersion: packVersion, Images: map[string]IndexEntry{}}
-	err := getJSON(ctx, b, IndexKey(albumID, packVersion), idx)
+func (s *Steps) loadIndex(ctx context.Context, b blob.Store, albumID, packVersion string) (*domain.AlbumIndex, error) {
+	idx := &domain.AlbumIndex{AlbumID: albumID, PackVersion: packVersion, Images: map[string]domain.IndexEntry{}}
+	err := getJSON(ctx, b, names.IndexKey(albumID, packVersion), idx)
 	if err != nil && !isMissing(err) {
 		return nil, err
 	}
 	if idx.Images == nil {
-		idx.Images = map[string]IndexEntry{}
+		idx.Images = map[string]domain.IndexEntry{}
 	}
 	return idx, nil
 }

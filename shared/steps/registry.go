@@ -5,29 +5,20 @@ import (
 	"sort"
 
 	"github.com/aws/aws-lambda-go/lambda"
-)
 
-// Step names: lambdas/<name>/ hosts each one, and the local engine binds
-// each to its function ARN.
-const (
-	StepList      = "list"
-	StepDetect    = "detect"
-	StepEmbed     = "embed"
-	StepAggregate = "aggregate"
-	StepSearch    = "search"
-	StepReprocess = "reprocess"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // Functions is the one registry from step name to handler function, used
 // by the Lambda mains and the local engine alike.
 func (s *Steps) Functions() map[string]any {
 	return map[string]any{
-		StepList:      s.List,
-		StepDetect:    s.Detect,
-		StepEmbed:     s.Embed,
-		StepAggregate: s.Aggregate,
-		StepSearch:    s.Search,
-		StepReprocess: s.Reprocess,
+		names.StepList:      s.List,
+		names.StepDetect:    s.Detect,
+		names.StepEmbed:     s.Embed,
+		names.StepAggregate: s.Aggregate,
+		names.StepSearch:    s.Search,
+		names.StepReprocess: s.Reprocess,
 	}
 }
 
@@ -55,14 +46,4 @@ func (s *Steps) Handler(name string) (lambda.Handler, error) {
 	}
 	sort.Strings(names)
 	return nil, fmt.Errorf("no step %q (steps: %v)", name, names)
-}
-
-// FunctionName is the Lambda function name of a step in the local engine
-// (and the suffix of its name on AWS).
-func FunctionName(step string) string { return "divinepic-" + step }
-
-// SubstitutionName is the ASL placeholder that holds a step's function ARN:
-// ${ListFunctionArn} for "list", and so on.
-func SubstitutionName(step string) string {
-	return string(step[0]-'a'+'A') + step[1:] + "FunctionArn"
 }

@@ -2,8 +2,6 @@ package steps
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sort"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // Executions starts album executions of the workflow (Step Functions'
@@ -20,7 +19,7 @@ type Executions interface {
 	// StartAlbum starts an execution with this name and input. A name that
 	// is already taken (the job ran twice today) starts nothing: it returns
 	// that execution's ARN and an error wrapping ErrAlreadyStarted.
-	StartAlbum(ctx context.Context, name string, in AlbumInput) (arn string, err error)
+	StartAlbum(ctx context.Context, name string, in domain.AlbumInput) (arn string, err error)
 }
 
 // ErrAlreadyStarted: an execution of that name exists already.
@@ -91,7 +90,7 @@ func (s *Steps) Reprocess(ctx context.Context, in ReprocessInput) (ReprocessOutp
 		if err := ctx.Err(); err != nil {
 			return out, err
 		}
-		if err := ValidateAlbumID(album); err != nil {
+		if err := names.ValidateAlbumID(album); err != nil {
 			out.Errors = append(out.Errors, AlbumWork{AlbumID: album, Error: err.Error()})
 			continue
 		}
@@ -104,12 +103,12 @@ func (s *Steps) Reprocess(ctx context.Context, in ReprocessInput) (ReprocessOutp
 			out.UpToDate++
 			continue
 		}
-		w := AlbumWork{AlbumID: album, Reason: reason, ExecutionName: NightlyName(album, pack.Name, day)}
+		w := AlbumWork{AlbumID: album, Reason: reason, ExecutionName: names.NightlyExecutionName(album, pack.Name, day)}
 		if in.DryRun {
 			out.Started = append(out.Started, w)
 			continue
 		}
-		w.ExecutionARN, err = s.Executions.StartAlbum(ctx, w.ExecutionName, AlbumInput{AlbumID: album, Bucket: bucketName, Pack: pack.Name})
+		w.ExecutionARN, err = s.Executions.StartAlbum(ctx, w.ExecutionName, domain.AlbumInput{AlbumID: album, Bucket: bucketName, Pack: pack.Name})
 		switch {
 		case errors.Is(err, ErrAlreadyStarted):
 			out.AlreadyStarted = append(out.AlreadyStarted, w)
@@ -123,26 +122,11 @@ func (s *Steps) Reprocess(ctx context.Context, in ReprocessInput) (ReprocessOutp
 	return out, nil
 }
 
-// NightlyName is the execution name of an album's nightly run: album, pack
-// and day, so one night never starts an album twice for a pack. Names are
-// at most 80 characters; a long album id is shortened and made unique with
-// a hash of it.
-func NightlyName(album, pack string, day time.Time) string {
-	suffix := "-" + pack + "-" + day.UTC().Format("20060102")
-	if len(album)+len(suffix) <= 80 {
-		return album + suffix
-	}
-	h := sha256.Sum256([]byte(album))
-	keep := 80 - len(suffix) - 9
-	return album[:keep] + "-" + hex.EncodeToString(h[:4]) + suffix
-}
-
 // listAlbums finds the albums under albums/ (albums/<id>/...).
 func listAlbums(ctx context.Context, b blob.Store) ([]string, error) {
 	seen := map[string]bool{}
-	err := b.List(ctx, "albums/", func(i blob.Info) error {
-		rest := strings.TrimPrefix(i.Key, "albums/")
-		if id, _, ok := strings.Cut(rest, "/"); ok && id != "" {
+	err := b.List(ctx, names.AlbumsPrefix, func(i blob.Info) error {
+		if id, ok := names.AlbumOfPhotoKey(i.Key); ok {
 			seen[id] = true
 		}
 		return nil
@@ -167,11 +151,11 @@ func (s *Steps) albumWork(ctx context.Context, b blob.Store, album, packVersion 
 	}
 	var fresh, changed, failed int
 	present := map[string]bool{}
-	err = b.List(ctx, DefaultPrefix(album), func(i blob.Info) error {
-		if !IsPhotoKey(i.Key) {
+	err = b.List(ctx, names.AlbumPrefix(album), func(i blob.Info) error {
+		if !names.IsPhotoKey(i.Key) {
 			return nil
 		}
-		id := ImageID(i.Key)
+		id := names.ImageID(i.Key)
 		present[id] = true
 		e, ok := idx.Images[id]
 		switch {
@@ -179,7 +163,7 @@ func (s *Steps) albumWork(ctx context.Context, b blob.Store, album, packVersion 
 			fresh++
 		case e.ETag != i.ETag:
 			changed++
-		case e.Status == StatusFailed: // not StatusUnreadable: that content never decodes
+		case e.Status == domain.StatusFailed: // not domain.StatusUnreadable: that content never decodes
 			failed++
 		}
 		return nil
@@ -218,9 +202,8 @@ func (s *Steps) albumWork(ctx context.Context, b blob.Store, album, packVersion 
 // other than this one.
 func otherPackVersions(ctx context.Context, b blob.Store, album, packVersion string) ([]string, error) {
 	var out []string
-	err := b.List(ctx, "state/"+album+"/", func(i blob.Info) error {
-		rest := strings.TrimPrefix(i.Key, "state/"+album+"/")
-		if v, file, ok := strings.Cut(rest, "/"); ok && file == "index.json" && v != packVersion {
+	err := b.List(ctx, names.AlbumStatePrefix(album), func(i blob.Info) error {
+		if v, ok := names.PackVersionOfIndexKey(album, i.Key); ok && v != packVersion {
 			out = append(out, v)
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/face"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
 
@@ -23,7 +24,7 @@ const DefaultMinScore = 0.4
 // detect the selfie's largest face, embed it, take the nearest faces of the
 // album, and return each photo once (with its best face), best score first.
 func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error) {
-	if err := ValidateAlbumID(in.AlbumID); err != nil {
+	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return SearchOutput{}, err
 	}
 	pack, err := s.pack(in.Pack)
@@ -43,8 +44,8 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	}
 	// The album index, read once: it says the album was processed, and maps
 	// image ids back to photo keys.
-	var idx AlbumIndex
-	if err := getJSON(ctx, albums, IndexKey(in.AlbumID, pack.Version), &idx); err != nil {
+	var idx domain.AlbumIndex
+	if err := getJSON(ctx, albums, names.IndexKey(in.AlbumID, pack.Version), &idx); err != nil {
 		if isMissing(err) {
 			return SearchOutput{}, &domain.InvalidInput{Field: "albumId",
 				Reason: fmt.Sprintf("album %s has not been processed with model pack %s", in.AlbumID, pack.Name)}
@@ -92,7 +93,7 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	if err != nil {
 		return SearchOutput{}, &domain.EngineError{Op: "embed " + name, Err: err}
 	}
-	index, err := vectors.IndexForPack(pack.Version)
+	index, err := names.IndexForPack(pack.Version)
 	if err != nil {
 		return SearchOutput{}, err
 	}
@@ -110,7 +111,7 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	for _, m := range matches {
 		id := m.Metadata.ImageID
 		e, indexed := idx.Images[id]
-		if m.Score < minScore || !indexed || e.Status != StatusDone {
+		if m.Score < minScore || !indexed || e.Status != domain.StatusDone {
 			continue // a stranger, or a leftover of a photo the album no longer has
 		}
 		if seen[id] {

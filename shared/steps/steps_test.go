@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,61 +13,12 @@ import (
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
 
-func TestValidateAlbumID(t *testing.T) {
-	for id, ok := range map[string]bool{
-		"wedding-2026": true, "a": true, "A_b-9": true, strings.Repeat("x", 64): true,
-		"": false, "-a": false, "_a": false, "a/b": false, "../a": false, "a b": false, "é": false, strings.Repeat("x", 65): false,
-	} {
-		err := ValidateAlbumID(id)
-		if ok {
-			assert.NoError(t, err, "%q", id)
-		} else {
-			var bad *domain.InvalidInput
-			assert.ErrorAs(t, err, &bad, "%q", id)
-		}
-	}
-}
-
-func TestIsPhotoKey(t *testing.T) {
-	for key, want := range map[string]bool{
-		"albums/a/IMG_1.JPG": true, "albums/a/x": true, "albums/a/scan.heic": true, "albums/a/not_an_image.jpg": true,
-		"albums/a/": false, "albums/a/.DS_Store": false, "albums/a/IMG_1.xmp": false, "albums/a/notes.TXT": false, "albums/a/truth.json": false, "": false,
-	} {
-		assert.Equal(t, want, IsPhotoKey(key), key)
-	}
-}
-
-func TestKeysArePureFunctionsOfTheirInputs(t *testing.T) {
-	id := ImageID("albums/a/x.jpg")
-	assert.Len(t, id, 24)
-	assert.Equal(t, id, ImageID("albums/a/x.jpg"))
-	assert.NotEqual(t, id, ImageID("albums/a/y.jpg"))
-	assert.Equal(t, "a/"+id+"/3", VectorKey("a", id, 3))
-	assert.Equal(t, "faces/a/default-1/"+id+".json", RecordKey("a", "default-1", id))
-	// The detections of two versions of a photo never share a key; S3's
-	// quotes and multipart suffixes are kept out of keys.
-	k1 := DetectionsKey("a", "default-1", id, `"0123abcd"`)
-	k2 := DetectionsKey("a", "default-1", id, `"0123abce-2"`)
-	assert.NotEqual(t, k1, k2)
-	assert.NotContains(t, k1, `"`)
-	assert.NoError(t, blob.ValidateKey(k1))
-}
-
-func TestNightlyName(t *testing.T) {
-	day := time.Date(2026, 11, 28, 3, 0, 0, 0, time.UTC)
-	assert.Equal(t, "wedding-default-20261128", NightlyName("wedding", "default", day))
-	long := strings.Repeat("a", 64)
-	n := NightlyName(long, "buffalo_l", day)
-	assert.LessOrEqual(t, len(n), 80, "Step Functions names are at most 80 characters")
-	assert.True(t, strings.HasSuffix(n, "-buffalo_l-20261128"))
-	assert.NotEqual(t, n, NightlyName(long[:63]+"b", "buffalo_l", day), "shortened names stay distinct")
-}
-
 func TestDetectionsRoundTrip(t *testing.T) {
-	det := Detections{Width: 640, Height: 480, ETag: "e1", Faces: []DetectedFace{
+	det := domain.Detections{Width: 640, Height: 480, ETag: "e1", Faces: []domain.Face{
 		{Box: [4]float32{1, 2, 3, 4}, Score: 0.9}, {Box: [4]float32{5, 6, 7, 8}, Score: 0.8},
 	}}
 	chips := []face.Chip{make(face.Chip, face.ChipBytes), make(face.Chip, face.ChipBytes)}
@@ -121,19 +71,19 @@ func TestListSkipsWhatTheIndexHasDone(t *testing.T) {
 	put("albums/a/new.jpg", "5")
 	put("albums/a/sidecar.xmp", "6")
 	put("albums/b/other-album.jpg", "7")
-	idx := AlbumIndex{AlbumID: "a", PackVersion: "default-1", Images: map[string]IndexEntry{}}
-	for _, e := range []IndexEntry{
-		{Key: done.Key, ETag: done.ETag, Status: StatusDone, Faces: 2},
-		{Key: changed.Key, ETag: "old", Status: StatusDone, Faces: 1},
-		{Key: failed.Key, ETag: failed.ETag, Status: StatusFailed},
-		{Key: unreadable.Key, ETag: unreadable.ETag, Status: StatusUnreadable},
+	idx := domain.AlbumIndex{AlbumID: "a", PackVersion: "default-1", Images: map[string]domain.IndexEntry{}}
+	for _, e := range []domain.IndexEntry{
+		{Key: done.Key, ETag: done.ETag, Status: domain.StatusDone, Faces: 2},
+		{Key: changed.Key, ETag: "old", Status: domain.StatusDone, Faces: 1},
+		{Key: failed.Key, ETag: failed.ETag, Status: domain.StatusFailed},
+		{Key: unreadable.Key, ETag: unreadable.ETag, Status: domain.StatusUnreadable},
 	} {
-		e.ImageID = ImageID(e.Key)
+		e.ImageID = names.ImageID(e.Key)
 		idx.Images[e.ImageID] = e
 	}
-	require.NoError(t, putJSON(ctx, b, IndexKey("a", "default-1"), idx))
+	require.NoError(t, putJSON(ctx, b, names.IndexKey("a", "default-1"), idx))
 
-	out, err := s.List(ctx, ListInput{Input: AlbumInput{AlbumID: "a"}, ExecutionName: "run:1"})
+	out, err := s.List(ctx, ListInput{Input: domain.AlbumInput{AlbumID: "a"}, ExecutionName: "run:1"})
 	require.NoError(t, err)
 	assert.Equal(t, 5, out.Total)
 	assert.Equal(t, 2, out.Skipped, "done and unreadable with the same ETag")
@@ -143,23 +93,23 @@ func TestListSkipsWhatTheIndexHasDone(t *testing.T) {
 	assert.Equal(t, "work/a/default-1/manifests/run-1.json", out.ManifestKey)
 	body, _, err := b.Get(ctx, out.ManifestKey)
 	require.NoError(t, err)
-	var items []Image
+	var items []domain.Image
 	require.NoError(t, json.Unmarshal(body, &items))
 	var keys []string
 	for _, it := range items {
 		keys = append(keys, it.Key)
-		assert.Equal(t, ImageID(it.Key), it.ImageID)
+		assert.Equal(t, names.ImageID(it.Key), it.ImageID)
 	}
 	assert.Equal(t, []string{"albums/a/changed.jpg", "albums/a/failed.jpg", "albums/a/new.jpg"}, keys)
 
-	out, err = s.List(ctx, ListInput{Input: AlbumInput{AlbumID: "a", Reprocess: true}})
+	out, err = s.List(ctx, ListInput{Input: domain.AlbumInput{AlbumID: "a", Reprocess: true}})
 	require.NoError(t, err)
 	assert.Equal(t, 5, out.ToProcess, "reprocess takes everything")
 
-	_, err = s.List(ctx, ListInput{Input: AlbumInput{AlbumID: "a", Pack: "nope"}})
+	_, err = s.List(ctx, ListInput{Input: domain.AlbumInput{AlbumID: "a", Pack: "nope"}})
 	var bad *domain.InvalidInput
 	assert.ErrorAs(t, err, &bad)
-	_, err = s.List(ctx, ListInput{Input: AlbumInput{AlbumID: "a", Prefix: "../x/"}})
+	_, err = s.List(ctx, ListInput{Input: domain.AlbumInput{AlbumID: "a", Prefix: "../x/"}})
 	assert.ErrorAs(t, err, &bad)
 }
 
@@ -176,25 +126,25 @@ func TestAggregateFromMapResults(t *testing.T) {
 	huge := put("albums/a/huge.png", "huge")
 	emb := make([]float32, 512)
 	emb[0] = 1
-	rec := FaceRecord{AlbumID: "a", ImageID: ImageID(withFace.Key), Key: withFace.Key, ETag: withFace.ETag, Pack: "default", PackVersion: "default-1",
-		Faces: []RecordFace{{Box: [4]float32{1, 2, 3, 4}, Score: 0.9, Embedding: emb}}}
-	require.NoError(t, putJSON(ctx, b, RecordKey("a", "default-1", rec.ImageID), rec))
+	rec := domain.FaceRecord{AlbumID: "a", ImageID: names.ImageID(withFace.Key), Key: withFace.Key, ETag: withFace.ETag, Pack: "default", PackVersion: "default-1",
+		Faces: []domain.Face{{Box: [4]float32{1, 2, 3, 4}, Score: 0.9, Embedding: emb}}}
+	require.NoError(t, putJSON(ctx, b, names.RecordKey("a", "default-1", rec.ImageID), rec))
 
-	child := func(img blob.Info, out ItemResult, status string) map[string]any {
-		in, _ := json.Marshal(DetectInput{AlbumID: "a", Bucket: "photos", Pack: "default", Image: Image{Key: img.Key, ETag: img.ETag}})
+	child := func(img blob.Info, out domain.ItemResult, status string) map[string]any {
+		in, _ := json.Marshal(DetectInput{AlbumID: "a", Bucket: "photos", Pack: "default", Image: domain.Image{Key: img.Key, ETag: img.ETag}})
 		o, _ := json.Marshal(out)
 		return map[string]any{"Input": string(in), "Output": string(o), "Status": status}
 	}
 	require.NoError(t, putJSON(ctx, b, "results/run/SUCCEEDED_0.json", []map[string]any{
-		child(withFace, ItemResult{Image: withFace.Key, ETag: withFace.ETag, Status: StatusDone, Faces: 1}, "SUCCEEDED"),
-		child(noFace, ItemResult{Image: noFace.Key, ETag: "read-before-a-change", Status: StatusNoFaces}, "SUCCEEDED"),
-		child(broken, ItemResult{Image: broken.Key, ETag: broken.ETag, Status: StatusFailed, Error: "ImageUnreadable", Cause: "empty file"}, "SUCCEEDED"),
-		child(huge, ItemResult{Image: huge.Key, ETag: huge.ETag, Status: StatusFailed, Error: "ImageUnsupported", Cause: "over the pixel budget"}, "SUCCEEDED"),
+		child(withFace, domain.ItemResult{Image: withFace.Key, ETag: withFace.ETag, Status: domain.StatusDone, Faces: 1}, "SUCCEEDED"),
+		child(noFace, domain.ItemResult{Image: noFace.Key, ETag: "read-before-a-change", Status: domain.StatusNoFaces}, "SUCCEEDED"),
+		child(broken, domain.ItemResult{Image: broken.Key, ETag: broken.ETag, Status: domain.StatusFailed, Error: "ImageUnreadable", Cause: "empty file"}, "SUCCEEDED"),
+		child(huge, domain.ItemResult{Image: huge.Key, ETag: huge.ETag, Status: domain.StatusFailed, Error: "ImageUnsupported", Cause: "over the pixel budget"}, "SUCCEEDED"),
 	}))
 	require.NoError(t, putJSON(ctx, b, "results/run/manifest.json", map[string]any{
 		"DestinationBucket": "photos", "ResultFiles": map[string]any{"SUCCEEDED": []map[string]string{{"Key": "results/run/SUCCEEDED_0.json"}}, "FAILED": []any{}},
 	}))
-	in := AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Prefix: "albums/a/", Pack: "default"},
+	in := AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Prefix: "albums/a/", Pack: "default"},
 		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/run/manifest.json"}}
 	out, err := s.Aggregate(ctx, in)
 	require.NoError(t, err)
@@ -202,12 +152,12 @@ func TestAggregateFromMapResults(t *testing.T) {
 
 	idx, err := s.loadIndex(ctx, b, "a", "default-1")
 	require.NoError(t, err)
-	assert.Equal(t, StatusUnreadable, idx.Images[ImageID(broken.Key)].Status, "final: that content never decodes")
-	assert.Equal(t, StatusFailed, idx.Images[ImageID(huge.Key)].Status, "retried: another deployment may decode it")
-	assert.Equal(t, "read-before-a-change", idx.Images[ImageID(noFace.Key)].ETag, "the ETag that was processed, so the next run sees the change")
+	assert.Equal(t, domain.StatusUnreadable, idx.Images[names.ImageID(broken.Key)].Status, "final: that content never decodes")
+	assert.Equal(t, domain.StatusFailed, idx.Images[names.ImageID(huge.Key)].Status, "retried: another deployment may decode it")
+	assert.Equal(t, "read-before-a-change", idx.Images[names.ImageID(noFace.Key)].ETag, "the ETag that was processed, so the next run sees the change")
 	keys, err := s.Vectors.Keys(ctx, "faces-default-1", "a")
 	require.NoError(t, err)
-	assert.Equal(t, []string{VectorKey("a", rec.ImageID, 0)}, keys)
+	assert.Equal(t, []string{names.VectorKey("a", rec.ImageID, 0)}, keys)
 	// Aggregate can run again on the same input (a retry after a lost
 	// answer): the Map's results are still there, and nothing changes.
 	again, err := s.Aggregate(ctx, in)
@@ -216,7 +166,7 @@ func TestAggregateFromMapResults(t *testing.T) {
 
 	// The store loses the face; a run with nothing to process puts it back.
 	require.NoError(t, s.Vectors.Delete(ctx, "faces-default-1", keys))
-	out, err = s.Aggregate(ctx, AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: in.List})
+	out, err = s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: in.List})
 	require.NoError(t, err)
 	assert.Equal(t, 1, out.Faces)
 	keys, err = s.Vectors.Keys(ctx, "faces-default-1", "a")
@@ -230,20 +180,20 @@ func TestAggregateFailsWhenTheEngineFailedEverywhere(t *testing.T) {
 	ctx := context.Background()
 	img, err := b.Put(ctx, "albums/a/x.jpg", []byte("x"))
 	require.NoError(t, err)
-	in, _ := json.Marshal(DetectInput{AlbumID: "a", Image: Image{Key: img.Key}})
-	o, _ := json.Marshal(ItemResult{Image: img.Key, Status: StatusFailed, Error: "EngineUnavailable", Cause: "model file missing"})
+	in, _ := json.Marshal(DetectInput{AlbumID: "a", Image: domain.Image{Key: img.Key}})
+	o, _ := json.Marshal(domain.ItemResult{Image: img.Key, Status: domain.StatusFailed, Error: "EngineUnavailable", Cause: "model file missing"})
 	require.NoError(t, putJSON(ctx, b, "results/r/S.json", []map[string]any{{"Input": string(in), "Output": string(o), "Status": "SUCCEEDED"}}))
 	require.NoError(t, putJSON(ctx, b, "results/r/manifest.json", map[string]any{"ResultFiles": map[string]any{"SUCCEEDED": []map[string]string{{"Key": "results/r/S.json"}}}}))
-	_, err = s.Aggregate(ctx, AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Pack: "default"},
+	_, err = s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Pack: "default"},
 		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"}})
 	var eng *domain.EngineUnavailable
 	require.ErrorAs(t, err, &eng)
 	assert.Contains(t, err.Error(), "model file missing")
 
 	// An ONNX failure on one photo is that photo's failure, not the album's.
-	o, _ = json.Marshal(ItemResult{Image: img.Key, Status: StatusFailed, Error: "EngineError", Cause: "alignment: points coincide"})
+	o, _ = json.Marshal(domain.ItemResult{Image: img.Key, Status: domain.StatusFailed, Error: "EngineError", Cause: "alignment: points coincide"})
 	require.NoError(t, putJSON(ctx, b, "results/r/S.json", []map[string]any{{"Input": string(in), "Output": string(o), "Status": "SUCCEEDED"}}))
-	out, err := s.Aggregate(ctx, AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Pack: "default"},
+	out, err := s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Pack: "default"},
 		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"}})
 	require.NoError(t, err)
 	assert.Equal(t, 1, out.Failed)
@@ -285,26 +235,26 @@ func TestAggregateProbesPastTheLastFace(t *testing.T) {
 	ctx := context.Background()
 	img, err := b.Put(ctx, "albums/a/x.jpg", []byte("x"))
 	require.NoError(t, err)
-	id := ImageID(img.Key)
+	id := names.ImageID(img.Key)
 	emb := make([]float32, 512)
 	emb[0] = 1
-	rec := FaceRecord{AlbumID: "a", ImageID: id, Key: img.Key, ETag: img.ETag, PackVersion: "default-1",
-		Faces: []RecordFace{{Embedding: emb}, {Embedding: emb}}}
-	require.NoError(t, putJSON(ctx, b, RecordKey("a", "default-1", id), rec))
-	require.NoError(t, putJSON(ctx, b, IndexKey("a", "default-1"), AlbumIndex{AlbumID: "a", PackVersion: "default-1",
-		Images: map[string]IndexEntry{id: {Key: img.Key, ETag: img.ETag, ImageID: id, Status: StatusDone, Faces: 2}}}))
+	rec := domain.FaceRecord{AlbumID: "a", ImageID: id, Key: img.Key, ETag: img.ETag, PackVersion: "default-1",
+		Faces: []domain.Face{{Embedding: emb}, {Embedding: emb}}}
+	require.NoError(t, putJSON(ctx, b, names.RecordKey("a", "default-1", id), rec))
+	require.NoError(t, putJSON(ctx, b, names.IndexKey("a", "default-1"), domain.AlbumIndex{AlbumID: "a", PackVersion: "default-1",
+		Images: map[string]domain.IndexEntry{id: {Key: img.Key, ETag: img.ETag, ImageID: id, Status: domain.StatusDone, Faces: 2}}}))
 	require.NoError(t, store.EnsureIndex(ctx, "faces-default-1", 512))
 	var stale []vectors.Vector
 	for i := 0; i < 5; i++ {
-		stale = append(stale, vectors.Vector{Key: VectorKey("a", id, i), Data: emb, Metadata: vectors.Metadata{AlbumID: "a", ImageID: id, FaceIndex: i}})
+		stale = append(stale, vectors.Vector{Key: names.VectorKey("a", id, i), Data: emb, Metadata: vectors.Metadata{AlbumID: "a", ImageID: id, FaceIndex: i}})
 	}
 	require.NoError(t, store.Put(ctx, "faces-default-1", stale))
 
-	out, err := s.Aggregate(ctx, AggregateInput{AlbumInput: AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Prefix: "albums/a/", Pack: "default"}})
+	out, err := s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Prefix: "albums/a/", Pack: "default"}})
 	require.NoError(t, err)
 	assert.Equal(t, 2, out.Faces)
 	keys, err := store.Keys(ctx, "faces-default-1", "a")
 	require.NoError(t, err)
-	assert.Equal(t, []string{VectorKey("a", id, 0), VectorKey("a", id, 1)}, keys)
+	assert.Equal(t, []string{names.VectorKey("a", id, 0), names.VectorKey("a", id, 1)}, keys)
 	assert.Equal(t, 2+4, store.asked, "the two known faces, then keys 2, 3, 4 and 5 (missing: the probe stops)")
 }

@@ -6,7 +6,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -375,22 +374,4 @@ func TestLocalContract(t *testing.T) {
 			return s
 		},
 	})
-}
-
-func TestIndexForPack(t *testing.T) {
-	for _, c := range []struct{ pack, want string }{
-		{"buffalo_l", "faces-buffalo-l"},
-		{"antelopev2", "faces-antelopev2"},
-		{"Buffalo_S-1.2", "faces-buffalo-s-1.2"},
-		{"pack_", "faces-pack"},
-	} {
-		t.Run(c.pack, func(t *testing.T) {
-			got, err := vectors.IndexForPack(c.pack)
-			require.NoError(t, err)
-			assert.Equal(t, c.want, got)
-			assert.NoError(t, vectors.ValidateIndexName(got))
-		})
-	}
-	_, err := vectors.IndexForPack(strings.Repeat("a", 80))
-	assert.ErrorIs(t, err, vectors.ErrInvalid)
 }

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
 )
@@ -23,7 +24,7 @@ func ExampleOpenLocal() {
 		return
 	}
 	defer store.Close()
-	index, _ := vectors.IndexForPack("buffalo_s")
+	index, _ := names.IndexForPack("buffalo_s")
 	_ = store.EnsureIndex(ctx, index, 3)
 	_ = store.Put(ctx, index, []vectors.Vector{
 		{Key: "wedding/img1.jpg/0", Data: []float32{1, 0, 0}, Metadata: vectors.Metadata{AlbumID: "wedding", ImageID: "img1.jpg"}},

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
+
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // Service limits, the same for every implementation so that the embedded
@@ -92,48 +93,14 @@ var (
 	ErrInvalid           = errors.New("invalid vector store request")
 )
 
-// ValidateIndexName checks the S3 Vectors rules for index names, which every
-// implementation applies (so an index name is also a safe file name): 3..63
-// characters of a-z, 0-9, '-' and '.', beginning and ending with a letter or
-// digit.
+// ValidateIndexName checks the S3 Vectors rules for index names
+// (names.ValidateIndexName), which every implementation applies, so an
+// index name is also a safe file name. Its errors wrap ErrInvalid.
 func ValidateIndexName(name string) error {
-	if len(name) < 3 || len(name) > 63 {
-		return fmt.Errorf("%w: index name %q: must be 3 to 63 characters", ErrInvalid, name)
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
-		if !alnum && !(c == '-' || c == '.') {
-			return fmt.Errorf("%w: index name %q: only a-z, 0-9, '-' and '.' are allowed", ErrInvalid, name)
-		}
-		if !alnum && (i == 0 || i == len(name)-1) {
-			return fmt.Errorf("%w: index name %q: must begin and end with a letter or digit", ErrInvalid, name)
-		}
-	}
-	if strings.Contains(name, "..") {
-		return fmt.Errorf("%w: index name %q: must not contain \"..\"", ErrInvalid, name)
+	if err := names.ValidateIndexName(name); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	return nil
-}
-
-// IndexForPack returns the index name for a model pack: "faces-" followed by
-// the pack name lower-cased with every character outside a-z, 0-9, '.' and
-// '-' replaced by '-' (so "buffalo_l" gives "faces-buffalo-l").
-func IndexForPack(pack string) (string, error) {
-	var b strings.Builder
-	b.WriteString("faces-")
-	for _, r := range strings.ToLower(pack) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('-')
-		}
-	}
-	name := strings.TrimRight(b.String(), "-.")
-	if err := ValidateIndexName(name); err != nil {
-		return "", fmt.Errorf("index for model pack %q: %w", pack, err)
-	}
-	return name, nil
 }
 
 func validateDim(dim int) error {

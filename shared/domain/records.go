@@ -1,0 +1,135 @@
+package domain
+
+import "time"
+
+// The records the pipeline stores, and the execution's input. Where each is
+// stored is shared/names' key layout; the step handlers (shared/steps) read
+// and write them.
+
+// AlbumInput is an album execution's input (StartExecution's input).
+type AlbumInput struct {
+	AlbumID   string `json:"albumId"`
+	Bucket    string `json:"bucket,omitempty"`    // default: the configured bucket
+	Prefix    string `json:"prefix,omitempty"`    // default: albums/<albumId>/
+	Reprocess bool   `json:"reprocess,omitempty"` // redo every photo, done or not
+	Pack      string `json:"pack,omitempty"`      // model pack name; default: the configured pack
+}
+
+// Image is one item of ListImages' manifest (the Distributed Map's items):
+// a photo to process.
+type Image struct {
+	Key     string `json:"key"`
+	ETag    string `json:"etag"`
+	ImageID string `json:"imageId"`
+	Size    int64  `json:"size"`
+}
+
+// Face is one face, everywhere it appears: detected (no embedding yet), in
+// a work object, in a face record, in `divinepic faces --json`. Box and
+// Landmarks are in the original upright photo's pixels. Landmarks are left
+// eye, right eye, nose tip, left and right mouth corner (as seen in the
+// photo: "left" is the viewer's left).
+type Face struct {
+	Box       [4]float32    `json:"box"` // x1, y1, x2, y2
+	Score     float32       `json:"score"`
+	Landmarks [5][2]float32 `json:"landmarks"`
+	Embedding []float32     `json:"embedding,omitempty"` // nil until embedded; L2-normalised
+}
+
+// Width and Height of the box.
+func (f Face) Width() float32  { return f.Box[2] - f.Box[0] }
+func (f Face) Height() float32 { return f.Box[3] - f.Box[1] }
+
+// Area of the box.
+func (f Face) Area() float32 { return f.Width() * f.Height() }
+
+// Detections is the head of the work object DetectFaces writes: one line
+// of JSON, then the faces' aligned chips (face.ChipBytes each, in order).
+// Its faces have no embedding.
+type Detections struct {
+	Faces  []Face `json:"faces"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	ETag   string `json:"etag"`
+}
+
+// FaceRecord is a photo's face record, with every face embedded.
+type FaceRecord struct {
+	AlbumID     string `json:"albumId"`
+	ImageID     string `json:"imageId"`
+	Key         string `json:"key"`
+	ETag        string `json:"etag"`
+	Pack        string `json:"pack"`
+	PackVersion string `json:"packVersion"`
+	Width       int    `json:"width"`
+	Height      int    `json:"height"`
+	Faces       []Face `json:"faces"`
+}
+
+// Status is where a photo stands in an album index and a Map result.
+type Status string
+
+// Photo statuses.
+const (
+	StatusDone    Status = "done"
+	StatusNoFaces Status = "no_faces"
+	StatusFailed  Status = "failed" // may succeed another time: the nightly job retries it
+	// StatusUnreadable: the file itself cannot be decoded (ImageUnreadable).
+	// Terminal for this content: it is retried only when its ETag changes.
+	StatusUnreadable Status = "unreadable"
+)
+
+// ItemResult is what one photo's child execution ends with (EmbedFaces,
+// NoFaces or RecordFailure in statemachine.asl.json).
+type ItemResult struct {
+	Image  string `json:"image"`
+	ETag   string `json:"etag"`   // of the photo the result is about
+	Status Status `json:"status"` // StatusDone, StatusNoFaces or StatusFailed
+	Faces  int    `json:"faces"`
+	Error  string `json:"error,omitempty"`
+	Cause  string `json:"cause,omitempty"`
+}
+
+// IndexEntry is one photo in the album index.
+type IndexEntry struct {
+	Key     string `json:"key"`
+	ETag    string `json:"etag"`
+	ImageID string `json:"imageId"`
+	Status  Status `json:"status"`
+	Faces   int    `json:"faces"`
+	Error   string `json:"error,omitempty"`
+	Cause   string `json:"cause,omitempty"`
+}
+
+// AlbumIndex is what is known done for an album and pack version.
+type AlbumIndex struct {
+	AlbumID     string                `json:"albumId"`
+	PackVersion string                `json:"packVersion"`
+	Images      map[string]IndexEntry `json:"images"` // by ImageID
+}
+
+// FailedImage is a photo that could not be processed, with the reason.
+type FailedImage struct {
+	Key   string `json:"key"`
+	Error string `json:"error"`
+	Cause string `json:"cause"`
+}
+
+// Summary is the album summary written after each run.
+type Summary struct {
+	AlbumID         string        `json:"albumId"`
+	Pack            string        `json:"pack"`
+	PackVersion     string        `json:"packVersion"`
+	Images          int           `json:"images"`    // photos in the album now
+	Processed       int           `json:"processed"` // photos processed by this run (done, no face or failed)
+	Skipped         int           `json:"skipped"`   // photos already done, left alone
+	Pending         int           `json:"pending"`   // photos that appeared during the run: next run
+	NoFaces         int           `json:"noFaces"`   // photos with no face
+	Failed          []FailedImage `json:"failed"`
+	Faces           int           `json:"faces"`    // faces in the album's index now
+	Removed         int           `json:"removed"`  // faces deleted because their photo changed or went
+	Restored        int           `json:"restored"` // done photos whose faces the vector store had lost, put back
+	StartedAt       time.Time     `json:"startedAt"`
+	FinishedAt      time.Time     `json:"finishedAt"`
+	DurationSeconds float64       `json:"durationSeconds"`
+}

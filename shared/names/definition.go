@@ -1,0 +1,70 @@
+package names
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// The placeholders of statemachine.asl.json other than the function ARNs
+// (FunctionARNPlaceholder). The CDK stack fills them with
+// DefinitionSubstitutions, the local engine with Substitute.
+const (
+	PlaceholderMaxConcurrency             = "MaxConcurrency"
+	PlaceholderToleratedFailurePercentage = "ToleratedFailurePercentage"
+	PlaceholderResultBucket               = "ResultBucket"
+	PlaceholderResultPrefix               = "ResultPrefix"
+)
+
+// FunctionARNPlaceholder is the placeholder that holds a step's function
+// ARN: ListFunctionArn for "list", and so on.
+func FunctionARNPlaceholder(step string) string {
+	if step == "" {
+		return "FunctionArn"
+	}
+	return strings.ToUpper(step[:1]) + step[1:] + "FunctionArn"
+}
+
+var placeholderRE = regexp.MustCompile(`\$\{([A-Za-z][A-Za-z0-9_]*)\}`)
+
+// Placeholders returns the distinct ${Name} placeholders of a workflow
+// definition, sorted.
+func Placeholders(definition []byte) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range placeholderRE.FindAllSubmatch(definition, -1) {
+		if n := string(m[1]); !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Substitute replaces every ${Name} of a definition with vars[Name], the
+// way CloudFormation applies DefinitionSubstitutions (plain text, no
+// quoting), and fails on any placeholder without a value, naming all of
+// them.
+func Substitute(definition []byte, vars map[string]string) ([]byte, error) {
+	var missing []string
+	seen := map[string]bool{}
+	out := placeholderRE.ReplaceAllFunc(definition, func(m []byte) []byte {
+		name := string(m[2 : len(m)-1])
+		v, ok := vars[name]
+		if !ok {
+			if !seen[name] {
+				seen[name] = true
+				missing = append(missing, name)
+			}
+			return m
+		}
+		return []byte(v)
+	})
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("substitute definition: no value for ${%s}", strings.Join(missing, "}, ${"))
+	}
+	return out, nil
+}
