@@ -28,6 +28,9 @@ type rule struct {
 	operand  any   // literal right-hand side
 	opPath   *path // right-hand side for the ...Path operators
 	pattern  []string
+
+	cond *ataTmpl     // JSONata Condition
+	q    *queryFields // a top-level rule's Assign and Output
 }
 
 var comparisonTypes = map[string]string{
@@ -78,6 +81,29 @@ func (p *parser) rule(at string, v any, top bool) *rule {
 		p.errorf(o.at("Next"), "a nested Choice Rule cannot have Next")
 	}
 	o.str("Comment", false)
+	if top {
+		r.q = &queryFields{jsonata: p.jsonata}
+		if p.jsonata {
+			if v, ok := o.raw("Output"); ok {
+				r.q.output = p.ataTemplate(o.at("Output"), v)
+			}
+		}
+		r.q.assign = p.assignField(o, p.jsonata)
+	}
+	if p.jsonata {
+		v, ok := o.raw("Condition")
+		if !ok {
+			p.errorf(o.at("Condition"), "required field is missing")
+		} else if s, isStr := v.(string); isStr && isExpr(s) {
+			r.cond = p.ataTemplate(o.at("Condition"), v)
+		} else if b, isBool := v.(bool); isBool {
+			r.cond = &ataTmpl{lit: b, static: true}
+		} else {
+			p.errorf(o.at("Condition"), "must be a JSONata expression {%% ... %%} or a boolean")
+		}
+		o.done("a JSONata Choice Rule")
+		return r
+	}
 	var kinds []string
 	for _, k := range sortedKeys(o.m) {
 		if _, isCmp := comparisonTypes[k]; isCmp {
@@ -230,6 +256,28 @@ func (s *choiceState) exec(r *runner, raw any) (any, string, *Error) {
 	next := s.defaultNext
 	matched := false
 	for _, c := range s.choices {
+		if c.cond != nil {
+			ok, err := c.condition(r, in)
+			if err != nil {
+				return nil, "", err
+			}
+			if ok {
+				if c.q.assign != nil || c.q.output != nil {
+					out, err := r.assignOutput(c.q, &s.common, &statesVar{input: in}, in, in)
+					return out, c.next, err
+				}
+				out, err := r.outputPath(&s.common, in)
+				return out, c.next, err
+			}
+			continue
+		}
+		if ok, err := c.eval(r, in); err == nil && ok && c.q != nil && c.q.assign != nil {
+			if err := r.evalAssign(c.q, nil, in); err != nil {
+				return nil, "", err
+			}
+			out, err := r.pathOutput(&s.common, in)
+			return out, c.next, err
+		}
 		ok, err := c.eval(r, in)
 		if err != nil {
 			return nil, "", err
@@ -388,4 +436,18 @@ func ordered(op string, cmp int) bool {
 	default:
 		return cmp == 0
 	}
+}
+
+// condition evaluates a JSONata Choice Rule's Condition, which must be a
+// boolean.
+func (c *rule) condition(r *runner, in any) (bool, *Error) {
+	v, err := c.cond.eval(r, &statesVar{input: in})
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(bool)
+	if !ok {
+		return false, newError(ErrQueryEvaluationError, "The Condition '%s' of the Choice state '%s' must evaluate to a boolean, got %s", c.cond.src, r.stateName, compactJSON(v))
+	}
+	return b, nil
 }

@@ -74,6 +74,7 @@ type common struct {
 	resultSelector *tmpl
 	retry          []*retrier
 	catch          []*catcher
+	q              *queryFields
 }
 
 func (c *common) base() *common { return c }
@@ -100,8 +101,13 @@ func parseDefinition(def []byte) (*Definition, *parser) {
 	d := &Definition{}
 	o := p.object("$", v)
 	d.Comment, _ = o.str("Comment", false)
-	if ql, ok := o.str("QueryLanguage", false); ok && ql != "JSONPath" {
-		p.errorf(o.at("QueryLanguage"), "only the JSONPath query language is supported, got %q", ql)
+	p.ql = queryJSONPath
+	if ql, ok := o.str("QueryLanguage", false); ok {
+		if ql != queryJSONPath && ql != queryJSONata {
+			p.errorf(o.at("QueryLanguage"), "must be \"JSONPath\" or \"JSONata\", got %q", ql)
+		} else {
+			p.ql = ql
+		}
 	}
 	if ver, ok := o.str("Version", false); ok && ver != "1.0" {
 		p.errorf(o.at("Version"), "must be \"1.0\", got %q", ver)
@@ -111,12 +117,21 @@ func parseDefinition(def []byte) (*Definition, *parser) {
 	}
 	d.top = p.graph(o, &d.tasks)
 	o.done("a state machine")
+	p.checkScopes()
 	d.errorNames = sortedUnique(append([]string(nil), p.errorNames...))
 	return d, p
 }
 
 // graph parses StartAt and States of o, and checks reachability.
 func (p *parser) graph(o *object, tasks *[]*taskState) *graph {
+	if p.scopeParent == nil {
+		p.scopeParent = []int{-1}
+	} else {
+		outer := p.scope
+		p.scope = len(p.scopeParent)
+		p.scopeParent = append(p.scopeParent, outer)
+		defer func() { p.scope = outer }()
+	}
 	g := &graph{states: map[string]state{}}
 	g.startAt, _ = o.str("StartAt", true)
 	sv, ok := o.raw("States")
@@ -225,6 +240,10 @@ func (p *parser) state(name, at string, v any, tasks *[]*taskState) state {
 	}
 	c := common{name: name, typ: typ, path: at}
 	c.comment, _ = o.str("Comment", false)
+	c.q = p.queryFields(o, typ)
+	outerJSONata := p.jsonata
+	p.jsonata = c.q.jsonata
+	defer func() { p.jsonata = outerJSONata }()
 	var s state
 	switch typ {
 	case "Pass":

@@ -280,7 +280,7 @@ func (x *Execution) run() {
 		ctx, cancel = clk.WithTimeout(ctx, time.Duration(x.timeout)*time.Second)
 		defer cancel()
 	}
-	r := &runner{x: x, ctx: ctx, top: true}
+	r := &runner{x: x, ctx: ctx, top: true, vars: newRootScope()}
 	r.event(types.HistoryEventTypeExecutionStarted, &types.ExecutionStartedEventDetails{
 		Input: sp(x.inputJSON), InputDetails: notTruncated, RoleArn: sp(x.roleARN()),
 	})
@@ -338,6 +338,10 @@ type runner struct {
 	entered    time.Time
 	retryCount int
 	mapItem    map[string]any // $$.Map.Item while evaluating an ItemSelector
+
+	vars     *varScope         // workflow variables this runner reads and assigns
+	assigned map[string]string // what the current state assigned, for its StateExited event
+	pending  map[string]any    // what the current state will assign when it exits
 }
 
 func (r *runner) clock() Clock { return r.x.sm.engine.clk }
@@ -411,7 +415,7 @@ func (r *runner) merge(child *runner, anchor int64) {
 }
 
 func (r *runner) child(ctx context.Context) *runner {
-	return &runner{x: r.x, ctx: ctx}
+	return &runner{x: r.x, ctx: ctx, vars: r.vars.child()}
 }
 
 // abortError is the error of a cancelled execution or branch.
@@ -468,14 +472,23 @@ func (r *runner) inputPath(c *common, raw any) (any, *Error) {
 	if c.inputPath == nil {
 		return raw, nil
 	}
-	v, err := c.inputPath.get(raw, nil)
+	v, err := c.inputPath.getVars(raw, nil, r)
 	if err != nil {
 		return nil, newError(ErrRuntime, "Invalid path '%s' : No results for path: %v", c.inputPath.raw, err)
 	}
 	return v, nil
 }
 
+// outputPath ends a state without a result (Choice, Wait, Succeed): its
+// Assign sees the input, then OutputPath or Output applies.
 func (r *runner) outputPath(c *common, v any) (any, *Error) {
+	if c.q != nil && (c.q.jsonata || c.q.assign != nil) {
+		return r.assignOutput(c.q, c, &statesVar{input: v}, v, v)
+	}
+	return r.pathOutput(c, v)
+}
+
+func (r *runner) pathOutput(c *common, v any) (any, *Error) {
 	if c.outputPath == nil {
 		return v, nil
 	}
@@ -488,27 +501,69 @@ func (r *runner) outputPath(c *common, v any) (any, *Error) {
 
 // effectiveInput applies InputPath then Parameters.
 func (r *runner) effectiveInput(c *common, raw any) (any, *Error) {
+	if c.q != nil && c.q.jsonata {
+		if c.q.arguments == nil {
+			return raw, nil
+		}
+		return c.q.arguments.eval(r, &statesVar{input: raw})
+	}
 	in, err := r.inputPath(c, raw)
 	if err != nil || c.parameters == nil {
 		return in, err
 	}
-	return c.parameters.eval(in, r.contextObject, r.env())
+	return c.parameters.eval(in, r)
 }
 
 // finish applies ResultSelector, ResultPath and OutputPath to a result.
 func (r *runner) finish(c *common, raw, result any) (any, *Error) {
+	if c.q != nil && c.q.jsonata {
+		return r.assignOutput(c.q, c, &statesVar{input: raw, result: result, hasResult: true}, result, result)
+	}
 	if c.resultSelector != nil {
-		v, err := c.resultSelector.eval(result, r.contextObject, r.env())
+		v, err := c.resultSelector.eval(result, r)
 		if err != nil {
 			return nil, err
 		}
 		result = v
 	}
+	if c.q != nil && c.q.assign != nil {
+		if err := r.evalAssign(c.q, nil, result); err != nil {
+			return nil, err
+		}
+	}
 	out, err := c.resultPath.apply(raw, result)
 	if err != nil {
 		return nil, err
 	}
-	return r.outputPath(c, out)
+	return r.pathOutput(c, out)
+}
+
+// assignOutput evaluates q's Assign (kept pending until the state exits)
+// and then its Output, which still sees the variables from before the
+// Assign. In JSONata the default output is def; in JSONPath, value goes
+// through OutputPath.
+func (r *runner) assignOutput(q *queryFields, c *common, sv *statesVar, value, def any) (any, *Error) {
+	if q.assign != nil {
+		if err := r.evalAssign(q, sv, value); err != nil {
+			return nil, err
+		}
+	}
+	if !q.jsonata {
+		return r.pathOutput(c, value)
+	}
+	if q.output == nil {
+		return def, nil
+	}
+	return q.output.eval(r, sv)
+}
+
+func (r *runner) evalAssign(q *queryFields, sv *statesVar, value any) *Error {
+	vals, err := q.assign.eval(r, sv, value)
+	if err != nil {
+		return err
+	}
+	r.pending = vals
+	return nil
 }
 
 // runGraph runs states from StartAt until one ends the graph.
@@ -537,6 +592,7 @@ var notTruncated = &types.HistoryEventExecutionDataDetails{Truncated: false}
 func (r *runner) runState(s state, in any, inJSON string) (any, string, string, *Error) {
 	c := s.base()
 	r.stateName, r.stateType, r.retryCount = c.name, c.typ, 0
+	r.pending, r.assigned = nil, nil
 	r.entered = r.clock().Now()
 	if r.recording() {
 		r.event(types.HistoryEventType(c.typ+"StateEntered"), &types.StateEnteredEventDetails{Name: sp(c.name), Input: sp(inJSON), InputDetails: notTruncated})
@@ -544,10 +600,12 @@ func (r *runner) runState(s state, in any, inJSON string) (any, string, string, 
 	r.x.notify(Event{Kind: StateEntered, Time: r.entered, State: c.name, StateType: c.typ})
 	var attempts []int64
 	for {
+		r.pending = nil
 		out, next, err := s.exec(r, in)
 		if err == nil {
 			return r.exit(c, out, next)
 		}
+		r.pending = nil
 		if err.Name == errAborted || r.ctx.Err() != nil {
 			return nil, "", "", r.abortError()
 		}
@@ -568,7 +626,20 @@ func (r *runner) runState(s state, in any, inJSON string) (any, string, string, 
 		}
 		if i := c.matchCatch(err.Name); i >= 0 {
 			k := c.catch[i]
-			out, perr := k.resultPath.apply(in, map[string]any{"Error": err.Name, "Cause": err.Cause})
+			errOut := map[string]any{"Error": err.Name, "Cause": err.Cause}
+			if k.q != nil && k.q.jsonata {
+				out, perr := r.assignOutput(k.q, c, &statesVar{input: in, errorOutput: errOut, hasError: true}, errOut, errOut)
+				if perr != nil {
+					return nil, "", "", perr
+				}
+				return r.exit(c, out, k.next)
+			}
+			if k.q != nil && k.q.assign != nil {
+				if perr := r.evalAssign(k.q, nil, errOut); perr != nil {
+					return nil, "", "", perr
+				}
+			}
+			out, perr := k.resultPath.apply(in, errOut)
 			if perr != nil {
 				return nil, "", "", perr
 			}
@@ -579,6 +650,14 @@ func (r *runner) runState(s state, in any, inJSON string) (any, string, string, 
 }
 
 func (r *runner) exit(c *common, out any, next string) (any, string, string, *Error) {
+	if r.pending != nil {
+		shown, err := r.vars.set(c.name, r.pending)
+		r.pending = nil
+		if err != nil {
+			return nil, "", "", err
+		}
+		r.assigned = shown
+	}
 	b, merr := marshal(out)
 	if merr != nil {
 		return nil, "", "", newError(ErrRuntime, "state %q: %v", c.name, merr)
@@ -588,7 +667,12 @@ func (r *runner) exit(c *common, out any, next string) (any, string, string, *Er
 	}
 	outJSON := string(b)
 	if c.typ != "Fail" && r.recording() {
-		r.event(types.HistoryEventType(c.typ+"StateExited"), &types.StateExitedEventDetails{Name: sp(c.name), Output: sp(outJSON), OutputDetails: notTruncated})
+		d := &types.StateExitedEventDetails{Name: sp(c.name), Output: sp(outJSON), OutputDetails: notTruncated}
+		if r.assigned != nil {
+			d.AssignedVariables = r.assigned
+			d.AssignedVariablesDetails = &types.AssignedVariablesDetails{Truncated: false}
+		}
+		r.event(types.HistoryEventType(c.typ+"StateExited"), d)
 	}
 	r.x.notify(Event{Kind: StateExited, Time: r.clock().Now(), State: c.name, StateType: c.typ})
 	return out, outJSON, next, nil

@@ -13,6 +13,7 @@ type failState struct {
 	errName, cause   string
 	errPath, causePt *path
 	errFn, causeFn   *intrinsic.Expr
+	errAta, causeAta *ataTmpl // JSONata Error and Cause
 }
 
 func (p *parser) failState(o *object, c common) *failState {
@@ -21,6 +22,14 @@ func (p *parser) failState(o *object, c common) *failState {
 	o.exclusive("Cause", "CausePath")
 	s.errName, _ = o.str("Error", false)
 	s.cause, _ = o.str("Cause", false)
+	if p.jsonata {
+		if isExpr(s.errName) {
+			s.errAta = p.ataTemplate(o.at("Error"), s.errName)
+		}
+		if isExpr(s.cause) {
+			s.causeAta = p.ataTemplate(o.at("Cause"), s.cause)
+		}
+	}
 	if v, ok := o.str("ErrorPath", false); ok {
 		s.errPath, s.errFn = p.pathOrIntrinsic(o.at("ErrorPath"), v)
 	}
@@ -49,6 +58,27 @@ func (p *parser) pathOrIntrinsic(at, v string) (*path, *intrinsic.Expr) {
 }
 
 func (s *failState) exec(r *runner, raw any) (any, string, *Error) {
+	if s.errAta != nil || s.causeAta != nil {
+		name, cause := s.errName, s.cause
+		for _, f := range []struct {
+			t   *ataTmpl
+			dst *string
+		}{{s.errAta, &name}, {s.causeAta, &cause}} {
+			if f.t == nil {
+				continue
+			}
+			v, err := f.t.eval(r, &statesVar{input: raw})
+			if err != nil {
+				return nil, "", err
+			}
+			str, ok := v.(string)
+			if !ok {
+				return nil, "", newError(ErrQueryEvaluationError, "The JSONata expression '%s' of the Fail state '%s' must evaluate to a string, got %s", f.t.src, s.name, jsonType(v))
+			}
+			*f.dst = str
+		}
+		return nil, "", &Error{Name: name, Cause: cause}
+	}
 	name, err := r.dynamicString(raw, s.errName, s.errPath, s.errFn, "ErrorPath")
 	if err != nil {
 		return nil, "", err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/divinepic/pipeline/shared/states/intrinsic"
@@ -19,6 +20,22 @@ type path struct {
 	root   bool // "$": identity, no evaluation
 	ctx    bool // "$$...": evaluated against the context object
 	p      *jsonpath.Path
+	vname  string // "$name...": evaluated against the workflow variable name
+}
+
+// getVars is get for a path that may start with a workflow variable.
+func (pt *path) getVars(data, ctx any, r *runner) (any, error) {
+	if pt == nil || pt.vname == "" {
+		return pt.get(data, ctx)
+	}
+	v, ok := r.vars.lookup(pt.vname)
+	if !ok {
+		return nil, fmt.Errorf("the variable $%s is not defined", pt.vname)
+	}
+	if pt.p == nil {
+		return v, nil
+	}
+	return pt.p.Get(v)
 }
 
 // compilePath compiles a Path field; ctxOK allows "$$" context paths.
@@ -42,6 +59,18 @@ func (p *parser) compilePath(at, raw string, ctxOK bool) *path {
 		}
 		return &path{raw: raw, ctx: true, p: cp}
 	}
+	if m := varPathRE.FindStringSubmatch(raw); m != nil && ctxOK {
+		rest := "$" + raw[len(m[0]):]
+		if rest == "$" {
+			return &path{raw: raw, vname: m[1]}
+		}
+		cp, err := jsonpath.Compile(rest)
+		if err != nil {
+			p.errorf(at, "invalid JSONPath %q: %v", raw, err)
+			return nil
+		}
+		return &path{raw: raw, vname: m[1], p: cp}
+	}
 	if err := jsonpath.ValidatePath(raw); err != nil {
 		p.errorf(at, "invalid JSONPath %q: %v", raw, err)
 		return nil
@@ -53,6 +82,9 @@ func (p *parser) compilePath(at, raw string, ctxOK bool) *path {
 	}
 	return &path{raw: raw, p: cp}
 }
+
+// varPathRE matches a path that starts with a workflow variable.
+var varPathRE = regexp.MustCompile(`^\$([A-Za-z_][A-Za-z0-9_]*)`)
 
 // readPath reads an optional InputPath/OutputPath-style field (string or null).
 func (o *object) pathField(k string) *path {
@@ -224,14 +256,15 @@ func (p *parser) template(at string, v any) *tmpl {
 }
 
 // eval instantiates the template against the input and context object.
-func (t *tmpl) eval(input any, ctx func() any, env intrinsic.Env) (any, *Error) {
+func (t *tmpl) eval(input any, r *runner) (any, *Error) {
+	ctx, env := r.contextObject, r.env()
 	if t.static {
 		return t.lit, nil
 	}
 	if t.isArr {
 		out := make([]any, len(t.items))
 		for i, it := range t.items {
-			v, err := it.eval(input, ctx, env)
+			v, err := it.eval(input, r)
 			if err != nil {
 				return nil, err
 			}
@@ -244,7 +277,7 @@ func (t *tmpl) eval(input any, ctx func() any, env intrinsic.Env) (any, *Error) 
 		f := &t.fields[i]
 		switch {
 		case f.sub != nil:
-			v, err := f.sub.eval(input, ctx, env)
+			v, err := f.sub.eval(input, r)
 			if err != nil {
 				return nil, err
 			}
@@ -254,7 +287,7 @@ func (t *tmpl) eval(input any, ctx func() any, env intrinsic.Env) (any, *Error) 
 			if f.path.ctx {
 				c = ctx()
 			}
-			v, err := f.path.get(input, c)
+			v, err := f.path.getVars(input, c, r)
 			if err != nil {
 				src := input
 				if f.path.ctx {

@@ -106,7 +106,7 @@ func (rd *itemReader) read(r *runner, in any) ([]any, *Error) {
 	if objs == nil {
 		return nil, newError(ErrItemReaderFailed, "no object store configured (states.WithObjects)")
 	}
-	pv, err := rd.params.eval(in, r.contextObject, r.env())
+	pv, err := rd.params.eval(in, r)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +301,7 @@ func (b *itemBatcher) batch(r *runner, in any, items []any) ([]any, *Error) {
 	}
 	var batchInput any
 	if b.batchInput != nil {
-		v, e := b.batchInput.eval(in, r.contextObject, r.env())
+		v, e := b.batchInput.eval(in, r)
 		if e != nil {
 			return nil, e
 		}

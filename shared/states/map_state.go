@@ -21,6 +21,8 @@ type mapState struct {
 	executionType string // STANDARD or EXPRESS, DISTRIBUTED only
 	itemsPath     *path
 	itemSelector  *tmpl
+	ataItems      *ataTmpl // JSONata Items
+	ataSelector   *ataTmpl // JSONata ItemSelector
 	maxConc       int64
 	maxConcPath   *path
 	label         string
@@ -93,7 +95,16 @@ func (p *parser) mapState(o *object, c common, tasks *[]*taskState) *mapState {
 	if v, ok := o.str("ItemsPath", false); ok {
 		s.itemsPath = p.compilePath(o.at("ItemsPath"), v, true)
 	}
-	s.itemSelector = p.params(o, &s.common, "ItemSelector")
+	if p.jsonata {
+		if v, ok := o.raw("Items"); ok {
+			s.ataItems = p.ataTemplate(o.at("Items"), v)
+		}
+		if v, ok := o.raw("ItemSelector"); ok {
+			s.ataSelector = p.ataTemplate(o.at("ItemSelector"), v)
+		}
+	} else {
+		s.itemSelector = p.params(o, &s.common, "ItemSelector")
+	}
 	if s.itemSelector == nil {
 		s.itemSelector = p.params(o, &s.common, "Parameters")
 	}
@@ -191,6 +202,17 @@ func (s *mapState) exec(r *runner, raw any) (any, string, *Error) {
 // items selects the array to iterate over from the Map's effective input.
 func (s *mapState) items(r *runner, in any) ([]any, *Error) {
 	v := in
+	if s.ataItems != nil {
+		var e *Error
+		if v, e = s.ataItems.eval(r, &statesVar{input: in}); e != nil {
+			return nil, e
+		}
+		arr, ok := v.([]any)
+		if !ok {
+			return nil, newError(ErrQueryEvaluationError, "The Items field of the Map state '%s' must evaluate to a JSON array, got %s", s.name, jsonType(v))
+		}
+		return arr, nil
+	}
 	if s.itemsPath != nil {
 		var e *Error
 		if v, e = r.evalPath(s.itemsPath, in); e != nil {
@@ -210,12 +232,15 @@ func (s *mapState) items(r *runner, in any) ([]any, *Error) {
 
 // selectItem applies ItemSelector to one item, with $$.Map.Item set.
 func (s *mapState) selectItem(r *runner, in any, i int, item any) (any, *Error) {
-	if s.itemSelector == nil {
+	if s.itemSelector == nil && s.ataSelector == nil {
 		return item, nil
 	}
 	r.mapItem = map[string]any{"Index": json.Number(fmt.Sprint(i)), "Value": item}
 	defer func() { r.mapItem = nil }()
-	return s.itemSelector.eval(in, r.contextObject, r.env())
+	if s.ataSelector != nil {
+		return s.ataSelector.eval(r, &statesVar{input: in})
+	}
+	return s.itemSelector.eval(in, r)
 }
 
 func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {

@@ -35,8 +35,9 @@ func (p *parser) parallelState(o *object, c common, tasks *[]*taskState) *parall
 	for i, b := range arr {
 		bo := p.object(index(o.at("Branches"), i), b)
 		bo.str("Comment", false)
-		if ql, ok := bo.str("QueryLanguage", false); ok && ql != "JSONPath" {
-			p.errorf(bo.at("QueryLanguage"), "only JSONPath is supported")
+		if bo.has("QueryLanguage") {
+			bo.used["QueryLanguage"] = true
+			p.errorf(bo.at("QueryLanguage"), "a Parallel branch has no QueryLanguage; set it on the state machine or on each state")
 		}
 		s.branches = append(s.branches, p.graph(bo, tasks))
 		bo.done("a Parallel branch")

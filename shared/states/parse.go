@@ -36,6 +36,12 @@ func (e *ValidationError) Error() string {
 type parser struct {
 	problems   []Problem
 	errorNames []string // every ErrorEquals name, for Definition.ErrorNames
+
+	ql          string // the definition's QueryLanguage
+	jsonata     bool   // the state being parsed uses JSONata
+	scope       int    // variable scope of the graph being parsed
+	scopeParent []int  // enclosing scope of each scope (-1 for the top)
+	assigned    []assignment
 }
 
 func (p *parser) errorf(path, format string, args ...any) {

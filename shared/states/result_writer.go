@@ -141,7 +141,7 @@ func (w *resultWriter) write(r *runner, in any, run *MapRun) (any, *Error) {
 	if objs == nil {
 		return nil, newError(ErrResultWriterFailed, "no object store configured (states.WithObjects)")
 	}
-	pv, err := w.params.eval(in, r.contextObject, r.env())
+	pv, err := w.params.eval(in, r)
 	if err != nil {
 		return nil, err
 	}

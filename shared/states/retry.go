@@ -21,6 +21,7 @@ type catcher struct {
 	errorEquals []string
 	next        string
 	resultPath  *refPath
+	q           *queryFields // Output and Assign
 }
 
 func (p *parser) retryCatch(o *object, c *common) {
@@ -73,7 +74,19 @@ func (p *parser) retryCatch(o *object, c *common) {
 			k := &catcher{}
 			k.errorEquals = p.errorEquals(co, i == len(arr)-1)
 			k.next, _ = co.str("Next", true)
-			k.resultPath = co.refPath("ResultPath")
+			k.q = &queryFields{jsonata: p.jsonata}
+			if p.jsonata {
+				if co.has("ResultPath") {
+					co.used["ResultPath"] = true
+					p.errorf(co.at("ResultPath"), "the field \"ResultPath\" is not supported in a JSONata state (use Output)")
+				}
+				if v, ok := co.raw("Output"); ok {
+					k.q.output = p.ataTemplate(co.at("Output"), v)
+				}
+			} else {
+				k.resultPath = co.refPath("ResultPath")
+			}
+			k.q.assign = p.assignField(co, p.jsonata)
 			co.done("a Catcher")
 			c.catch = append(c.catch, k)
 		}

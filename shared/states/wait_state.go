@@ -15,6 +15,8 @@ type waitState struct {
 	hasTS       bool
 	secondsPath *path
 	tsPath      *path
+	ataSeconds  *ataTmpl // JSONata Seconds
+	ataTS       *ataTmpl // JSONata Timestamp
 }
 
 func (p *parser) waitState(o *object, c common) *waitState {
@@ -27,8 +29,24 @@ func (p *parser) waitState(o *object, c common) *waitState {
 			n++
 		}
 	}
-	if n != 1 {
+	if n != 1 && !p.jsonata {
 		p.errorf(o.path, "a Wait state must have exactly one of Seconds, Timestamp, SecondsPath, TimestampPath")
+	} else if n != 1 {
+		p.errorf(o.path, "a Wait state must have exactly one of Seconds, Timestamp")
+	}
+	if p.jsonata {
+		for _, f := range []string{"Seconds", "Timestamp"} {
+			if v, ok := o.m[f].(string); ok && isExpr(v) {
+				o.used[f] = true
+				t := p.ataTemplate(o.at(f), v)
+				if f == "Seconds" {
+					s.ataSeconds = t
+				} else {
+					s.ataTS = t
+				}
+				delete(o.m, f)
+			}
+		}
 	}
 	if v, ok := o.integer("Seconds", 0, 99999999); ok {
 		s.seconds, s.hasSeconds = v, true
@@ -60,6 +78,28 @@ func (s *waitState) exec(r *runner, raw any) (any, string, *Error) {
 	}
 	var d time.Duration
 	switch {
+	case s.ataSeconds != nil:
+		v, e := s.ataSeconds.eval(r, &statesVar{input: in})
+		if e != nil {
+			return nil, "", e
+		}
+		n, ok := v.(json.Number)
+		secs, perr := n.Int64()
+		if !ok || perr != nil || secs < 0 {
+			return nil, "", newError(ErrQueryEvaluationError, "The Seconds of the Wait state '%s' must evaluate to a non-negative integer, got %s", s.name, compactJSON(v))
+		}
+		d = time.Duration(secs) * time.Second
+	case s.ataTS != nil:
+		v, e := s.ataTS.eval(r, &statesVar{input: in})
+		if e != nil {
+			return nil, "", e
+		}
+		str, _ := v.(string)
+		t, perr := parseTimestamp(str)
+		if perr != nil {
+			return nil, "", newError(ErrQueryEvaluationError, "The Timestamp of the Wait state '%s' must evaluate to an RFC 3339 timestamp, got %s", s.name, compactJSON(v))
+		}
+		d = t.Sub(r.clock().Now())
 	case s.hasSeconds:
 		d = time.Duration(s.seconds) * time.Second
 	case s.hasTS:
