@@ -53,11 +53,18 @@ func (p *parser) taskState(o *object, c common) *taskState {
 	switch {
 	case s.resource == LambdaInvoke:
 		s.kind = kindLambdaInvoke
+		field := "Parameters"
 		params, _ := o.m["Parameters"].(map[string]any)
-		if fn, ok := params["FunctionName"].(string); ok {
+		if c.q.jsonata {
+			field = "Arguments"
+			params, _ = o.m["Arguments"].(map[string]any)
+		}
+		if fn, ok := params["FunctionName"].(string); ok && !isExpr(fn) {
 			s.staticFn = fn
-		} else if _, dyn := params["FunctionName.$"]; !dyn {
-			p.errorf(o.at("Parameters"), "lambda:invoke requires Parameters.FunctionName")
+		} else if _, dyn := params["FunctionName.$"]; !dyn && !ok {
+			if _, isExprArgs := o.m[field].(string); !isExprArgs {
+				p.errorf(o.at(field), "lambda:invoke requires %s.FunctionName", field)
+			}
 		}
 	case isLambdaARN(s.resource):
 		s.kind = kindLambda
