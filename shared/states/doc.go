@@ -1,5 +1,5 @@
-// Package states runs Amazon States Language definitions (JSONPath query
-// language) on one machine, the way AWS Step Functions runs them: parse and
+// Package states runs Amazon States Language definitions (JSONPath and
+// JSONata query languages, mixed per state as AWS allows) on one machine, the way AWS Step Functions runs them: parse and
 // validate a definition with the JSON path of every problem, then execute it
 // with AWS's input/output processing order (InputPath, Parameters,
 // ResultSelector, ResultPath, OutputPath), error names, Retry (with
@@ -29,7 +29,16 @@
 // intrinsic functions in states/intrinsic; S3 access for ItemReader and
 // ResultWriter goes through the small Objects interface declared here, which
 // the blob store implements. It knows nothing about faces or the pipeline.
-// Not supported: the JSONata query language, workflow variables (Assign),
-// callback and activity tasks (.waitForTaskToken, HeartbeatSeconds is
+// JSONata states (states/jsonata evaluates the expressions) take
+// Arguments, Output, Assign, Condition, Items, ItemSelector, Catch Output,
+// Fail Error/Cause and Wait Seconds/Timestamp as {% %} templates, with
+// $states.input/result/errorOutput/context and AWS's $partition, $range,
+// $hash, $random, $uuid and $parse; evaluation errors are
+// States.QueryEvaluationError. Workflow variables (Assign, both languages)
+// follow AWS's scopes, evaluation order and size limits, and show in
+// StateExited events as AssignedVariables. Not supported in JSONata
+// states: ItemReader/ResultWriter Arguments (Distributed Map reading S3),
+// JSONata TimeoutSeconds/HeartbeatSeconds/MaxConcurrency/Tolerated*
+// expressions. Also not supported: callback and activity tasks (.waitForTaskToken, HeartbeatSeconds is
 // parsed but never fires), S3 inventory MANIFEST item readers, redrive.
 package states
