@@ -9,6 +9,7 @@ import (
 
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
@@ -23,7 +24,8 @@ const putBatch = 200
 // album index and the album summary, and then removes the run's work
 // objects. Every write is under a deterministic key and deletions are
 // computed from the index, so running it twice changes nothing the first run
-// got right.
+// got right. The decisions are reconcile's (no storage); this is the I/O
+// around them.
 func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutput, error) {
 	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return AggregateOutput{}, err
@@ -36,183 +38,81 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err != nil {
 		return AggregateOutput{}, err
 	}
-	old, err := s.loadIndex(ctx, b, in.AlbumID, pack.Version)
-	if err != nil {
+	rin := reconcileInput{AlbumID: in.AlbumID, Pack: pack.Name, PackVersion: pack.Version, StartedAt: in.List.StartedAt}
+	if rin.Old, err = s.loadIndex(ctx, b, in.AlbumID, pack.Version); err != nil {
 		return AggregateOutput{}, err
 	}
-	results := map[string]domain.ItemResult{}
-	if in.Map != nil && in.Map.ResultKey != "" {
-		results, err = s.readMapResults(ctx, in.Map)
-		if err != nil {
-			return AggregateOutput{}, err
-		}
+	if rin.Results, err = s.readMapResults(ctx, in.Map); err != nil {
+		return AggregateOutput{}, err
 	}
-
-	sum := domain.Summary{AlbumID: in.AlbumID, Pack: pack.Name, PackVersion: pack.Version, StartedAt: in.List.StartedAt, Failed: []domain.FailedImage{}}
-	idx := &domain.AlbumIndex{AlbumID: in.AlbumID, PackVersion: pack.Version, Images: map[string]domain.IndexEntry{}}
-	put := map[string]bool{} // photos whose face records go to the vector store
-	engineFailures := 0
-	var engineCause string
 	prefix := in.List.Prefix
 	if prefix == "" {
 		prefix = names.AlbumPrefix(in.AlbumID)
 	}
-	err = b.List(ctx, prefix, func(info blob.Info) error {
-		if !names.IsPhotoKey(info.Key) {
-			return nil
-		}
-		sum.Images++
-		id := names.ImageID(info.Key)
-		if r, ok := results[id]; ok {
-			sum.Processed++
-			e := domain.IndexEntry{Key: info.Key, ETag: r.ETag, ImageID: id, Status: r.Status, Faces: r.Faces, Error: r.Error, Cause: r.Cause}
-			if e.ETag == "" {
-				e.ETag = info.ETag
-			}
-			switch r.Status {
-			case domain.StatusDone:
-				put[id] = true
-			case domain.StatusNoFaces:
-				sum.NoFaces++
-				e.Faces = 0
-			default:
-				e.Status, e.Faces = domain.StatusFailed, 0
-				if r.Error == domain.ErrImageUnreadable {
-					e.Status = domain.StatusUnreadable
-				}
-				if r.Error == domain.ErrEngineUnavailable {
-					engineFailures++
-					if engineCause == "" {
-						engineCause = r.Cause
-					}
-				}
-				sum.Failed = append(sum.Failed, domain.FailedImage{Key: info.Key, Error: r.Error, Cause: r.Cause})
-				// A photo done before with this very content keeps its faces
-				// when redoing it failed.
-				if o, ok := old.Images[id]; ok && o.ETag == e.ETag && e.Status == domain.StatusFailed && (o.Status == domain.StatusDone || o.Status == domain.StatusNoFaces) {
-					e = o
-				}
-			}
-			idx.Images[id] = e
-			return nil
-		}
-		if e, ok := old.Images[id]; ok && e.ETag == info.ETag {
-			idx.Images[id] = e
-			sum.Skipped++
-			switch e.Status {
-			case domain.StatusNoFaces:
-				sum.NoFaces++
-			case domain.StatusFailed, domain.StatusUnreadable:
-				sum.Failed = append(sum.Failed, domain.FailedImage{Key: info.Key, Error: e.Error, Cause: e.Cause})
-			}
-			return nil
-		}
-		sum.Pending++ // appeared or changed after ListImages: the next run takes it
-		return nil
-	})
+	if rin.Listing, err = listAll(ctx, b, prefix); err != nil {
+		return AggregateOutput{}, err
+	}
+	r, err := reconcile(rin)
 	if err != nil {
 		return AggregateOutput{}, err
 	}
-	if sum.Processed > 0 && engineFailures == sum.Processed {
-		// Not one photo could be processed because the face engine could
-		// not be loaded (missing model, no runtime): the album failed, not
-		// its photos.
-		return AggregateOutput{}, &domain.EngineUnavailable{Pack: pack.Name,
-			Err: fmt.Errorf("all %d photos of album %s failed: %s", sum.Processed, in.AlbumID, engineCause)}
-	}
-
-	index, err := names.IndexForPack(pack.Version)
+	work, err := s.syncVectors(ctx, b, pack, r, in.List.ManifestKey)
 	if err != nil {
 		return AggregateOutput{}, err
 	}
-	if err := s.Vectors.EnsureIndex(ctx, index, pack.Recognizer.EmbeddingDim); err != nil {
-		return AggregateOutput{}, err
-	}
-	have, err := s.albumKeys(ctx, index, in.AlbumID, old, idx)
-	if err != nil {
-		return AggregateOutput{}, err
-	}
-	haveSet := make(map[string]bool, len(have))
-	for _, k := range have {
-		haveSet[k] = true
-	}
-	// Done photos whose vectors the store lost (a replaced index, a deleted
-	// file) are put again from their face records.
-	for id, e := range idx.Images {
-		if e.Status != domain.StatusDone || put[id] {
-			continue
-		}
-		for i := 0; i < e.Faces; i++ {
-			if !haveSet[names.VectorKey(in.AlbumID, id, i)] {
-				put[id] = true
-				sum.Restored++
-				break
-			}
-		}
-	}
-	if err := s.putFaces(ctx, b, in.AlbumID, pack.Version, index, idx, put); err != nil {
-		return AggregateOutput{}, err
-	}
-
-	// Every vector of the album that the new index does not account for goes.
-	want := map[string]bool{}
-	for id, e := range idx.Images {
-		if e.Status == domain.StatusDone {
-			for i := 0; i < e.Faces; i++ {
-				want[names.VectorKey(in.AlbumID, id, i)] = true
-			}
-			sum.Faces += e.Faces
-		}
-	}
-	var gone []string
-	for _, k := range have {
-		if !want[k] {
-			gone = append(gone, k)
-		}
-	}
-	if len(gone) > 0 {
-		if err := s.Vectors.Delete(ctx, index, gone); err != nil {
+	for _, k := range work.PruneRecords {
+		if err := b.Delete(ctx, k); err != nil {
 			return AggregateOutput{}, err
 		}
 	}
-	sum.Removed = len(gone)
-	// Face records of photos that left the album go too.
-	for id := range old.Images {
-		if _, ok := idx.Images[id]; !ok {
-			if err := b.Delete(ctx, names.RecordKey(in.AlbumID, pack.Version, id)); err != nil {
-				return AggregateOutput{}, err
-			}
-		}
-	}
-
-	if err := putJSON(ctx, b, names.IndexKey(in.AlbumID, pack.Version), idx); err != nil {
+	if err := putJSON(ctx, b, names.IndexKey(in.AlbumID, pack.Version), r.Index); err != nil {
 		return AggregateOutput{}, err
 	}
-	sum.FinishedAt = s.now().UTC()
-	if !sum.StartedAt.IsZero() {
-		sum.DurationSeconds = sum.FinishedAt.Sub(sum.StartedAt).Seconds()
-	}
-	sort.Slice(sum.Failed, func(i, j int) bool { return sum.Failed[i].Key < sum.Failed[j].Key })
 	key := names.SummaryKey(in.AlbumID, pack.Version)
-	if err := putJSON(ctx, b, key, sum); err != nil {
+	if err := putJSON(ctx, b, key, r.summary(s.now())); err != nil {
 		return AggregateOutput{}, err
 	}
+	deleteAll(ctx, b, work.Spent) // best effort
+	return r.output(key), nil
+}
 
-	// The run's manifest and detections are spent. The Map's results stay:
-	// a retried Aggregate reads them again (the bucket's lifecycle rule
-	// expires results/ and work/). Best effort, a few at a time.
-	var spent []string
-	if in.List.ManifestKey != "" {
-		spent = append(spent, in.List.ManifestKey)
+// syncVectors brings the pack's vector index in line with the
+// reconciliation: it puts the faces of the photos to put (and of done
+// photos whose vectors the store lost), deletes the album's vectors the new
+// index does not account for, and returns the rest of the work.
+func (s *Steps) syncVectors(ctx context.Context, b blob.Store, pack *modelpack.Pack, r *reconciliation, manifestKey string) (aggregateWork, error) {
+	index, err := names.IndexForPack(pack.Version)
+	if err != nil {
+		return aggregateWork{}, err
 	}
-	for id := range results {
-		if e, ok := idx.Images[id]; ok && e.Status == domain.StatusDone {
-			spent = append(spent, names.DetectionsKey(in.AlbumID, pack.Version, id, e.ETag))
+	if err := s.Vectors.EnsureIndex(ctx, index, pack.Recognizer.EmbeddingDim); err != nil {
+		return aggregateWork{}, err
+	}
+	have, err := s.albumKeys(ctx, index, r.in.AlbumID, r.in.Old, r.Index)
+	if err != nil {
+		return aggregateWork{}, err
+	}
+	r.restore(have)
+	if err := s.putFaces(ctx, b, index, r); err != nil {
+		return aggregateWork{}, err
+	}
+	work := r.finish(have, manifestKey)
+	if len(work.DeleteVectors) > 0 {
+		if err := s.Vectors.Delete(ctx, index, work.DeleteVectors); err != nil {
+			return aggregateWork{}, err
 		}
 	}
-	deleteAll(ctx, b, spent)
-	return AggregateOutput{SummaryKey: key, Images: sum.Images, Processed: sum.Processed, Skipped: sum.Skipped,
-		Failed: len(sum.Failed), Faces: sum.Faces}, nil
+	return work, nil
+}
+
+// listAll returns the objects under prefix, in listing order.
+func listAll(ctx context.Context, b blob.Store, prefix string) ([]blob.Info, error) {
+	var out []blob.Info
+	err := b.List(ctx, prefix, func(info blob.Info) error {
+		out = append(out, info)
+		return nil
+	})
+	return out, err
 }
 
 // albumKeys returns the album's keys in the vector store. A store that can
@@ -274,38 +174,22 @@ func (s *Steps) albumKeys(ctx context.Context, index, albumID string, old, idx *
 	return keys, nil
 }
 
-// putFaces reads the face records of the photos in ids and upserts their
-// faces, in batches. A record whose content is not the one the index has
-// (the photo changed and a later run wrote it) leaves the index: the next
-// run redoes the photo.
-func (s *Steps) putFaces(ctx context.Context, b blob.Store, albumID, packVersion, index string, idx *domain.AlbumIndex, ids map[string]bool) error {
-	list := make([]string, 0, len(ids))
-	for id := range ids {
-		list = append(list, id)
-	}
-	sort.Strings(list)
-	for start := 0; start < len(list); start += putBatch {
+// putFaces reads the face records of the photos to put and upserts their
+// faces, in batches; the reconciliation decides what each record means.
+func (s *Steps) putFaces(ctx context.Context, b blob.Store, index string, r *reconciliation) error {
+	ids := r.putIDs()
+	for start := 0; start < len(ids); start += putBatch {
 		var vs []vectors.Vector
-		for _, id := range list[start:min(start+putBatch, len(list))] {
+		for _, id := range ids[start:min(start+putBatch, len(ids))] {
 			var rec domain.FaceRecord
-			if err := getJSON(ctx, b, names.RecordKey(albumID, packVersion, id), &rec); err != nil {
-				if isMissing(err) {
-					delete(idx.Images, id)
-					continue
+			if err := getJSON(ctx, b, names.RecordKey(r.in.AlbumID, r.in.PackVersion, id), &rec); err != nil {
+				if !isMissing(err) {
+					return err
 				}
-				return err
-			}
-			e := idx.Images[id]
-			if rec.ETag != e.ETag {
-				delete(idx.Images, id)
+				vs = append(vs, r.record(id, nil)...)
 				continue
 			}
-			e.Faces = len(rec.Faces)
-			idx.Images[id] = e
-			for i, f := range rec.Faces {
-				vs = append(vs, vectors.Vector{Key: names.VectorKey(albumID, id, i), Data: f.Embedding,
-					Metadata: vectors.Metadata{AlbumID: albumID, ImageID: id, FaceIndex: i, Pack: packVersion, Box: f.Box, Score: f.Score}})
-			}
+			vs = append(vs, r.record(id, &rec)...)
 		}
 		if len(vs) > 0 {
 			if err := s.Vectors.Put(ctx, index, vs); err != nil {
@@ -336,6 +220,10 @@ type childResult struct {
 // child that failed as a whole (not caught by RecordFailure) counts as a
 // failed photo with its error.
 func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]domain.ItemResult, error) {
+	out := map[string]domain.ItemResult{}
+	if m == nil || m.ResultKey == "" {
+		return out, nil // nothing was processed
+	}
 	b, err := s.bucket(m.ResultBucket)
 	if err != nil {
 		return nil, err
@@ -344,7 +232,6 @@ func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]do
 	if err := getJSON(ctx, b, m.ResultKey, &man); err != nil {
 		return nil, err
 	}
-	out := map[string]domain.ItemResult{}
 	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
 		for _, f := range man.ResultFiles[status] {
 			if man.DestinationBucket != "" && man.DestinationBucket != m.ResultBucket {
