@@ -2,8 +2,6 @@ package states
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
 )
@@ -74,34 +72,41 @@ func (p *parser) resultWriter(at string, v any) *resultWriter {
 
 // childRecord is how ResultWriter (and Transformation NONE) describe one
 // child execution.
-func childRecord(c *Execution, status Status) map[string]any {
-	rec := map[string]any{
-		"ExecutionArn":        c.ARN,
-		"Input":               c.inputJSON,
-		"InputDetails":        map[string]any{"Included": true},
-		"Name":                c.Name,
-		"RedriveCount":        json.Number("0"),
-		"RedriveStatus":       "NOT_REDRIVABLE",
-		"RedriveStatusReason": "Execution is " + string(status) + " and cannot be redriven",
-		"StartDate":           awsTime(c.StartTime),
-		"StateMachineArn":     c.sm.ARN,
-		"Status":              string(status),
+func childRecord(c *Execution, status Status) ChildResult {
+	rec := ChildResult{
+		Input:               c.inputJSON,
+		InputDetails:        PayloadDetails{Included: true},
+		RedriveStatus:       "NOT_REDRIVABLE",
+		RedriveStatusReason: "Execution is " + string(status) + " and cannot be redriven",
+		StateMachineArn:     c.sm.ARN,
+		Status:              status,
 	}
 	if status == StatusPending {
-		delete(rec, "StartDate")
-		delete(rec, "ExecutionArn")
-		delete(rec, "Name")
 		return rec
 	}
-	rec["StopDate"] = awsTime(c.StopTime())
+	rec.ExecutionArn, rec.Name, rec.StartDate = c.ARN, c.Name, awsTime(c.StartTime)
+	rec.StopDate = awsTime(c.StopTime())
 	if status == StatusSucceeded {
-		rec["Output"] = string(c.Output())
-		rec["OutputDetails"] = map[string]any{"Included": true}
+		rec.Output = string(c.Output())
+		rec.OutputDetails = &PayloadDetails{Included: true}
 	} else if e := c.Err(); e != nil {
-		rec["Error"] = e.Name
-		rec["Cause"] = e.Cause
+		rec.Error, rec.Cause = e.Name, e.Cause
 	}
 	return rec
+}
+
+// value is the record as a state's data (what a Map state without export
+// returns).
+func (rec ChildResult) value() any {
+	b, err := marshalStd(rec)
+	if err != nil {
+		panic(err) // strings, ints and bools only
+	}
+	v, err := decodeJSON(b)
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // StatusPending marks Map items that never ran (in ResultWriter's PENDING files).
@@ -122,7 +127,7 @@ func (w *resultWriter) shape(run *MapRun) []any {
 		}
 		st := c.Status()
 		if st != StatusSucceeded || t == "NONE" {
-			out = append(out, childRecord(c, st))
+			out = append(out, childRecord(c, st).value())
 			continue
 		}
 		v := c.outputValue()
@@ -162,12 +167,12 @@ func (w *resultWriter) write(r *runner, in any, run *MapRun) (any, *Error) {
 		} else {
 			st = c.Status()
 		}
-		group := "FAILED"
+		group := ResultsFailed
 		switch st {
 		case StatusSucceeded:
-			group = "SUCCEEDED"
+			group = ResultsSucceeded
 		case StatusPending:
-			group = "PENDING"
+			group = ResultsPending
 		}
 		rec := childRecord(c, st)
 		if st == StatusSucceeded && w.transformation != "NONE" {
@@ -181,25 +186,25 @@ func (w *resultWriter) write(r *runner, in any, run *MapRun) (any, *Error) {
 		}
 		groups[group] = append(groups[group], rec)
 	}
-	files := map[string]any{}
-	for _, g := range []string{"FAILED", "PENDING", "SUCCEEDED"} {
-		list := []any{}
-		if len(groups[g]) > 0 {
-			body, merr := w.encode(groups[g])
-			if merr != nil {
-				return nil, newError(ErrResultWriterFailed, "encode %s results: %v", g, merr)
-			}
-			key := dir + g + "_0.json"
-			if perr := objs.Put(r.ctx, bucket, key, body); perr != nil {
-				return nil, newError(ErrResultWriterFailed, "put s3://%s/%s: %v", bucket, key, perr)
-			}
-			list = append(list, map[string]any{"Key": key, "Size": json.Number(fmt.Sprint(len(body)))})
+	manifest := ResultManifest{DestinationBucket: bucket, MapRunArn: run.ARN,
+		ResultFiles: ResultFiles{Failed: []ResultFile{}, Pending: []ResultFile{}, Succeeded: []ResultFile{}}}
+	for _, g := range []string{ResultsFailed, ResultsPending, ResultsSucceeded} {
+		if len(groups[g]) == 0 {
+			continue
 		}
-		files[g] = list
+		body, merr := w.encode(groups[g])
+		if merr != nil {
+			return nil, newError(ErrResultWriterFailed, "encode %s results: %v", g, merr)
+		}
+		key := dir + g + "_0.json"
+		if perr := objs.Put(r.ctx, bucket, key, body); perr != nil {
+			return nil, newError(ErrResultWriterFailed, "put s3://%s/%s: %v", bucket, key, perr)
+		}
+		manifest.ResultFiles.add(g, ResultFile{Key: key, Size: int64(len(body))})
 	}
-	manifest, _ := marshal(map[string]any{"DestinationBucket": bucket, "MapRunArn": run.ARN, "ResultFiles": files})
+	body, _ := marshal(manifest)
 	key := dir + "manifest.json"
-	if perr := objs.Put(r.ctx, bucket, key, manifest); perr != nil {
+	if perr := objs.Put(r.ctx, bucket, key, body); perr != nil {
 		return nil, newError(ErrResultWriterFailed, "put s3://%s/%s: %v", bucket, key, perr)
 	}
 	return map[string]any{

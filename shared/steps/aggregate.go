@@ -11,6 +11,7 @@ import (
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
+	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
 
@@ -200,22 +201,6 @@ func (s *Steps) putFaces(ctx context.Context, b blob.Store, index string, r *rec
 	return nil
 }
 
-// The Distributed Map's ResultWriter output, as AWS writes it.
-type resultManifest struct {
-	DestinationBucket string `json:"DestinationBucket"`
-	ResultFiles       map[string][]struct {
-		Key string `json:"Key"`
-	} `json:"ResultFiles"`
-}
-
-type childResult struct {
-	Input  string `json:"Input"`
-	Output string `json:"Output"`
-	Status string `json:"Status"`
-	Error  string `json:"Error"`
-	Cause  string `json:"Cause"`
-}
-
 // readMapResults reads every child execution's outcome, by image id. A
 // child that failed as a whole (not caught by RecordFailure) counts as a
 // failed photo with its error.
@@ -228,41 +213,50 @@ func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]do
 	if err != nil {
 		return nil, err
 	}
-	var man resultManifest
+	var man states.ResultManifest
 	if err := getJSON(ctx, b, m.ResultKey, &man); err != nil {
 		return nil, err
 	}
-	for _, status := range []string{"SUCCEEDED", "FAILED", "PENDING"} {
-		for _, f := range man.ResultFiles[status] {
+	for _, group := range []string{states.ResultsSucceeded, states.ResultsFailed, states.ResultsPending} {
+		for _, f := range man.ResultFiles.Group(group) {
 			if man.DestinationBucket != "" && man.DestinationBucket != m.ResultBucket {
 				return nil, fmt.Errorf("map results %s: written to bucket %s, expected %s", m.ResultKey, man.DestinationBucket, m.ResultBucket)
 			}
-			var children []childResult
+			var children []states.ChildResult
 			if err := getJSON(ctx, b, f.Key, &children); err != nil {
 				return nil, err
 			}
 			for _, c := range children {
-				var in DetectInput
-				if err := json.Unmarshal([]byte(c.Input), &in); err != nil || in.Image.Key == "" {
-					return nil, fmt.Errorf("map result %s: a child's input names no image: %v", f.Key, err)
+				if err := addChildResult(out, c); err != nil {
+					return nil, fmt.Errorf("map result %s: %w", f.Key, err)
 				}
-				r := domain.ItemResult{Image: in.Image.Key, Status: domain.StatusFailed, Error: c.Error, Cause: c.Cause}
-				if c.Status == "SUCCEEDED" {
-					if err := json.Unmarshal([]byte(c.Output), &r); err != nil {
-						return nil, fmt.Errorf("map result %s: output of %s: %w", f.Key, in.Image.Key, err)
-					}
-				} else if r.Error == "" {
-					r.Error = "States." + c.Status
-				}
-				id := names.ImageID(in.Image.Key)
-				if prev, seen := out[id]; seen && prev.Status != domain.StatusFailed {
-					continue // an EXPRESS child ran twice: keep the success
-				}
-				out[id] = r
 			}
 		}
 	}
 	return out, nil
+}
+
+// addChildResult enters one child execution's outcome, by image id. A
+// child that failed as a whole counts as a failed photo with its error.
+func addChildResult(out map[string]domain.ItemResult, c states.ChildResult) error {
+	var in DetectInput
+	if err := json.Unmarshal([]byte(c.Input), &in); err != nil || in.Image.Key == "" {
+		return fmt.Errorf("a child's input names no image: %v", err)
+	}
+	r := domain.ItemResult{Image: in.Image.Key, Status: domain.StatusFailed, Error: c.Error, Cause: c.Cause}
+	if c.Status == states.StatusSucceeded {
+		if err := json.Unmarshal([]byte(c.Output), &r); err != nil {
+			return fmt.Errorf("output of %s: %w", in.Image.Key, err)
+		}
+	} else if r.Error == "" {
+		r.Error = "States." + string(c.Status)
+	}
+	id := names.ImageID(in.Image.Key)
+	if prev, seen := out[id]; seen && prev.Status != domain.StatusFailed {
+		return nil // an EXPRESS child ran twice: keep the success
+	}
+	out[id] = r
+	return nil
 }
 
 // deleteAll deletes keys, eight at a time, ignoring errors (best effort).
