@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/face"
+	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
@@ -52,53 +54,20 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 		}
 		return SearchOutput{}, err
 	}
-	body := in.Image
-	name := "selfie"
-	if len(body) == 0 {
-		if in.SelfieKey == "" {
-			return SearchOutput{}, &domain.InvalidInput{Field: "image", Reason: "give the selfie's bytes or its selfieKey"}
-		}
-		sb := albums
-		if in.SelfieBucket != "" {
-			if sb, err = s.bucket(in.SelfieBucket); err != nil {
-				return SearchOutput{}, err
-			}
-		}
-		if body, _, err = sb.Get(ctx, in.SelfieKey); err != nil {
-			return SearchOutput{}, err
-		}
-		name = in.SelfieKey
-	}
-	img, err := s.decode(name, body)
+	body, name, err := s.selfie(ctx, in, albums)
 	if err != nil {
 		return SearchOutput{}, err
 	}
-	eng, err := s.Engines.Engine(ctx, pack)
+	largest, emb, err := s.embedSelfie(ctx, pack, name, body)
 	if err != nil {
-		return SearchOutput{}, &domain.EngineUnavailable{Pack: pack.Name, Err: err}
-	}
-	faces, err := eng.Detect(img)
-	if err != nil {
-		return SearchOutput{}, &domain.EngineError{Op: "detect " + name, Err: err}
-	}
-	largest := face.Largest(faces)
-	if largest == nil {
-		return SearchOutput{}, &domain.InvalidInput{Field: "image", Reason: "no face found in the selfie"}
-	}
-	chips, err := eng.Align(img, []face.Face{*largest})
-	if err != nil {
-		return SearchOutput{}, &domain.EngineError{Op: "align " + name, Err: err}
-	}
-	embs, err := eng.Embed(chips)
-	if err != nil {
-		return SearchOutput{}, &domain.EngineError{Op: "embed " + name, Err: err}
+		return SearchOutput{}, err
 	}
 	index, err := names.IndexForPack(pack.Version)
 	if err != nil {
 		return SearchOutput{}, err
 	}
 	// A photo can hold several similar faces: ask for more faces than photos.
-	matches, err := s.Vectors.Query(ctx, index, embs[0], min(vectors.MaxTopK, 4*topK), in.AlbumID)
+	matches, err := s.Vectors.Query(ctx, index, emb, min(vectors.MaxTopK, 4*topK), in.AlbumID)
 	if err != nil {
 		return SearchOutput{}, err
 	}
@@ -106,7 +75,66 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	if in.MinScore != nil {
 		minScore = *in.MinScore
 	}
-	out := SearchOutput{Query: largest.Box, Photos: []SearchMatch{}}
+	return SearchOutput{Query: largest.Box, Photos: rankPhotos(matches, &idx, minScore, topK)}, nil
+}
+
+// selfie returns the selfie's bytes (given, or read from its object) and a
+// name for errors.
+func (s *Steps) selfie(ctx context.Context, in SearchInput, albums blob.Store) ([]byte, string, error) {
+	if len(in.Image) > 0 {
+		return in.Image, "selfie", nil
+	}
+	if in.SelfieKey == "" {
+		return nil, "", &domain.InvalidInput{Field: "image", Reason: "give the selfie's bytes or its selfieKey"}
+	}
+	sb := albums
+	if in.SelfieBucket != "" {
+		var err error
+		if sb, err = s.bucket(in.SelfieBucket); err != nil {
+			return nil, "", err
+		}
+	}
+	body, _, err := sb.Get(ctx, in.SelfieKey)
+	if err != nil {
+		return nil, "", err
+	}
+	return body, in.SelfieKey, nil
+}
+
+// embedSelfie decodes the selfie, detects its faces and embeds the largest.
+func (s *Steps) embedSelfie(ctx context.Context, pack *modelpack.Pack, name string, body []byte) (*face.Face, []float32, error) {
+	img, err := s.decode(name, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := s.Engines.Engine(ctx, pack)
+	if err != nil {
+		return nil, nil, &domain.EngineUnavailable{Pack: pack.Name, Err: err}
+	}
+	faces, err := eng.Detect(img)
+	if err != nil {
+		return nil, nil, &domain.EngineError{Op: "detect " + name, Err: err}
+	}
+	largest := face.Largest(faces)
+	if largest == nil {
+		return nil, nil, &domain.InvalidInput{Field: "image", Reason: "no face found in the selfie"}
+	}
+	chips, err := eng.Align(img, []face.Face{*largest})
+	if err != nil {
+		return nil, nil, &domain.EngineError{Op: "align " + name, Err: err}
+	}
+	embs, err := eng.Embed(chips)
+	if err != nil {
+		return nil, nil, &domain.EngineError{Op: "embed " + name, Err: err}
+	}
+	return largest, embs[0], nil
+}
+
+// rankPhotos turns the nearest faces into photos: each photo the index has
+// as done once (with its best face), at least minScore, best first, at most
+// topK.
+func rankPhotos(matches []vectors.Match, idx *domain.AlbumIndex, minScore float32, topK int) []SearchMatch {
+	photos := []SearchMatch{}
 	seen := map[string]bool{}
 	for _, m := range matches {
 		id := m.Metadata.ImageID
@@ -118,11 +146,11 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 			continue
 		}
 		seen[id] = true
-		out.Photos = append(out.Photos, SearchMatch{Key: e.Key, ImageID: id, Score: m.Score, Box: m.Metadata.Box})
+		photos = append(photos, SearchMatch{Key: e.Key, ImageID: id, Score: m.Score, Box: m.Metadata.Box})
 	}
-	sort.SliceStable(out.Photos, func(i, j int) bool { return out.Photos[i].Score > out.Photos[j].Score })
-	if len(out.Photos) > topK {
-		out.Photos = out.Photos[:topK]
+	sort.SliceStable(photos, func(i, j int) bool { return photos[i].Score > photos[j].Score })
+	if len(photos) > topK {
+		photos = photos[:topK]
 	}
-	return out, nil
+	return photos
 }
