@@ -1,0 +1,187 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/face"
+	"github.com/divinepic/pipeline/shared/imaging"
+	"github.com/divinepic/pipeline/shared/names"
+)
+
+// Detect then Embed on one photo with two faces: the detections object
+// holds the faces and chips, the face record their embeddings, and the
+// engine saw the photo once for each step's work.
+func TestDetectThenEmbed(t *testing.T) {
+	faces := []face.Face{faceAt(1, 2, 10, 0.9), faceAt(20, 5, 8, 0.8)}
+	s, engines := engineSteps(t, faces...)
+	b, err := s.Blobs.Bucket("photos")
+	require.NoError(t, err)
+	info := putter(t, b)("albums/a/two.png", string(pngPhoto(t, 64, 48)))
+	ctx := context.Background()
+	in := DetectInput{AlbumID: "a", Image: domain.Image{Key: info.Key, ETag: info.ETag, Size: info.Size}}
+
+	det, err := s.Detect(ctx, in)
+	require.NoError(t, err)
+	id := names.ImageID(info.Key)
+	assert.Equal(t, DetectOutput{FaceCount: 2, Width: 64, Height: 48, ETag: info.ETag,
+		DetectionsKey: names.DetectionsKey("a", "default-1", id, info.ETag)}, det)
+	obj, _, err := b.Get(ctx, det.DetectionsKey)
+	require.NoError(t, err)
+	got, chips, err := decodeDetections(det.DetectionsKey, obj)
+	require.NoError(t, err)
+	assert.Equal(t, domain.Detections{Faces: faces, Width: 64, Height: 48, ETag: info.ETag}, got)
+	require.Len(t, chips, 2)
+	assert.Equal(t, byte(2), chips[1][0])
+
+	res, err := s.Embed(ctx, EmbedInput{DetectInput: in, Detect: det})
+	require.NoError(t, err)
+	assert.Equal(t, domain.ItemResult{Image: info.Key, ETag: info.ETag, Status: domain.StatusDone, Faces: 2}, res)
+	var rec domain.FaceRecord
+	require.NoError(t, getJSON(ctx, b, names.RecordKey("a", "default-1", id), &rec))
+	assert.Equal(t, domain.FaceRecord{AlbumID: "a", ImageID: id, Key: info.Key, ETag: info.ETag, Pack: "default", PackVersion: "default-1",
+		Width: 64, Height: 48, Faces: []domain.Face{
+			{Box: faces[0].Box, Score: 0.9, Landmarks: faces[0].Landmarks, Embedding: unit(1)},
+			{Box: faces[1].Box, Score: 0.8, Landmarks: faces[1].Landmarks, Embedding: unit(2)},
+		}}, rec)
+
+	assert.Equal(t, []engineCall{{Op: "detect", Width: 64, Height: 48}, {Op: "align", Width: 64, Height: 48, N: 2}, {Op: "embed", N: 2}},
+		engines.engine.Calls())
+	assert.Equal(t, []string{"default", "default"}, engines.packs)
+}
+
+// A photo with no face gets its empty face record from Detect, and no
+// detections object: EmbedFaces does not run for it.
+func TestDetectWritesTheRecordOfAPhotoWithNoFace(t *testing.T) {
+	s, engines := engineSteps(t)
+	b, err := s.Blobs.Bucket("photos")
+	require.NoError(t, err)
+	info := putter(t, b)("albums/a/land.png", string(pngPhoto(t, 30, 20)))
+	ctx := context.Background()
+	out, err := s.Detect(ctx, DetectInput{AlbumID: "a", Bucket: "photos", Pack: "default", Image: domain.Image{Key: info.Key}})
+	require.NoError(t, err)
+	assert.Equal(t, DetectOutput{Width: 30, Height: 20, ETag: info.ETag}, out)
+	var rec domain.FaceRecord
+	require.NoError(t, getJSON(ctx, b, names.RecordKey("a", "default-1", names.ImageID(info.Key)), &rec))
+	assert.Equal(t, domain.FaceRecord{AlbumID: "a", ImageID: names.ImageID(info.Key), Key: info.Key, ETag: info.ETag,
+		Pack: "default", PackVersion: "default-1", Width: 30, Height: 20, Faces: []domain.Face{}}, rec)
+	assert.Equal(t, []engineCall{{Op: "detect", Width: 30, Height: 20}}, engines.engine.Calls(), "no alignment without faces")
+	work, err := listAll(ctx, b, names.WorkPrefix)
+	require.NoError(t, err)
+	assert.Empty(t, work, "no detections object")
+}
+
+// errorName is the name the workflow sees for a handler's error: its Go
+// type's name, as aws-lambda-go reports it.
+func errorName(err error) string {
+	t := reflect.TypeOf(err)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
+}
+
+// Each way Detect fails names what failed, as the workflow's Retry and
+// Catch match it, and the engine is not asked when it is not needed.
+func TestDetectErrors(t *testing.T) {
+	boom := errors.New("boom")
+	cases := []struct {
+		name    string
+		in      DetectInput
+		body    string // stored at in.Image.Key unless empty
+		setup   func(s *Steps, e *fakeEngines)
+		want    string // the error's domain name
+		message string
+		calls   int // engine calls made
+	}{
+		{name: "bad album id", in: DetectInput{AlbumID: "../x", Image: domain.Image{Key: "albums/a/x.png"}}, want: domain.ErrInvalidInput},
+		{name: "no image key", in: DetectInput{AlbumID: "a"}, want: domain.ErrInvalidInput, message: "image.key"},
+		{name: "unknown pack", in: DetectInput{AlbumID: "a", Pack: "nope", Image: domain.Image{Key: "albums/a/x.png"}}, want: domain.ErrInvalidInput, message: "pack"},
+		{name: "unknown bucket", in: DetectInput{AlbumID: "a", Bucket: "Not A Bucket", Image: domain.Image{Key: "albums/a/x.png"}}, want: domain.ErrInvalidInput, message: "bucket"},
+		{name: "too large to read", in: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/x.png", Size: MaxPhotoBytes + 1}}, want: domain.ErrImageUnreadable, message: "file too large: 200 MB"},
+		{name: "gone", in: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/gone.png"}}, want: domain.ErrObjectMissing},
+		{name: "not an image", in: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/x.png"}}, body: "not a photo", want: domain.ErrImageUnreadable, message: "albums/a/x.png"},
+		{name: "over this deployment's pixel budget", in: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/x.png"}}, body: "png",
+			setup: func(s *Steps, e *fakeEngines) { s.Decode = imaging.Options{MaxPixels: 100} }, want: domain.ErrImageUnsupported, message: "albums/a/x.png"},
+		{name: "engine unavailable", in: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/x.png"}}, body: "png",
+			setup: func(s *Steps, e *fakeEngines) { e.err = boom }, want: domain.ErrEngineUnavailable, message: "boom"},
+		{name: "detection fails", in: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/x.png"}}, body: "png",
+			setup: func(s *Steps, e *fakeEngines) { e.engine.detectErr = boom }, want: domain.ErrEngineError, message: "detect albums/a/x.png", calls: 1},
+		{name: "alignment fails", in: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/x.png"}}, body: "png",
+			setup: func(s *Steps, e *fakeEngines) { e.engine.alignErr = boom }, want: domain.ErrEngineError, message: "align albums/a/x.png", calls: 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, engines := engineSteps(t, faceAt(1, 1, 5, 0.9))
+			if c.setup != nil {
+				c.setup(s, engines)
+			}
+			if c.body != "" {
+				b, err := s.Blobs.Bucket("photos")
+				require.NoError(t, err)
+				body := c.body
+				if body == "png" {
+					body = string(pngPhoto(t, 16, 16))
+				}
+				putter(t, b)(c.in.Image.Key, body)
+			}
+			_, err := s.Detect(context.Background(), c.in)
+			require.Error(t, err)
+			assert.Equal(t, c.want, errorName(err), "%v", err)
+			assert.ErrorContains(t, err, c.message)
+			assert.Len(t, engines.engine.Calls(), c.calls)
+		})
+	}
+}
+
+func TestEmbedErrors(t *testing.T) {
+	boom := errors.New("boom")
+	det := domain.Detections{Faces: []domain.Face{faceAt(1, 1, 5, 0.9)}, Width: 16, Height: 16, ETag: "e"}
+	good, err := encodeDetections(det, []face.Chip{make(face.Chip, face.ChipBytes)})
+	require.NoError(t, err)
+	in := func(key string) EmbedInput {
+		return EmbedInput{DetectInput: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/x.png"}},
+			Detect: DetectOutput{FaceCount: 1, DetectionsKey: key}}
+	}
+	cases := []struct {
+		name    string
+		in      EmbedInput
+		setup   func(s *Steps, e *fakeEngines)
+		want    string
+		message string
+		calls   int
+	}{
+		{name: "bad album id", in: EmbedInput{DetectInput: DetectInput{AlbumID: ""}}, want: domain.ErrInvalidInput},
+		{name: "unknown pack", in: EmbedInput{DetectInput: DetectInput{AlbumID: "a", Pack: "nope"}}, want: domain.ErrInvalidInput, message: "pack"},
+		{name: "unknown bucket", in: EmbedInput{DetectInput: DetectInput{AlbumID: "a", Bucket: "Not A Bucket"}}, want: domain.ErrInvalidInput, message: "bucket"},
+		{name: "nothing to embed", in: EmbedInput{DetectInput: DetectInput{AlbumID: "a"}}, want: domain.ErrInvalidInput, message: "no faces"},
+		{name: "detections gone", in: in("work/gone"), want: domain.ErrObjectMissing},
+		{name: "detections corrupt", in: in("work/corrupt"), want: domain.ErrInvalidInput, message: "work/corrupt"},
+		{name: "engine unavailable", in: in("work/good"), setup: func(s *Steps, e *fakeEngines) { e.err = boom }, want: domain.ErrEngineUnavailable},
+		{name: "embedding fails", in: in("work/good"), setup: func(s *Steps, e *fakeEngines) { e.engine.embedErr = boom },
+			want: domain.ErrEngineError, message: "embed albums/a/x.png", calls: 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s, engines := engineSteps(t)
+			b, err := s.Blobs.Bucket("photos")
+			require.NoError(t, err)
+			putter(t, b)("work/good", string(good))
+			putter(t, b)("work/corrupt", "{}\nshort")
+			if c.setup != nil {
+				c.setup(s, engines)
+			}
+			_, err = s.Embed(context.Background(), c.in)
+			require.Error(t, err)
+			assert.Equal(t, c.want, errorName(err), "%v", err)
+			assert.ErrorContains(t, err, c.message)
+			assert.Len(t, engines.engine.Calls(), c.calls)
+		})
+	}
+}
