@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
@@ -71,4 +72,124 @@ func TestAggregateOfTheGoldenFiles(t *testing.T) {
 	keys, err := s.Vectors.Keys(ctx, "faces-default-1", "a")
 	require.NoError(t, err)
 	assert.Equal(t, []string{names.VectorKey("a", id, 0), names.VectorKey("a", id, 1)}, keys)
+}
+
+// Each child record becomes the photo's result: a child that failed as a
+// whole (not caught by RecordFailure) or never ran is a failed photo.
+func TestAddChildResult(t *testing.T) {
+	input := func(key string) string {
+		b, err := json.Marshal(DetectInput{AlbumID: "a", Image: domain.Image{Key: key}})
+		require.NoError(t, err)
+		return string(b)
+	}
+	done := states.ChildResult{Status: states.StatusSucceeded, Input: input("albums/a/x.jpg"),
+		Output: `{"image":"albums/a/x.jpg","etag":"e","status":"done","faces":3}`}
+	cases := []struct {
+		name     string
+		children []states.ChildResult
+		want     domain.ItemResult
+		err      string
+	}{
+		{name: "succeeded", children: []states.ChildResult{done},
+			want: domain.ItemResult{Image: "albums/a/x.jpg", ETag: "e", Status: domain.StatusDone, Faces: 3}},
+		{name: "the child failed", children: []states.ChildResult{{Status: states.StatusFailed, Input: input("albums/a/x.jpg"), Error: "States.Timeout", Cause: "slow"}},
+			want: domain.ItemResult{Image: "albums/a/x.jpg", Status: domain.StatusFailed, Error: "States.Timeout", Cause: "slow"}},
+		{name: "the child never ran", children: []states.ChildResult{{Status: states.StatusPending, Input: input("albums/a/x.jpg")}},
+			want: domain.ItemResult{Image: "albums/a/x.jpg", Status: domain.StatusFailed, Error: "States.PENDING"}},
+		{name: "an EXPRESS child that ran twice keeps its success", children: []states.ChildResult{done, {Status: states.StatusFailed, Input: input("albums/a/x.jpg")}},
+			want: domain.ItemResult{Image: "albums/a/x.jpg", ETag: "e", Status: domain.StatusDone, Faces: 3}},
+		{name: "a success after a failure wins", children: []states.ChildResult{{Status: states.StatusFailed, Input: input("albums/a/x.jpg")}, done},
+			want: domain.ItemResult{Image: "albums/a/x.jpg", ETag: "e", Status: domain.StatusDone, Faces: 3}},
+		{name: "an input with no image", children: []states.ChildResult{{Status: states.StatusSucceeded, Input: `{}`}}, err: "names no image"},
+		{name: "an output that is no result", children: []states.ChildResult{{Status: states.StatusSucceeded, Input: input("albums/a/x.jpg"), Output: `[]`}},
+			err: "output of albums/a/x.jpg"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := map[string]domain.ItemResult{}
+			var err error
+			for _, ch := range c.children {
+				if err = addChildResult(out, ch); err != nil {
+					break
+				}
+			}
+			if c.err != "" {
+				assert.ErrorContains(t, err, c.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, map[string]domain.ItemResult{names.ImageID("albums/a/x.jpg"): c.want}, out)
+		})
+	}
+}
+
+func TestReadMapResultsErrors(t *testing.T) {
+	s, b := testSteps(t)
+	ctx := context.Background()
+	put := putter(t, b)
+	put("results/r/manifest.json", `{"DestinationBucket":"other","ResultFiles":{"SUCCEEDED":[{"Key":"results/r/SUCCEEDED_0.json"}]}}`)
+	_, err := s.readMapResults(ctx, &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"})
+	assert.ErrorContains(t, err, "written to bucket other, expected photos")
+
+	put("results/r/manifest.json", `{"ResultFiles":{"FAILED":[{"Key":"results/r/FAILED_0.json"}]}}`)
+	_, err = s.readMapResults(ctx, &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"})
+	var missing *domain.ObjectMissing
+	assert.ErrorAs(t, err, &missing, "a result file the manifest lists is gone")
+
+	put("results/r/FAILED_0.json", `[{"Status":"FAILED","Input":"{}"}]`)
+	_, err = s.readMapResults(ctx, &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"})
+	assert.ErrorContains(t, err, "map result results/r/FAILED_0.json: a child's input names no image")
+
+	_, err = s.readMapResults(ctx, &MapResult{ResultBucket: "Not A Bucket", ResultKey: "k"})
+	var bad *domain.InvalidInput
+	assert.ErrorAs(t, err, &bad)
+
+	got, err := s.readMapResults(ctx, nil)
+	require.NoError(t, err)
+	assert.Empty(t, got, "nothing was processed")
+}
+
+func TestAggregateErrors(t *testing.T) {
+	s, b := testSteps(t)
+	ctx := context.Background()
+	var bad *domain.InvalidInput
+	_, err := s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a b"}})
+	assert.ErrorAs(t, err, &bad)
+	_, err = s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: ListOutput{Pack: "nope"}})
+	assert.ErrorAs(t, err, &bad)
+	_, err = s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "Not A Bucket"}})
+	assert.ErrorAs(t, err, &bad)
+
+	putter(t, b)(names.IndexKey("a", "default-1"), "not json")
+	_, err = s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}})
+	assert.ErrorContains(t, err, "read "+names.IndexKey("a", "default-1"), "a corrupt index is an error, not an empty album")
+}
+
+// A face record that is not the content the index has, or is gone, takes
+// the photo out of the index and deletes what the old index had of it.
+func TestAggregateDropsPhotosWhoseRecordIsNotTheirs(t *testing.T) {
+	s, b := testSteps(t)
+	ctx := context.Background()
+	put := putter(t, b)
+	changed := put("albums/a/changed.jpg", "c")
+	gone := put("albums/a/gone.jpg", "g")
+	emb := make([]float32, 512)
+	emb[0] = 1
+	require.NoError(t, putJSON(ctx, b, names.RecordKey("a", "default-1", names.ImageID(changed.Key)),
+		domain.FaceRecord{ETag: "a later version", Faces: []domain.Face{{Embedding: emb}}}))
+	idx := domain.AlbumIndex{AlbumID: "a", PackVersion: "default-1", Images: map[string]domain.IndexEntry{}}
+	for _, i := range []blob.Info{changed, gone} {
+		id := names.ImageID(i.Key)
+		idx.Images[id] = domain.IndexEntry{Key: i.Key, ETag: i.ETag, ImageID: id, Status: domain.StatusDone, Faces: 1}
+	}
+	require.NoError(t, putJSON(ctx, b, names.IndexKey("a", "default-1"), idx))
+	out, err := s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: ListOutput{Pack: "default"}})
+	require.NoError(t, err)
+	assert.Equal(t, 0, out.Faces)
+	var sum domain.Summary
+	require.NoError(t, getJSON(ctx, b, out.SummaryKey, &sum))
+	assert.Equal(t, 2, sum.Restored, "both were missing from the store")
+	got, err := s.loadIndex(ctx, b, "a", "default-1")
+	require.NoError(t, err)
+	assert.Empty(t, got.Images, "the next run redoes both")
 }

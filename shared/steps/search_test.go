@@ -180,4 +180,3 @@ func TestRankPhotos(t *testing.T) {
 	assert.Empty(t, rankPhotos(nil, idx, 0.4, 10))
 	assert.NotNil(t, rankPhotos(nil, idx, 0.4, 10), "an empty list, not null, in JSON")
 }
-
