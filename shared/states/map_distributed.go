@@ -52,53 +52,86 @@ func (m *MapRun) Counts() (succeeded, failed, total int) {
 func (m *MapRun) MaxInFlight() int { return int(m.maxRunning.Load()) }
 
 func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Error) {
-	var items []any
-	var err *Error
-	if s.reader != nil {
-		items, err = s.reader.read(r, in)
-	} else {
-		items, err = s.items(r, in)
-	}
+	inputs, err := s.inputs(r, in)
 	if err != nil {
 		return nil, err
-	}
-	inputs := make([]any, len(items))
-	for i, it := range items {
-		if inputs[i], err = s.selectItem(r, in, i, it); err != nil {
-			return nil, err
-		}
 	}
 	if s.batcher != nil {
 		if inputs, err = s.batcher.batch(r, in, inputs); err != nil {
 			return nil, err
 		}
 	}
-	tolCount, hasTolCount := s.tolCount, s.hasTolCount
-	tolPct, hasTolPct := s.tolPct, s.hasTolPct
+	tol, err := s.tolerance(r, in)
+	if err != nil {
+		return nil, err
+	}
+	run, err := s.startRun(r, inputs, maxConc, tol)
+	if err != nil {
+		return nil, err
+	}
+	exceeded := s.runChildren(r, run, inputs, tol)
+	if r.ctx.Err() != nil {
+		return nil, r.abortError()
+	}
+	return s.finishRun(r, in, run, exceeded)
+}
+
+// tolerance is how many failed children a Map Run tolerates: at most Count
+// and at most Percent of the items, whichever are set; none when neither is.
+type tolerance struct {
+	Count      int64
+	HasCount   bool
+	Percent    float64
+	HasPercent bool
+}
+
+// exceeded reports whether failed children of total are too many.
+func (t tolerance) exceeded(failed int64, total int) bool {
+	pct := func() bool { return float64(failed)*100/float64(total) > t.Percent }
+	switch {
+	case t.HasCount && t.HasPercent:
+		return failed > t.Count || pct()
+	case t.HasCount:
+		return failed > t.Count
+	case t.HasPercent:
+		return pct()
+	}
+	return failed > 0
+}
+
+// tolerance returns the state's tolerance, its ...Path fields evaluated on
+// the effective input.
+func (s *mapState) tolerance(r *runner, in any) (tolerance, *Error) {
+	tol := s.tol
 	if s.tolCountPt != nil {
 		v, e := r.evalPath(s.tolCountPt, in)
 		if e != nil {
-			return nil, e
+			return tol, e
 		}
 		n, _ := v.(json.Number)
 		i, perr := n.Int64()
 		if perr != nil || i < 0 {
-			return nil, newError(ErrRuntime, "ToleratedFailureCountPath %q must select a non-negative integer", s.tolCountPt.raw)
+			return tol, newError(ErrRuntime, "ToleratedFailureCountPath %q must select a non-negative integer", s.tolCountPt.raw)
 		}
-		tolCount, hasTolCount = i, true
+		tol.Count, tol.HasCount = i, true
 	}
 	if s.tolPctPt != nil {
 		v, e := r.evalPath(s.tolPctPt, in)
 		if e != nil {
-			return nil, e
+			return tol, e
 		}
 		f, ok := toFloat(v)
 		if !ok || f < 0 || f > 100 {
-			return nil, newError(ErrRuntime, "ToleratedFailurePercentagePath %q must select a number between 0 and 100", s.tolPctPt.raw)
+			return tol, newError(ErrRuntime, "ToleratedFailurePercentagePath %q must select a number between 0 and 100", s.tolPctPt.raw)
 		}
-		tolPct, hasTolPct = f, true
+		tol.Percent, tol.HasPercent = f, true
 	}
+	return tol, nil
+}
 
+// startRun creates the Map Run of the inputs (each checked against the
+// payload limit) and its child state machine, and records MapRunStarted.
+func (s *mapState) startRun(r *runner, inputs []any, maxConc int64, tol tolerance) (*MapRun, *Error) {
 	e := r.x.sm.engine
 	label := s.label
 	if label == "" {
@@ -106,7 +139,7 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 	}
 	id := e.newUUID()
 	run := &MapRun{
-		MaxConcurrency: int(maxConc), ToleratedFailurePercentage: tolPct, ToleratedFailureCount: tolCount,
+		MaxConcurrency: int(maxConc), ToleratedFailurePercentage: tol.Percent, ToleratedFailureCount: tol.Count,
 		ID:       id,
 		ARN:      fmt.Sprintf("arn:aws:states:%s:%s:mapRun:%s/%s:%s", e.region, e.account, r.x.sm.Name, label, id),
 		State:    s.name,
@@ -132,41 +165,26 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 	r.x.mapRuns = append(r.x.mapRuns, run)
 	r.x.mu.Unlock()
 	r.event(types.HistoryEventTypeMapRunStarted, &types.MapRunStartedEventDetails{MapRunArn: sp(run.ARN)})
+	return run, nil
+}
 
-	arnKind := "execution"
-	if s.executionType == "EXPRESS" {
-		arnKind = "express"
-	}
+// runChildren runs one child execution per input, MaxConcurrency at a
+// time, and stops starting children once the failures exceed the
+// tolerance, which it reports.
+func (s *mapState) runChildren(r *runner, run *MapRun, inputs []any, tol tolerance) (exceeded bool) {
 	total := len(inputs)
-	workers := int(maxConc)
+	workers := run.MaxConcurrency
 	if workers <= 0 || workers > total {
 		workers = total
 	}
 	ctx, cancel := context.WithCancelCause(r.ctx)
 	defer cancel(nil)
 	var (
-		next     atomic.Int64
-		wg       sync.WaitGroup
-		exceeded atomic.Bool
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		tooMany atomic.Bool
 	)
-	tooMany := func(failed int64) bool {
-		switch {
-		case hasTolCount && hasTolPct:
-			return failed > tolCount || float64(failed)*100/float64(total) > tolPct
-		case hasTolCount:
-			return failed > tolCount
-		case hasTolPct:
-			return float64(failed)*100/float64(total) > tolPct
-		}
-		return failed > 0
-	}
-	var opts []StartOption
-	if r.x.listener != nil {
-		opts = append(opts, WithListener(r.x.listener))
-	}
-	if r.x.noHistory {
-		opts = append(opts, WithoutHistory())
-	}
+	opts := s.childOptions(r)
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
@@ -176,26 +194,12 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 				if i >= total || ctx.Err() != nil {
 					return
 				}
-				c := childSM.newExecution(ctx, s.processor, 0, inputs[i], run.inputs[i], arnKind, append(opts[:len(opts):len(opts)], WithName(childName(run.ID, i)))...)
-				run.mu.Lock()
-				run.children[i] = c
-				run.mu.Unlock()
-				n := run.running.Add(1)
-				for {
-					m := run.maxRunning.Load()
-					if n <= m || run.maxRunning.CompareAndSwap(m, n) {
-						break
-					}
+				ev, ended := s.runChild(ctx, r, run, i, inputs[i], opts)
+				if !ended {
+					continue // aborted with the run: neither counted nor reported
 				}
-				c.run()
-				run.running.Add(-1)
-				ev := Event{Kind: MapItemSucceeded, Time: e.clk.Now(), State: s.name, StateType: "Map", Index: i, Total: total}
-				if st := c.Status(); st != StatusSucceeded {
-					if st == StatusAborted && ctx.Err() != nil {
-						continue
-					}
-					ev.Kind, ev.Error = MapItemFailed, c.Err().Name
-					if tooMany(run.failed.Add(1)) && exceeded.CompareAndSwap(false, true) {
+				if ev.Kind == MapItemFailed {
+					if tol.exceeded(run.failed.Add(1), total) && tooMany.CompareAndSwap(false, true) {
 						cancel(&Error{Name: errAborted, Cause: "tolerated failure threshold exceeded"})
 					}
 				} else {
@@ -206,11 +210,57 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 		}()
 	}
 	wg.Wait()
-	if r.ctx.Err() != nil {
-		return nil, r.abortError()
+	return tooMany.Load()
+}
+
+// childOptions are the start options every child shares with the parent.
+func (s *mapState) childOptions(r *runner) []StartOption {
+	var opts []StartOption
+	if r.x.listener != nil {
+		opts = append(opts, WithListener(r.x.listener))
 	}
+	if r.x.noHistory {
+		opts = append(opts, WithoutHistory())
+	}
+	return opts
+}
+
+// runChild runs item i's child execution and returns the event of its
+// end, or ended false when it was aborted because the run was.
+func (s *mapState) runChild(ctx context.Context, r *runner, run *MapRun, i int, input any, opts []StartOption) (ev Event, ended bool) {
+	arnKind := "execution"
+	if s.executionType == "EXPRESS" {
+		arnKind = "express"
+	}
+	c := run.sm.newExecution(ctx, s.processor, 0, input, run.inputs[i], arnKind, append(opts[:len(opts):len(opts)], WithName(childName(run.ID, i)))...)
+	run.mu.Lock()
+	run.children[i] = c
+	run.mu.Unlock()
+	n := run.running.Add(1)
+	for {
+		m := run.maxRunning.Load()
+		if n <= m || run.maxRunning.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	c.run()
+	run.running.Add(-1)
+	ev = Event{Kind: MapItemSucceeded, Time: r.x.sm.engine.clk.Now(), State: s.name, StateType: "Map", Index: i, Total: len(run.inputs)}
+	if st := c.Status(); st != StatusSucceeded {
+		if st == StatusAborted && ctx.Err() != nil {
+			return ev, false
+		}
+		ev.Kind, ev.Error = MapItemFailed, c.Err().Name
+	}
+	return ev, true
+}
+
+// finishRun writes the results (ResultWriter) or shapes them into the
+// state's result, and records how the Map Run ended.
+func (s *mapState) finishRun(r *runner, in any, run *MapRun, exceeded bool) (any, *Error) {
 	var result any
 	if s.writer != nil && s.writer.export {
+		var err *Error
 		result, err = s.writer.write(r, in, run)
 		if err != nil {
 			r.event(types.HistoryEventTypeMapRunFailed, &types.MapRunFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)})
@@ -219,8 +269,8 @@ func (s *mapState) execDistributed(r *runner, in any, maxConc int64) (any, *Erro
 	} else {
 		result = s.writer.shape(run)
 	}
-	if exceeded.Load() {
-		err = newError(ErrExceedToleratedFailure, "The specified tolerated failure threshold was exceeded")
+	if exceeded {
+		err := newError(ErrExceedToleratedFailure, "The specified tolerated failure threshold was exceeded")
 		r.event(types.HistoryEventTypeMapRunFailed, &types.MapRunFailedEventDetails{Error: sp(err.Name), Cause: sp(err.Cause)})
 		return nil, err
 	}

@@ -309,3 +309,26 @@ func TestDistributedChildNamesAreDeterministic(t *testing.T) {
 		seen[n] = true
 	}
 }
+
+func TestToleranceExceeded(t *testing.T) {
+	cases := []struct {
+		tol    tolerance
+		failed int64
+		total  int
+		want   bool
+	}{
+		{tolerance{}, 0, 10, false},
+		{tolerance{}, 1, 10, true},
+		{tolerance{Count: 2, HasCount: true}, 2, 10, false},
+		{tolerance{Count: 2, HasCount: true}, 3, 10, true},
+		{tolerance{Percent: 20, HasPercent: true}, 2, 10, false},
+		{tolerance{Percent: 20, HasPercent: true}, 3, 10, true},
+		{tolerance{Percent: 0, HasPercent: true}, 1, 10, true},
+		{tolerance{Count: 5, HasCount: true, Percent: 20, HasPercent: true}, 3, 10, true},
+		{tolerance{Count: 1, HasCount: true, Percent: 50, HasPercent: true}, 2, 10, true},
+		{tolerance{Count: 3, HasCount: true, Percent: 50, HasPercent: true}, 3, 10, false},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, c.tol.exceeded(c.failed, c.total), "%+v with %d of %d failed", c.tol, c.failed, c.total)
+	}
+}

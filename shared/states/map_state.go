@@ -27,15 +27,12 @@ type mapState struct {
 	maxConcPath   *path
 	label         string
 
-	reader      *itemReader
-	batcher     *itemBatcher
-	writer      *resultWriter
-	tolCount    int64
-	hasTolCount bool
-	tolCountPt  *path
-	tolPct      float64
-	hasTolPct   bool
-	tolPctPt    *path
+	reader     *itemReader
+	batcher    *itemBatcher
+	writer     *resultWriter
+	tol        tolerance // as written; the ...Path fields are evaluated per run
+	tolCountPt *path
+	tolPctPt   *path
 }
 
 // inlineConcurrency is how many inline iterations AWS runs at once when
@@ -144,14 +141,14 @@ func (p *parser) mapState(o *object, c common, tasks *[]*taskState) *mapState {
 		s.writer = p.resultWriter(o.at("ResultWriter"), v)
 	}
 	if distOnly("ToleratedFailureCount") {
-		s.tolCount, s.hasTolCount = o.integer("ToleratedFailureCount", 0, 1<<31-1)
+		s.tol.Count, s.tol.HasCount = o.integer("ToleratedFailureCount", 0, 1<<31-1)
 	}
 	if distOnly("ToleratedFailurePercentage") {
 		if f, ok := o.number("ToleratedFailurePercentage"); ok {
 			if f < 0 || f > 100 {
 				p.errorf(o.at("ToleratedFailurePercentage"), "must be between 0 and 100, got %v", f)
 			}
-			s.tolPct, s.hasTolPct = f, true
+			s.tol.Percent, s.tol.HasPercent = f, true
 		}
 	}
 	if distOnly("ToleratedFailureCountPath") {
@@ -243,8 +240,16 @@ func (s *mapState) selectItem(r *runner, in any, i int, item any) (any, *Error) 
 	return s.itemSelector.eval(in, r)
 }
 
-func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
-	items, err := s.items(r, in)
+// inputs returns the inputs of the Map's iterations: each item (from
+// ItemsPath, or the ItemReader of a Distributed Map) through ItemSelector.
+func (s *mapState) inputs(r *runner, in any) ([]any, *Error) {
+	var items []any
+	var err *Error
+	if s.reader != nil {
+		items, err = s.reader.read(r, in)
+	} else {
+		items, err = s.items(r, in)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -254,18 +259,26 @@ func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
 			return nil, err
 		}
 	}
-	started := r.event(types.HistoryEventTypeMapStateStarted, &types.MapStateStartedEventDetails{Length: int32(len(items))})
+	return inputs, nil
+}
+
+func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
+	inputs, err := s.inputs(r, in)
+	if err != nil {
+		return nil, err
+	}
+	started := r.event(types.HistoryEventTypeMapStateStarted, &types.MapStateStartedEventDetails{Length: int32(len(inputs))})
 	workers := int(maxConc)
 	if workers == 0 || workers > inlineConcurrency {
 		workers = inlineConcurrency
 	}
-	if workers > len(items) {
-		workers = len(items)
+	if workers > len(inputs) {
+		workers = len(inputs)
 	}
 	ctx, cancel := context.WithCancelCause(r.ctx)
 	defer cancel(nil)
-	results := make([]any, len(items))
-	runners := make([]*runner, len(items))
+	results := make([]any, len(inputs))
+	runners := make([]*runner, len(inputs))
 	var (
 		next     atomic.Int64
 		wg       sync.WaitGroup
@@ -278,7 +291,7 @@ func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(items) || ctx.Err() != nil {
+				if i >= len(inputs) || ctx.Err() != nil {
 					return
 				}
 				it := r.child(ctx)
@@ -291,7 +304,7 @@ func (s *mapState) execInline(r *runner, in any, maxConc int64) (any, *Error) {
 					inJSON = string(b)
 				}
 				out, _, e := it.runGraph(s.processor, inputs[i], inJSON)
-				ev := Event{Kind: MapItemSucceeded, Time: it.clock().Now(), State: s.name, StateType: "Map", Index: i, Total: len(items)}
+				ev := Event{Kind: MapItemSucceeded, Time: it.clock().Now(), State: s.name, StateType: "Map", Index: i, Total: len(inputs)}
 				if e != nil {
 					if e.Name == errAborted {
 						it.event(types.HistoryEventTypeMapIterationAborted, details)
