@@ -1,11 +1,21 @@
 // Package steps holds the pipeline's step handlers — list, detect, embed,
-// aggregate, search — as methods on one struct of dependencies (Steps), the
-// typed input and output of each state (JSON names equal to the paths that
-// statemachine.asl.json uses), the layout of keys in the bucket, and the
-// registry from step name to handler that the Lambda mains and the local
-// engine share.
+// aggregate, search, reprocess — as methods on one struct of dependencies
+// (Steps), the typed input and output of each state (JSON names equal to the
+// paths that statemachine.asl.json uses), and the registry from step name
+// to handler that the Lambda mains and the local engine share. Names and the
+// key layout are shared/names'; records and errors shared/domain's.
+//
+// Aggregate's decisions (the new album index and summary, the photos whose
+// faces go to the vector store, the vectors and face records that go, the
+// run's spent work objects) are made by reconcile in reconcile.go, a pure
+// function of the old index, the Map's results and the album's listing;
+// Aggregate is the reads and writes around it. It reads the Map's results
+// with shared/states' ResultWriter types (states.ResultManifest,
+// states.ChildResult), the ones the engine writes them with.
 //
 // Handlers return the named errors of shared/domain for everything the
 // workflow retries or catches. They own no wiring: shared/config builds the
-// dependencies, lambdas/<step> and shared/embedded host them.
+// dependencies, lambdas/<step> and shared/embedded host them. Their seams
+// are the FaceEngine, Engines and Executions interfaces: the unit tests use
+// hand-written fakes of them with the memory blob and vector stores.
 package steps
