@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -21,13 +22,12 @@ const (
 // Lines or CSV object, or an object listing.
 type itemReader struct {
 	resource      string
-	params        *tmpl
+	params        fieldTmpl // Parameters (JSONPath) or Arguments (JSONata)
 	inputType     string
 	headerFirst   bool
 	headers       []string
 	delimiter     rune
-	maxItems      int64
-	maxItemsPath  *path
+	maxItems      numField
 	itemsPointer  string
 	hasReaderConf bool
 }
@@ -41,19 +41,12 @@ func (p *parser) itemReader(at string, v any) *itemReader {
 	default:
 		p.errorf(o.at("Resource"), "must be %s or %s, got %q", S3GetObject, S3ListObjectsV2, rd.resource)
 	}
-	if pv, ok := o.raw("Parameters"); ok {
-		if _, isObj := pv.(map[string]any); !isObj {
-			p.errorf(o.at("Parameters"), "must be a JSON object")
-		} else {
-			rd.params = p.template(o.at("Parameters"), pv)
-		}
-	} else {
-		p.errorf(o.at("Parameters"), "required field is missing")
+	if !p.argsField(o, &rd.params) {
+		p.errorf(o.at(p.argsName()), "required field is missing")
 	}
 	if cv, ok := o.raw("ReaderConfig"); ok {
 		rd.hasReaderConf = true
 		co := p.object(o.at("ReaderConfig"), cv)
-		co.exclusive("MaxItems", "MaxItemsPath")
 		rd.inputType, _ = co.str("InputType", false)
 		switch rd.inputType {
 		case "", "JSON", "JSONL", "CSV":
@@ -82,12 +75,7 @@ func (p *parser) itemReader(at string, v any) *itemReader {
 			}
 			rd.delimiter = r
 		}
-		if n, ok := co.integer("MaxItems", 0, 100000000); ok {
-			rd.maxItems = n
-		}
-		if s, ok := co.str("MaxItemsPath", false); ok {
-			rd.maxItemsPath = p.compilePath(co.at("MaxItemsPath"), s, true)
-		}
+		rd.maxItems = p.numField(co, "MaxItems", 0, 100000000, true)
 		rd.itemsPointer, _ = co.str("ItemsPointer", false)
 		if rd.itemsPointer != "" && !strings.HasPrefix(rd.itemsPointer, "/") {
 			p.errorf(co.at("ItemsPointer"), "must be a JSON Pointer starting with /")
@@ -106,24 +94,14 @@ func (rd *itemReader) read(r *runner, in any) ([]any, *Error) {
 	if objs == nil {
 		return nil, newError(ErrItemReaderFailed, "no object store configured (states.WithObjects)")
 	}
-	pv, err := rd.params.eval(in, r)
+	params, err := rd.params.args(r, in)
 	if err != nil {
 		return nil, err
 	}
-	params, _ := pv.(map[string]any)
 	bucket, _ := params["Bucket"].(string)
-	maxItems := rd.maxItems
-	if rd.maxItemsPath != nil {
-		v, e := r.evalPath(rd.maxItemsPath, in)
-		if e != nil {
-			return nil, e
-		}
-		n, _ := v.(json.Number)
-		i, perr := n.Int64()
-		if perr != nil || i < 0 {
-			return nil, newError(ErrRuntime, "MaxItemsPath %q must select a non-negative integer", rd.maxItemsPath.raw)
-		}
-		maxItems = i
+	maxItems, err := rd.maxItems.intValue(r, in, 0)
+	if err != nil {
+		return nil, err
 	}
 	var items []any
 	switch rd.resource {
@@ -241,71 +219,40 @@ func (rd *itemReader) parse(body []byte) ([]any, error) {
 // itemBatcher groups a Distributed Map's items into batches, each child
 // execution receiving {"Items": [...], "BatchInput": {...}}.
 type itemBatcher struct {
-	maxItems     int64
-	maxItemsPath *path
-	maxBytes     int64
-	maxBytesPath *path
-	batchInput   *tmpl
+	maxItems   numField
+	maxBytes   numField
+	batchInput fieldTmpl
 }
 
 func (p *parser) itemBatcher(at string, v any) *itemBatcher {
 	o := p.object(at, v)
 	b := &itemBatcher{}
-	o.exclusive("MaxItemsPerBatch", "MaxItemsPerBatchPath")
-	o.exclusive("MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath")
-	if n, ok := o.integer("MaxItemsPerBatch", 1, 1<<31-1); ok {
-		b.maxItems = n
-	}
-	if s, ok := o.str("MaxItemsPerBatchPath", false); ok {
-		b.maxItemsPath = p.compilePath(o.at("MaxItemsPerBatchPath"), s, true)
-	}
-	if n, ok := o.integer("MaxInputBytesPerBatch", 1, MaxPayloadBytes); ok {
-		b.maxBytes = n
-	}
-	if s, ok := o.str("MaxInputBytesPerBatchPath", false); ok {
-		b.maxBytesPath = p.compilePath(o.at("MaxInputBytesPerBatchPath"), s, true)
-	}
-	if b.maxItems == 0 && b.maxItemsPath == nil && b.maxBytes == 0 && b.maxBytesPath == nil {
+	b.maxItems = p.numField(o, "MaxItemsPerBatch", 1, math.MaxInt32, true)
+	b.maxBytes = p.numField(o, "MaxInputBytesPerBatch", 1, MaxPayloadBytes, true)
+	if !b.maxItems.present() && !b.maxBytes.present() {
 		p.errorf(at, "an ItemBatcher needs MaxItemsPerBatch or MaxInputBytesPerBatch (or their Path forms)")
 	}
 	if bv, ok := o.raw("BatchInput"); ok {
-		if _, isObj := bv.(map[string]any); !isObj {
-			p.errorf(o.at("BatchInput"), "must be a JSON object")
-		} else {
-			b.batchInput = p.template(o.at("BatchInput"), bv)
-		}
+		p.objectTmpl(o.at("BatchInput"), bv, &b.batchInput)
 	}
 	o.done("an ItemBatcher")
 	return b
 }
 
 func (b *itemBatcher) batch(r *runner, in any, items []any) ([]any, *Error) {
-	maxItems, maxBytes := b.maxItems, b.maxBytes
-	for _, pp := range []struct {
-		p   *path
-		dst *int64
-	}{{b.maxItemsPath, &maxItems}, {b.maxBytesPath, &maxBytes}} {
-		if pp.p == nil {
-			continue
-		}
-		v, e := r.evalPath(pp.p, in)
-		if e != nil {
-			return nil, e
-		}
-		n, _ := v.(json.Number)
-		i, err := n.Int64()
-		if err != nil || i < 1 {
-			return nil, newError(ErrRuntime, "ItemBatcher path %q must select a positive integer", pp.p.raw)
-		}
-		*pp.dst = i
+	maxItems, err := b.maxItems.intValue(r, in, 0)
+	if err != nil {
+		return nil, err
+	}
+	maxBytes, err := b.maxBytes.intValue(r, in, 0)
+	if err != nil {
+		return nil, err
 	}
 	var batchInput any
-	if b.batchInput != nil {
-		v, e := b.batchInput.eval(in, r)
-		if e != nil {
-			return nil, e
+	if b.batchInput.present() {
+		if batchInput, err = b.batchInput.eval(r, in); err != nil {
+			return nil, err
 		}
-		batchInput = v
 	}
 	overhead := len(`{"Items":[]}`)
 	if batchInput != nil {

@@ -3,7 +3,6 @@ package states
 import (
 	"context"
 	"crypto/sha1"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"sync"
@@ -99,34 +98,17 @@ func (t tolerance) exceeded(failed int64, total int) bool {
 	return failed > 0
 }
 
-// tolerance returns the state's tolerance, its ...Path fields evaluated on
-// the effective input.
+// tolerance returns the state's tolerance: its fields' literals, ...Path
+// fields evaluated on the effective input, or JSONata expressions.
 func (s *mapState) tolerance(r *runner, in any) (tolerance, *Error) {
-	tol := s.tol
-	if s.tolCountPt != nil {
-		v, e := r.evalPath(s.tolCountPt, in)
-		if e != nil {
-			return tol, e
-		}
-		n, _ := v.(json.Number)
-		i, perr := n.Int64()
-		if perr != nil || i < 0 {
-			return tol, newError(ErrRuntime, "ToleratedFailureCountPath %q must select a non-negative integer", s.tolCountPt.raw)
-		}
-		tol.Count, tol.HasCount = i, true
+	var tol tolerance
+	n, has, err := s.tolCount.value(r, in)
+	if err != nil {
+		return tol, err
 	}
-	if s.tolPctPt != nil {
-		v, e := r.evalPath(s.tolPctPt, in)
-		if e != nil {
-			return tol, e
-		}
-		f, ok := toFloat(v)
-		if !ok || f < 0 || f > 100 {
-			return tol, newError(ErrRuntime, "ToleratedFailurePercentagePath %q must select a number between 0 and 100", s.tolPctPt.raw)
-		}
-		tol.Percent, tol.HasPercent = f, true
-	}
-	return tol, nil
+	tol.Count, tol.HasCount = int64(n), has
+	tol.Percent, tol.HasPercent, err = s.tolPct.value(r, in)
+	return tol, err
 }
 
 // startRun creates the Map Run of the inputs (each checked against the

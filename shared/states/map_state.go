@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 
@@ -23,16 +24,14 @@ type mapState struct {
 	itemSelector  *tmpl
 	ataItems      *ataTmpl // JSONata Items
 	ataSelector   *ataTmpl // JSONata ItemSelector
-	maxConc       int64
-	maxConcPath   *path
+	maxConc       numField
 	label         string
 
-	reader     *itemReader
-	batcher    *itemBatcher
-	writer     *resultWriter
-	tol        tolerance // as written; the ...Path fields are evaluated per run
-	tolCountPt *path
-	tolPctPt   *path
+	reader   *itemReader
+	batcher  *itemBatcher
+	writer   *resultWriter
+	tolCount numField // ToleratedFailureCount
+	tolPct   numField // ToleratedFailurePercentage
 }
 
 // inlineConcurrency is how many inline iterations AWS runs at once when
@@ -48,9 +47,6 @@ func (p *parser) mapState(o *object, c common, tasks *[]*taskState) *mapState {
 	p.retryCatch(o, &s.common)
 	o.exclusive("ItemProcessor", "Iterator")
 	o.exclusive("ItemSelector", "Parameters")
-	o.exclusive("MaxConcurrency", "MaxConcurrencyPath")
-	o.exclusive("ToleratedFailureCount", "ToleratedFailureCountPath")
-	o.exclusive("ToleratedFailurePercentage", "ToleratedFailurePercentagePath")
 	o.exclusive("ItemsPath", "ItemReader")
 
 	procField := "ItemProcessor"
@@ -105,12 +101,7 @@ func (p *parser) mapState(o *object, c common, tasks *[]*taskState) *mapState {
 	if s.itemSelector == nil {
 		s.itemSelector = p.params(o, &s.common, "Parameters")
 	}
-	if n, ok := o.integer("MaxConcurrency", 0, 1<<31-1); ok {
-		s.maxConc = n
-	}
-	if v, ok := o.str("MaxConcurrencyPath", false); ok {
-		s.maxConcPath = p.compilePath(o.at("MaxConcurrencyPath"), v, true)
-	}
+	s.maxConc = p.numField(o, "MaxConcurrency", 0, math.MaxInt32, true)
 	if v, ok := o.str("Label", false); ok {
 		if !s.distributed {
 			p.errorf(o.at("Label"), "only allowed in a DISTRIBUTED Map")
@@ -140,25 +131,11 @@ func (p *parser) mapState(o *object, c common, tasks *[]*taskState) *mapState {
 		v, _ := o.raw("ResultWriter")
 		s.writer = p.resultWriter(o.at("ResultWriter"), v)
 	}
-	if distOnly("ToleratedFailureCount") {
-		s.tol.Count, s.tol.HasCount = o.integer("ToleratedFailureCount", 0, 1<<31-1)
+	for _, f := range []string{"ToleratedFailureCount", "ToleratedFailureCountPath", "ToleratedFailurePercentage", "ToleratedFailurePercentagePath"} {
+		distOnly(f)
 	}
-	if distOnly("ToleratedFailurePercentage") {
-		if f, ok := o.number("ToleratedFailurePercentage"); ok {
-			if f < 0 || f > 100 {
-				p.errorf(o.at("ToleratedFailurePercentage"), "must be between 0 and 100, got %v", f)
-			}
-			s.tol.Percent, s.tol.HasPercent = f, true
-		}
-	}
-	if distOnly("ToleratedFailureCountPath") {
-		v, _ := o.str("ToleratedFailureCountPath", true)
-		s.tolCountPt = p.compilePath(o.at("ToleratedFailureCountPath"), v, true)
-	}
-	if distOnly("ToleratedFailurePercentagePath") {
-		v, _ := o.str("ToleratedFailurePercentagePath", true)
-		s.tolPctPt = p.compilePath(o.at("ToleratedFailurePercentagePath"), v, true)
-	}
+	s.tolCount = p.numField(o, "ToleratedFailureCount", 0, math.MaxInt32, true)
+	s.tolPct = p.numField(o, "ToleratedFailurePercentage", 0, 100, false)
 	return s
 }
 
@@ -167,18 +144,9 @@ func (s *mapState) exec(r *runner, raw any) (any, string, *Error) {
 	if err != nil {
 		return nil, "", err
 	}
-	maxConc := s.maxConc
-	if s.maxConcPath != nil {
-		v, e := r.evalPath(s.maxConcPath, in)
-		if e != nil {
-			return nil, "", e
-		}
-		n, ok := v.(json.Number)
-		i, perr := n.Int64()
-		if !ok || perr != nil || i < 0 {
-			return nil, "", newError(ErrRuntime, "MaxConcurrencyPath %q must select a non-negative integer, got %s", s.maxConcPath.raw, compactJSON(v))
-		}
-		maxConc = i
+	maxConc, err := s.maxConc.intValue(r, in, 0)
+	if err != nil {
+		return nil, "", err
 	}
 	var result any
 	if s.distributed {

@@ -11,9 +11,9 @@ import (
 // shapes the results (WriterConfig Transformation and OutputType).
 type resultWriter struct {
 	export         bool
-	params         *tmpl
-	transformation string // NONE, COMPACT, FLATTEN
-	outputType     string // JSON, JSONL
+	params         fieldTmpl // Parameters (JSONPath) or Arguments (JSONata)
+	transformation string    // NONE, COMPACT, FLATTEN
+	outputType     string    // JSON, JSONL
 }
 
 func (p *parser) resultWriter(at string, v any) *resultWriter {
@@ -26,16 +26,9 @@ func (p *parser) resultWriter(at string, v any) *resultWriter {
 		}
 		w.export = true
 	}
-	pv, hasParams := o.raw("Parameters")
-	if hasParams {
-		if _, isObj := pv.(map[string]any); !isObj {
-			p.errorf(o.at("Parameters"), "must be a JSON object")
-		} else {
-			w.params = p.template(o.at("Parameters"), pv)
-		}
-	}
+	hasParams := p.argsField(o, &w.params)
 	if hasRes != hasParams {
-		p.errorf(at, "Resource and Parameters must be given together")
+		p.errorf(at, "Resource and %s must be given together", p.argsName())
 	}
 	w.transformation = "COMPACT"
 	if w.export {
@@ -64,7 +57,7 @@ func (p *parser) resultWriter(at string, v any) *resultWriter {
 		co.done("a WriterConfig")
 	}
 	if !hasRes && !hasConf {
-		p.errorf(at, "a ResultWriter needs Resource and Parameters, WriterConfig, or all three")
+		p.errorf(at, "a ResultWriter needs Resource and %s, WriterConfig, or all three", p.argsName())
 	}
 	o.done("a ResultWriter")
 	return w
@@ -146,11 +139,10 @@ func (w *resultWriter) write(r *runner, in any, run *MapRun) (any, *Error) {
 	if objs == nil {
 		return nil, newError(ErrResultWriterFailed, "no object store configured (states.WithObjects)")
 	}
-	pv, err := w.params.eval(in, r)
+	params, err := w.params.args(r, in)
 	if err != nil {
 		return nil, err
 	}
-	params, _ := pv.(map[string]any)
 	bucket, _ := params["Bucket"].(string)
 	prefix, _ := params["Prefix"].(string)
 	prefix = strings.TrimSuffix(prefix, "/")

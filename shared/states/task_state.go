@@ -20,13 +20,11 @@ const LambdaInvoke = "arn:aws:states:::lambda:invoke"
 // arn:aws:states:::lambda:invoke), or another registered resource.
 type taskState struct {
 	common
-	resource      string
-	kind          taskKind
-	staticFn      string // function name for lambda:invoke with a literal FunctionName
-	timeout       int64  // seconds, 0 = none
-	timeoutPath   *path
-	heartbeat     int64
-	heartbeatPath *path
+	resource  string
+	kind      taskKind
+	staticFn  string   // function name for lambda:invoke with a literal FunctionName
+	timeout   numField // TimeoutSeconds (absent = none)
+	heartbeat numField // HeartbeatSeconds
 
 	// bound by Engine.Parse
 	handler *invoker
@@ -73,22 +71,10 @@ func (p *parser) taskState(o *object, c common) *taskState {
 	case s.resource != "":
 		p.errorf(o.at("Resource"), "must be an ARN, got %q", s.resource)
 	}
-	o.exclusive("TimeoutSeconds", "TimeoutSecondsPath")
-	o.exclusive("HeartbeatSeconds", "HeartbeatSecondsPath")
-	if n, ok := o.integer("TimeoutSeconds", 1, 99999999); ok {
-		s.timeout = n
-	}
-	if v, ok := o.str("TimeoutSecondsPath", false); ok {
-		s.timeoutPath = p.compilePath(o.at("TimeoutSecondsPath"), v, true)
-	}
-	if n, ok := o.integer("HeartbeatSeconds", 1, 99999999); ok {
-		s.heartbeat = n
-		if s.timeout > 0 && n >= s.timeout {
-			p.errorf(o.at("HeartbeatSeconds"), "must be smaller than TimeoutSeconds")
-		}
-	}
-	if v, ok := o.str("HeartbeatSecondsPath", false); ok {
-		s.heartbeatPath = p.compilePath(o.at("HeartbeatSecondsPath"), v, true)
+	s.timeout = p.numField(o, "TimeoutSeconds", 1, 99999999, true)
+	s.heartbeat = p.numField(o, "HeartbeatSeconds", 1, 99999999, true)
+	if s.timeout.hasLit && s.heartbeat.hasLit && s.heartbeat.lit >= s.timeout.lit {
+		p.errorf(o.at("HeartbeatSeconds"), "must be smaller than TimeoutSeconds")
 	}
 	if v, ok := o.raw("Credentials"); ok {
 		p.object(o.at("Credentials"), v)
@@ -135,18 +121,15 @@ func (s *taskState) exec(r *runner, raw any) (any, string, *Error) {
 	if err != nil {
 		return nil, "", err
 	}
-	timeout := s.timeout
-	if s.timeoutPath != nil {
-		v, e := r.evalPath(s.timeoutPath, in)
-		if e != nil {
-			return nil, "", e
-		}
-		n, ok := v.(json.Number)
-		secs, perr := n.Int64()
-		if !ok || perr != nil || secs < 1 {
-			return nil, "", newError(ErrRuntime, "TimeoutSecondsPath %q must select a positive integer, got %s", s.timeoutPath.raw, compactJSON(v))
-		}
-		timeout = secs
+	// TimeoutSecondsPath selects from the effective input; a JSONata
+	// expression sees the state's input as $states.input.
+	src := in
+	if s.q.jsonata {
+		src = raw
+	}
+	timeout, err := s.timeout.intValue(r, src, 0)
+	if err != nil {
+		return nil, "", err
 	}
 	h, fnARN, payloadValue, err := s.target(r, in)
 	if err != nil {
