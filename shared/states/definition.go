@@ -16,6 +16,7 @@ type Definition struct {
 	top            *graph
 	tasks          []*taskState // every Task state, nested ones included
 	errorNames     []string
+	keyOrder       bool // some intrinsic calls States.JsonToString: keep raw texts for key order
 }
 
 // ErrorNames returns every error name that a Retry or Catch of the
@@ -119,6 +120,7 @@ func parseDefinition(def []byte) (*Definition, *parser) {
 	o.done("a state machine")
 	p.checkScopes()
 	d.errorNames = sortedUnique(append([]string(nil), p.errorNames...))
+	d.keyOrder = p.keyOrder
 	return d, p
 }
 

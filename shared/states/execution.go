@@ -78,6 +78,7 @@ type Execution struct {
 	timeout   int64
 	input     any
 	inputJSON string
+	raw       *rawTexts // for States.JsonToString's key order; nil when the definition does not call it
 	listener  Listener
 	noHistory bool
 	stopWatch func() bool // detaches the caller's context
@@ -141,6 +142,10 @@ func (sm *StateMachine) newExecution(ctx context.Context, g *graph, timeout int6
 	x := &Execution{sm: sm, graph: g, timeout: timeout, input: in, inputJSON: inJSON, status: StatusRunning, done: make(chan struct{})}
 	for _, o := range opts {
 		o(x)
+	}
+	if sm.Definition.keyOrder {
+		x.raw = &rawTexts{}
+		x.raw.add([]byte(inJSON))
 	}
 	if x.Name == "" {
 		x.Name = e.newUUID()

@@ -189,6 +189,7 @@ type tfield struct {
 	path   *path
 	fn     *intrinsic.Expr
 	fnCtx  bool // the intrinsic function reads the context object
+	fnJSON bool // the intrinsic function calls States.JsonToString
 }
 
 func (p *parser) template(at string, v any) *tmpl {
@@ -219,6 +220,8 @@ func (p *parser) template(at string, v any) *tmpl {
 					}
 					f.fn = fn
 					f.fnCtx = strings.Contains(s, "$$")
+					f.fnJSON = strings.Contains(s, "States.JsonToString")
+					p.keyOrder = p.keyOrder || f.fnJSON
 				default:
 					p.errorf(kat, "%q is neither a JSONPath nor an intrinsic function", s)
 					continue
@@ -301,7 +304,11 @@ func (t *tmpl) eval(input any, r *runner) (any, *Error) {
 			if f.fnCtx {
 				c = ctx()
 			}
-			v, err := f.fn.Eval(input, c, env)
+			fenv := env
+			if f.fnJSON {
+				fenv.Encode = r.x.encodeOrdered
+			}
+			v, err := f.fn.Eval(input, c, fenv)
 			if err != nil {
 				var fe *intrinsic.Failure
 				if errors.As(err, &fe) {

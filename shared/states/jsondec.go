@@ -30,6 +30,9 @@ func decodeJSON(b []byte) (any, error) {
 type decoder struct {
 	b []byte
 	i int
+	// onObject, when set, is told every object decoded with its keys in
+	// the order they are written (a duplicate at its first place).
+	onObject func(keys []string, m map[string]any)
 }
 
 const maxDepth = 10000
@@ -60,9 +63,13 @@ func (d *decoder) value(depth int) (any, error) {
 		}
 		d.i++
 		m := make(map[string]any)
+		var keys []string
 		d.skipSpace()
 		if d.i < len(d.b) && d.b[d.i] == '}' {
 			d.i++
+			if d.onObject != nil {
+				d.onObject(keys, m)
+			}
 			return m, nil
 		}
 		for {
@@ -84,6 +91,9 @@ func (d *decoder) value(depth int) (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			if _, dup := m[k]; !dup && d.onObject != nil {
+				keys = append(keys, k)
+			}
 			m[k] = v
 			d.skipSpace()
 			if d.i >= len(d.b) {
@@ -95,6 +105,9 @@ func (d *decoder) value(depth int) (any, error) {
 			}
 			if d.b[d.i] == '}' {
 				d.i++
+				if d.onObject != nil {
+					d.onObject(keys, m)
+				}
 				return m, nil
 			}
 			return nil, d.errorf("expected ',' or '}'")

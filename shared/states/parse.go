@@ -42,6 +42,7 @@ type parser struct {
 	scope       int    // variable scope of the graph being parsed
 	scopeParent []int  // enclosing scope of each scope (-1 for the top)
 	assigned    []assignment
+	keyOrder    bool // an intrinsic calls States.JsonToString
 }
 
 func (p *parser) errorf(path, format string, args ...any) {

@@ -171,7 +171,9 @@ func (s *taskState) exec(r *runner, raw any) (any, string, *Error) {
 	var result any
 	if len(out) == 0 {
 		result = nil
-	} else if result, merr = decodeJSON(out); merr != nil {
+	} else if result, merr = decodeJSON(out); merr == nil {
+		r.x.keepRaw(out)
+	} else {
 		e := newError(ErrTaskFailed, "handler for %s returned invalid JSON: %v", s.resource, merr)
 		if r.recording() {
 			s.failedEvent(r, lambdaEvents, e)

@@ -22,7 +22,7 @@
 //
 //	States.Format(template, v...)        placeholders {} must equal the number of values
 //	States.StringToJson(s)               s must hold exactly one JSON value
-//	States.JsonToString(v)               compact JSON, keys sorted
+//	States.JsonToString(v)               compact JSON; keys sorted unless Env.Encode keeps their order
 //	States.Array(v...)                   zero or more values
 //	States.ArrayPartition(a, n)          n a positive integer; the last chunk may be shorter
 //	States.ArrayContains(a, v)           structural equality

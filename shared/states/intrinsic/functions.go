@@ -371,8 +371,12 @@ func stringToJSON(c *call, v []any, _ *Env) (any, error) {
 	return out, nil
 }
 
-func jsonToString(c *call, v []any, _ *Env) (any, error) {
-	s, err := marshal(v[0])
+func jsonToString(c *call, v []any, env *Env) (any, error) {
+	enc := marshal
+	if env.Encode != nil {
+		enc = env.Encode
+	}
+	s, err := enc(v[0])
 	if err != nil {
 		return nil, fail(c, "cannot encode the value as JSON: %v", err)
 	}

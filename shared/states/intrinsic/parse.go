@@ -40,6 +40,9 @@ func (e *Failure) Unwrap() error { return e.Err }
 type Env struct {
 	Rand func() float64 // in [0, 1); used by States.MathRandom without a seed
 	UUID func() string  // used by States.UUID
+	// Encode, when set, writes States.JsonToString's JSON (the engine keeps
+	// its data's key order); nil is encoding/json, keys sorted.
+	Encode func(v any) (string, error)
 }
 
 // Expr is a compiled intrinsic invocation. It is immutable and safe for
