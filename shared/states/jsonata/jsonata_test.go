@@ -60,6 +60,51 @@ func TestEval(t *testing.T) {
 	}
 }
 
+// Picture strings, on cases of the jsonata-js suite.
+func TestPictures(t *testing.T) {
+	for _, tc := range []struct{ expr, want string }{
+		{`$fromMillis(1521801216617, '[FNn], [D1o] [MNn] [Y]')`, `"Friday, 23rd March 2018"`},
+		{`$fromMillis(1521801216617, '[FNn], the [Dwo] of [MNn] [Y] [E]')`, `"Friday, the twenty-third of March 2018 ISO"`},
+		{`$fromMillis(1521801216617, '[h]:[m01] [PN] [z]', '-0500')`, `"5:33 AM GMT-05:00"`},
+		{`$fromMillis(1521801216617, '[Y0001]-[M01]-[D01]T[H01]:[m01]:[s01][Z]', '+0530')`, `"2018-03-23T16:03:36+05:30"`},
+		{`$fromMillis(1521801216617, 'Week [W] of [X], day [d]')`, `"Week 12 of 2018, day 82"`},
+		{`$toMillis('27th April 2008', '[D1o] [MNn] [Y0001]')`, `1209254400000`},
+		{`$toMillis('4/4/2018 12:06 am', '[D1]/[M1]/[Y0001] [h]:[m] [P]')`, `1522800360000`},
+		{`$toMillis('2018-094', '[Y0001]-[d001]')`, `1522800000000`},
+		{`$formatInteger(1234567, '#,##0')`, `"1,234,567"`},
+		{`$formatInteger(2024, 'I') & " " & $formatInteger(28, 'a') & " " & $formatInteger(11, '1;o')`, `"MMXXIV ab 11th"`},
+		{`$formatInteger(123, 'w')`, `"one hundred and twenty-three"`},
+		{`$parseInteger('one thousand, nine hundred and eighty-four', 'w')`, `1984`},
+		{`$parseInteger('MCMLXXXIV', 'I') + $parseInteger('12,345', '#,##0')`, `14329`},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			e, err := Compile(tc.expr)
+			require.NoError(t, err)
+			got, err := e.Eval(nil, nil)
+			require.NoError(t, err)
+			require.NotNil(t, got, "undefined result")
+			assert.Equal(t, tc.want, stringValue(got, false))
+		})
+	}
+	for _, tc := range []struct{ expr, code string }{
+		{`$fromMillis(0, '[Y')`, "D3135"},
+		{`$fromMillis(0, '[Q]')`, "D3132"},
+		{`$fromMillis(0, '[YN]')`, "D3133"},
+		{`$formatInteger(1, '١0')`, "D3131"},
+		{`$formatInteger(1, 'α')`, "D3130"},
+		{`$toMillis('2018 10', '[Y] [m]')`, "D3136"},
+	} {
+		t.Run(tc.expr, func(t *testing.T) {
+			e, err := Compile(tc.expr)
+			require.NoError(t, err)
+			_, err = e.Eval(nil, nil)
+			var je *Error
+			require.ErrorAs(t, err, &je)
+			assert.Equal(t, tc.code, je.Code)
+		})
+	}
+}
+
 func TestErrors(t *testing.T) {
 	for _, tc := range []struct{ expr, code string }{
 		{`"unterminated`, "S0101"},
