@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/divinepic/pipeline/shared/states/intrinsic"
+	"github.com/divinepic/pipeline/shared/states/jsonata"
 )
 
 // Engine holds what executions need from the outside: the handlers that
@@ -28,6 +29,9 @@ type Engine struct {
 	rand      func() float64
 	uuid      func() string
 	env       intrinsic.Env
+
+	ataLibOnce sync.Once
+	ataLib     *jsonata.Library // AWS's JSONata functions, see jsonataLibrary
 }
 
 // Option configures an Engine.

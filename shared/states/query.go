@@ -11,6 +11,7 @@ import (
 	"hash"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"github.com/divinepic/pipeline/shared/states/jsonata"
@@ -106,13 +107,45 @@ func (p *parser) ataTemplate(at string, v any) *ataTmpl {
 	return &ataTmpl{lit: v, static: true, at: at}
 }
 
-// statesVar holds what $states shows a JSONata expression.
+// statesVar holds what $states shows a JSONata expression, and its
+// conversions to evaluator values, made on first use and shared by the
+// state's expressions that get the same statesVar.
 type statesVar struct {
 	input       any
 	result      any
 	hasResult   bool
 	errorOutput any
 	hasError    bool
+
+	js map[string]any // "input", "result", "errorOutput" converted
+}
+
+// value is field ("input", "result" or "errorOutput") as an evaluator
+// value; ok is false when $states has no such field here.
+func (sv *statesVar) value(field string) (any, bool) {
+	if sv == nil {
+		return nil, false
+	}
+	if v, ok := sv.js[field]; ok {
+		return v, true
+	}
+	var g any
+	switch {
+	case field == "input":
+		g = sv.input
+	case field == "result" && sv.hasResult:
+		g = sv.result
+	case field == "errorOutput" && sv.hasError:
+		g = sv.errorOutput
+	default:
+		return nil, false
+	}
+	if sv.js == nil {
+		sv.js = make(map[string]any, 3)
+	}
+	v := jsonata.FromGo(g)
+	sv.js[field] = v
+	return v, true
 }
 
 // eval instantiates the template. field names the state field (Arguments,
@@ -145,34 +178,54 @@ func (t *ataTmpl) eval(r *runner, sv *statesVar) (any, *Error) {
 	return out, nil
 }
 
-// bindings builds the JSONata variables of one evaluation: $states and the
-// workflow variables visible to the runner.
-func (r *runner) bindings(sv *statesVar) map[string]any {
-	b := map[string]any{}
-	for k, v := range r.vars.visible() {
-		b[k] = jsonata.FromGo(v)
-	}
+// statesFields are the fields $states may have.
+var statesFields = []string{"input", "result", "errorOutput", "context"}
+
+// statesObject builds $states with the fields the expression reads (all
+// of them when it uses $states whole).
+func (r *runner) statesObject(sv *statesVar, use *jsonata.VarRef) any {
 	st := jsonata.NewObject()
-	if sv != nil {
-		st.Set("input", jsonata.FromGo(sv.input))
-		if sv.hasResult {
-			st.Set("result", jsonata.FromGo(sv.result))
+	for _, f := range statesFields {
+		if !use.Whole && !slices.Contains(use.Fields, f) {
+			continue
 		}
-		if sv.hasError {
-			st.Set("errorOutput", jsonata.FromGo(sv.errorOutput))
+		if f == "context" {
+			st.Set("context", jsonata.FromGo(r.contextObject()))
+		} else if v, ok := sv.value(f); ok {
+			st.Set(f, v)
 		}
 	}
-	st.Set("context", jsonata.FromGo(r.contextObject()))
-	b["states"] = st
-	return b
+	return st
 }
 
+// evalJSONata evaluates one expression. Only what it reads is converted
+// to evaluator values: its input when it reads it, $states' fields it
+// names, the workflow variables it looks up.
 func (r *runner) evalJSONata(t *ataTmpl, sv *statesVar) (any, *Error) {
+	refs := t.expr.Refs()
 	var input any
-	if sv != nil {
-		input = sv.input
+	if refs.Input {
+		input, _ = sv.value("input")
 	}
-	v, err := t.expr.Eval(jsonata.FromGo(input), &jsonata.Options{Bindings: r.bindings(sv), Functions: r.awsFunctions(), Now: r.clock().Now()})
+	opt := jsonata.Options{
+		Library: r.x.sm.engine.jsonataLibrary(),
+		Now:     r.clock().Now(),
+		Lookup: func(name string) (any, bool) {
+			if name == reservedVariable {
+				use := refs.Var(name)
+				if use == nil {
+					use = &jsonata.VarRef{Whole: true}
+				}
+				return r.statesObject(sv, use), true
+			}
+			v, ok := r.vars.lookup(name)
+			if !ok {
+				return nil, false
+			}
+			return jsonata.FromGo(v), true
+		},
+	}
+	v, err := t.expr.Eval(input, &opt)
 	if err != nil {
 		return nil, newError(ErrQueryEvaluationError, "An error occurred while executing the state '%s'. The JSONata expression '%s' specified for the field '%s' threw an error during evaluation. %v", r.stateName, t.src, fieldName(t.at), err)
 	}
@@ -194,11 +247,23 @@ func fieldName(at string) string {
 	return at
 }
 
-// awsFunctions are the functions AWS adds to JSONata in Step Functions.
-func (r *runner) awsFunctions() map[string]jsonata.Function {
+// jsonataLibrary is the functions AWS adds to JSONata in Step Functions,
+// made once per engine.
+func (e *Engine) jsonataLibrary() *jsonata.Library {
+	e.ataLibOnce.Do(func() {
+		lib, err := jsonata.NewLibrary(e.awsFunctions())
+		if err != nil {
+			panic("states: AWS's JSONata functions: " + err.Error()) // their signatures are constants
+		}
+		e.ataLib = lib
+	})
+	return e.ataLib
+}
+
+func (e *Engine) awsFunctions() map[string]jsonata.Function {
 	return map[string]jsonata.Function{
 		"partition": {Signature: "<:s>", Fn: func([]any) (any, error) { return "aws", nil }},
-		"uuid":      {Signature: "<:s>", Fn: func([]any) (any, error) { return r.env().UUID(), nil }},
+		"uuid":      {Signature: "<:s>", Fn: func([]any) (any, error) { return e.env.UUID(), nil }},
 		"range": {Signature: "<nnn:a<n>>", Arity: 3, Fn: func(a []any) (any, error) {
 			start, end, step := a[0].(float64), a[1].(float64), a[2].(float64)
 			if step == 0 || start != math.Trunc(start) || end != math.Trunc(end) || step != math.Trunc(step) {

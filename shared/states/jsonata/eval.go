@@ -9,8 +9,9 @@ import (
 
 // Expr is a compiled JSONata expression, safe for concurrent use.
 type Expr struct {
-	ast *node
-	src string
+	ast  *node
+	src  string
+	refs *Refs
 }
 
 // Callable is a JSONata function value: a lambda, a built-in function, a
@@ -75,6 +76,7 @@ type env struct {
 	vars   map[string]any
 	parent *env
 	st     *evalState
+	lazy   func(name string) (any, bool) // the root's Options.Lookup
 }
 
 func newEnv(parent *env) *env {
@@ -92,6 +94,12 @@ func (e *env) lookup(k string) any {
 		if v, ok := f.vars[k]; ok {
 			return v
 		}
+		if f.lazy != nil {
+			if v, ok := f.lazy(k); ok {
+				f.vars[k] = v
+				return v
+			}
+		}
 	}
 	return nil
 }
@@ -101,8 +109,15 @@ type Options struct {
 	// Bindings are variables visible to the expression, as evaluator
 	// values (use FromGo for decoded JSON).
 	Bindings map[string]any
+	// Lookup, when set, gives the variables not in Bindings, on their
+	// first use (each is looked up at most once per evaluation); ok is
+	// false for a variable it does not have.
+	Lookup func(name string) (v any, ok bool)
 	// Functions are extra built-in functions.
 	Functions map[string]Function
+	// Library is extra built-in functions made once with NewLibrary, for
+	// an embedder that evaluates many expressions with the same ones.
+	Library *Library
 	// MaxDepth bounds the evaluation's recursion depth (default 1000).
 	MaxDepth int
 	// Timeout bounds the evaluation time (default none).
@@ -117,6 +132,28 @@ type Function struct {
 	Signature string
 	Arity     int
 	Fn        func(args []any) (any, error)
+}
+
+// Library is a set of extra built-in functions, ready to share between
+// evaluations (it is read-only once made).
+type Library struct{ env *env }
+
+// NewLibrary prepares functions for Options.Library.
+func NewLibrary(functions map[string]Function) (*Library, error) {
+	lib := &Library{env: &env{vars: make(map[string]any, len(functions)), parent: staticEnv}}
+	for name, f := range functions {
+		var sig *signature
+		if f.Signature != "" {
+			s, err := cachedSignature(f.Signature)
+			if err != nil {
+				return nil, err
+			}
+			sig = s
+		}
+		fn := f.Fn
+		lib.env.bind(name, &native{name: name, sig: sig, nargs: f.Arity, fn: func(_ *call, args []any) (any, error) { return fn(args) }})
+	}
+	return lib, nil
 }
 
 // Eval evaluates the expression on input (an evaluator value; use FromGo
@@ -135,18 +172,18 @@ func (x *Expr) Eval(input any, opt *Options) (any, error) {
 	if opt.Timeout > 0 {
 		st.deadline = time.Now().Add(opt.Timeout)
 	}
-	root := &env{vars: map[string]any{}, parent: staticEnv, st: st}
-	for name, f := range opt.Functions {
-		var sig *signature
-		if f.Signature != "" {
-			s, err := parseSignature(f.Signature)
-			if err != nil {
-				return nil, err
-			}
-			sig = s
+	parent := staticEnv
+	if opt.Library != nil {
+		parent = opt.Library.env
+	}
+	root := &env{vars: map[string]any{}, parent: parent, st: st, lazy: opt.Lookup}
+	if len(opt.Functions) > 0 {
+		lib, err := NewLibrary(opt.Functions)
+		if err != nil {
+			return nil, err
 		}
-		fn := f.Fn
-		root.bind(name, &native{name: name, sig: sig, nargs: f.Arity, fn: func(_ *call, args []any) (any, error) { return fn(args) }})
+		lib.env.parent = parent
+		root.parent = lib.env
 	}
 	for k, v := range opt.Bindings {
 		root.bind(k, v)

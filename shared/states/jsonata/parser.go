@@ -88,7 +88,7 @@ func Compile(src string) (e *Expr, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Expr{ast: ast, src: src}, nil
+	return &Expr{ast: ast, src: src, refs: refsOf(ast)}, nil
 }
 
 type parseErr struct{ e *Error }

@@ -3,6 +3,7 @@ package jsonata
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // signature is a parsed function signature such as <s-nn?:s>: each
@@ -234,4 +235,20 @@ func (s *signature) badArgs(args []any, sup string) error {
 		good = loc[1]
 	}
 	return newErr("T0410", -1, "", "argument %d does not match the function signature", good+1)
+}
+
+// signatures caches the parsed signatures of Options.Functions, which an
+// embedder passes to every evaluation.
+var signatures sync.Map // string → *signature
+
+func cachedSignature(sig string) (*signature, error) {
+	if s, ok := signatures.Load(sig); ok {
+		return s.(*signature), nil
+	}
+	s, err := parseSignature(sig)
+	if err != nil {
+		return nil, err
+	}
+	signatures.Store(sig, s)
+	return s, nil
 }
