@@ -447,7 +447,7 @@ func (c *rule) condition(r *runner, in any) (bool, *Error) {
 	}
 	b, ok := v.(bool)
 	if !ok {
-		return false, newError(ErrQueryEvaluationError, "The Condition '%s' of the Choice state '%s' must evaluate to a boolean, got %s", c.cond.src, r.stateName, compactJSON(v))
+		return false, evalError("Condition", "The Condition '%s' of the Choice state '%s' must evaluate to a boolean, got %s", c.cond.src, r.stateName, compactJSON(v))
 	}
 	return b, nil
 }

@@ -1,6 +1,10 @@
 package states
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+)
 
 // Error names defined by the Amazon States Language and Step Functions.
 const (
@@ -35,6 +39,9 @@ const MaxHistoryEvents = 25000
 type Error struct {
 	Name  string
 	Cause string
+	// location is the field whose JSONata expression failed
+	// (States.QueryEvaluationError), for the EvaluationFailed event.
+	location string
 }
 
 func (e *Error) Error() string {
@@ -46,6 +53,12 @@ func (e *Error) Error() string {
 
 func newError(name, format string, args ...any) *Error {
 	return &Error{Name: name, Cause: fmt.Sprintf(format, args...)}
+}
+
+// evalError is a States.QueryEvaluationError of the JSONata expression in
+// the field at location (Arguments, Output.total, Condition, ...).
+func evalError(location, format string, args ...any) *Error {
+	return &Error{Name: ErrQueryEvaluationError, Cause: fmt.Sprintf(format, args...), location: location}
 }
 
 // terminal reports whether States.ALL (and States.TaskFailed) must not match
@@ -75,4 +88,17 @@ func matches(errorEquals []string, name string) bool {
 		}
 	}
 	return false
+}
+
+// evaluationFailed records AWS's EvaluationFailed event for a state whose
+// JSONata expression failed, before its retriers and catchers run.
+func (r *runner) evaluationFailed(c *common, err *Error) {
+	if err.Name != ErrQueryEvaluationError || !r.recording() {
+		return
+	}
+	d := &types.EvaluationFailedEventDetails{State: sp(c.name), Error: sp(err.Name), Cause: sp(err.Cause)}
+	if err.location != "" {
+		d.Location = sp(err.location)
+	}
+	r.event(types.HistoryEventTypeEvaluationFailed, d)
 }

@@ -611,6 +611,7 @@ func (r *runner) runState(s state, in any, inJSON string) (any, string, string, 
 			return r.exit(c, out, next)
 		}
 		r.pending = nil
+		r.evaluationFailed(c, err)
 		if err.Name == errAborted || r.ctx.Err() != nil {
 			return nil, "", "", r.abortError()
 		}
@@ -635,6 +636,7 @@ func (r *runner) runState(s state, in any, inJSON string) (any, string, string, 
 			if k.q != nil && k.q.jsonata {
 				out, perr := r.assignOutput(k.q, c, &statesVar{input: in, errorOutput: errOut, hasError: true}, errOut, errOut)
 				if perr != nil {
+					r.evaluationFailed(c, perr)
 					return nil, "", "", perr
 				}
 				return r.exit(c, out, k.next)

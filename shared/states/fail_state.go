@@ -73,7 +73,7 @@ func (s *failState) exec(r *runner, raw any) (any, string, *Error) {
 			}
 			str, ok := v.(string)
 			if !ok {
-				return nil, "", newError(ErrQueryEvaluationError, "The JSONata expression '%s' of the Fail state '%s' must evaluate to a string, got %s", f.t.src, s.name, jsonType(v))
+				return nil, "", evalError(fieldName(f.t.at), "The JSONata expression '%s' of the Fail state '%s' must evaluate to a string, got %s", f.t.src, s.name, jsonType(v))
 			}
 			*f.dst = str
 		}

@@ -93,7 +93,7 @@ func (f *numField) value(r *runner, in any) (n float64, ok bool, err *Error) {
 		if n, isNum := toFloat(v); isNum && f.fits(n) {
 			return n, true, nil
 		}
-		return 0, false, newError(ErrQueryEvaluationError, "An error occurred while executing the state '%s'. The JSONata expression '%s' specified for the field '%s' must evaluate to %s, got %s", r.stateName, f.ata.src, f.name, f.what(), compactJSON(v))
+		return 0, false, evalError(f.name, "An error occurred while executing the state '%s'. The JSONata expression '%s' specified for the field '%s' must evaluate to %s, got %s", r.stateName, f.ata.src, f.name, f.what(), compactJSON(v))
 	case f.path != nil:
 		v, e := r.evalPath(f.path, in)
 		if e != nil {
@@ -194,7 +194,7 @@ func (t *fieldTmpl) args(r *runner, in any) (map[string]any, *Error) {
 	}
 	m, ok := v.(map[string]any)
 	if !ok && t.ata != nil {
-		return nil, newError(ErrQueryEvaluationError, "An error occurred while executing the state '%s'. The field '%s' must evaluate to a JSON object, got %s", r.stateName, fieldName(t.ata.at), jsonType(v))
+		return nil, evalError(fieldName(t.ata.at), "An error occurred while executing the state '%s'. The field '%s' must evaluate to a JSON object, got %s", r.stateName, fieldName(t.ata.at), jsonType(v))
 	}
 	return m, nil
 }

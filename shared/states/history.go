@@ -29,6 +29,8 @@ func (e *event) historyEvent() types.HistoryEvent {
 		h.ExecutionAbortedEventDetails = d
 	case *types.ExecutionTimedOutEventDetails:
 		h.ExecutionTimedOutEventDetails = d
+	case *types.EvaluationFailedEventDetails:
+		h.EvaluationFailedEventDetails = d
 	case *types.StateEnteredEventDetails:
 		h.StateEnteredEventDetails = d
 	case *types.StateExitedEventDetails:

@@ -174,7 +174,7 @@ func (s *mapState) items(r *runner, in any) ([]any, *Error) {
 		}
 		arr, ok := v.([]any)
 		if !ok {
-			return nil, newError(ErrQueryEvaluationError, "The Items field of the Map state '%s' must evaluate to a JSON array, got %s", s.name, jsonType(v))
+			return nil, evalError("Items", "The Items field of the Map state '%s' must evaluate to a JSON array, got %s", s.name, jsonType(v))
 		}
 		return arr, nil
 	}

@@ -227,11 +227,11 @@ func (r *runner) evalJSONata(t *ataTmpl, sv *statesVar) (any, *Error) {
 	}
 	v, err := t.expr.Eval(input, &opt)
 	if err != nil {
-		return nil, newError(ErrQueryEvaluationError, "An error occurred while executing the state '%s'. The JSONata expression '%s' specified for the field '%s' threw an error during evaluation. %v", r.stateName, t.src, fieldName(t.at), err)
+		return nil, evalError(fieldName(t.at), "An error occurred while executing the state '%s'. The JSONata expression '%s' specified for the field '%s' threw an error during evaluation. %v", r.stateName, t.src, fieldName(t.at), err)
 	}
 	g, defined := jsonata.ToGo(v)
 	if !defined {
-		return nil, newError(ErrQueryEvaluationError, "An error occurred while executing the state '%s'. The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", r.stateName, t.src, fieldName(t.at))
+		return nil, evalError(fieldName(t.at), "An error occurred while executing the state '%s'. The JSONata expression '%s' specified for the field '%s' returned nothing (undefined).", r.stateName, t.src, fieldName(t.at))
 	}
 	return g, nil
 }

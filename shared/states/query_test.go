@@ -169,3 +169,43 @@ func TestJSONataValidates(t *testing.T) {
 	_, err := Parse([]byte(`{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% $states.input %}","End":true}}}`))
 	require.NoError(t, err)
 }
+
+// A failed JSONata expression shows in the history as AWS shows it: an
+// EvaluationFailed event naming the state and the field, before the
+// state's catcher (or the execution's failure).
+func TestJSONataEvaluationFailedEvent(t *testing.T) {
+	e, _, _ := testEngine()
+	x := run(t, e, `{"QueryLanguage":"JSONata","StartAt":"P","States":{
+		"P":{"Type":"Pass","Output":{"total":"{% $states.input.a + 'x' %}"},"End":true}}}`, `{"a":1}`)
+	failed(t, x, ErrQueryEvaluationError)
+	var names []string
+	var ev *types.EvaluationFailedEventDetails
+	for _, h := range x.History() {
+		names = append(names, string(h.Type))
+		if h.EvaluationFailedEventDetails != nil {
+			ev = h.EvaluationFailedEventDetails
+		}
+	}
+	assert.Equal(t, []string{"ExecutionStarted", "PassStateEntered", "EvaluationFailed", "ExecutionFailed"}, names)
+	require.NotNil(t, ev)
+	assert.Equal(t, "P", *ev.State)
+	assert.Equal(t, "Output.total", *ev.Location)
+	assert.Equal(t, ErrQueryEvaluationError, *ev.Error)
+	assert.Contains(t, *ev.Cause, "$states.input.a + 'x'")
+
+	// Caught: EvaluationFailed, then the state exits through its catcher.
+	e.RegisterFunc("f", func() error { return nil })
+	x = run(t, e, `{"QueryLanguage":"JSONata","StartAt":"T","States":{
+		"T":{"Type":"Task","Resource":"arn:aws:lambda:local:000000000000:function:f","TimeoutSeconds":"{% $states.input.s %}",
+			"Catch":[{"ErrorEquals":["States.ALL"],"Next":"S"}],"End":true},
+		"S":{"Type":"Succeed"}}}`, `{"s":"soon"}`)
+	succeeded(t, x)
+	names = nil
+	for _, h := range x.History() {
+		names = append(names, string(h.Type))
+		if h.EvaluationFailedEventDetails != nil {
+			assert.Equal(t, "TimeoutSeconds", *h.EvaluationFailedEventDetails.Location)
+		}
+	}
+	assert.Equal(t, []string{"ExecutionStarted", "TaskStateEntered", "EvaluationFailed", "TaskStateExited", "SucceedStateEntered", "SucceedStateExited", "ExecutionSucceeded"}, names)
+}

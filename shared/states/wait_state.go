@@ -86,7 +86,7 @@ func (s *waitState) exec(r *runner, raw any) (any, string, *Error) {
 		n, ok := v.(json.Number)
 		secs, perr := n.Int64()
 		if !ok || perr != nil || secs < 0 {
-			return nil, "", newError(ErrQueryEvaluationError, "The Seconds of the Wait state '%s' must evaluate to a non-negative integer, got %s", s.name, compactJSON(v))
+			return nil, "", evalError("Seconds", "The Seconds of the Wait state '%s' must evaluate to a non-negative integer, got %s", s.name, compactJSON(v))
 		}
 		d = time.Duration(secs) * time.Second
 	case s.ataTS != nil:
@@ -97,7 +97,7 @@ func (s *waitState) exec(r *runner, raw any) (any, string, *Error) {
 		str, _ := v.(string)
 		t, perr := parseTimestamp(str)
 		if perr != nil {
-			return nil, "", newError(ErrQueryEvaluationError, "The Timestamp of the Wait state '%s' must evaluate to an RFC 3339 timestamp, got %s", s.name, compactJSON(v))
+			return nil, "", evalError("Timestamp", "The Timestamp of the Wait state '%s' must evaluate to an RFC 3339 timestamp, got %s", s.name, compactJSON(v))
 		}
 		d = t.Sub(r.clock().Now())
 	case s.hasSeconds:
