@@ -31,14 +31,17 @@
 // the blob store implements. It knows nothing about faces or the pipeline.
 // JSONata states (states/jsonata evaluates the expressions) take
 // Arguments, Output, Assign, Condition, Items, ItemSelector, Catch Output,
-// Fail Error/Cause and Wait Seconds/Timestamp as {% %} templates, with
-// $states.input/result/errorOutput/context and AWS's $partition, $range,
-// $hash, $random, $uuid and $parse; evaluation errors are
-// States.QueryEvaluationError. Workflow variables (Assign, both languages)
-// follow AWS's scopes, evaluation order and size limits, and show in
-// StateExited events as AssignedVariables. Not supported in JSONata
-// states: ItemReader/ResultWriter Arguments (Distributed Map reading S3),
-// JSONata TimeoutSeconds/HeartbeatSeconds/MaxConcurrency/Tolerated*
-// expressions. Also not supported: callback and activity tasks (.waitForTaskToken, HeartbeatSeconds is
+// Fail Error/Cause, Wait Seconds/Timestamp, ItemReader/ResultWriter
+// Arguments, ItemBatcher and ReaderConfig fields and the numeric fields
+// (TimeoutSeconds, MaxConcurrency, Tolerated*, ...) as {% %} templates,
+// with $states.input/result/errorOutput/context and AWS's $partition,
+// $range, $hash, $random, $uuid and $parse; an expression converts only
+// the data and variables it reads. Evaluation errors are
+// States.QueryEvaluationError, with an EvaluationFailed event. Workflow
+// variables (Assign, both languages) follow AWS's scopes, evaluation
+// order and size limits, and show in StateExited events as
+// AssignedVariables. States.JsonToString keeps the key order of the
+// execution input and task results (keyorder.go). Not supported:
+// callback and activity tasks (.waitForTaskToken, HeartbeatSeconds is
 // parsed but never fires), S3 inventory MANIFEST item readers, redrive.
 package states

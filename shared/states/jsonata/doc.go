@@ -14,10 +14,11 @@
 // It owns the language only: path navigation, predicates, sorting,
 // grouping, the parent operator, lambdas, partial application, tail
 // calls, transforms, regular expressions and the standard function
-// library. Extra functions (AWS's $partition, $uuid, ...) are given per
-// evaluation through Options.Functions. Not supported: date/time and
-// integer picture strings ($fromMillis/$toMillis/$now with a picture,
-// $formatInteger/$parseInteger beyond plain digits), regular expression
-// features that Go's RE2 lacks (lookaround, backreferences), and
-// asynchronous JavaScript functions.
+// library, date/time and integer picture strings included (datetime.go).
+// Extra functions (AWS's $partition, $uuid, ...) are given through
+// Options.Functions, or made once with NewLibrary; Expr.Refs and
+// Options.Lookup let an embedder convert only the data and variables an
+// expression reads. Not supported: regular expression features that Go's
+// RE2 lacks (lookaround, backreferences), lone UTF-16 surrogates in
+// strings, and asynchronous JavaScript functions.
 package jsonata
