@@ -143,7 +143,9 @@ func (sm *StateMachine) newExecution(ctx context.Context, g *graph, timeout int6
 	for _, o := range opts {
 		o(x)
 	}
-	if sm.Definition.keyOrder {
+	if sm.Definition.keyOrder && x.raw == nil {
+		// A Map Run's child (raw set by withKeyOrderOf) has an input the
+		// engine wrote, keys sorted: its parent's texts have the order.
 		x.raw = &rawTexts{}
 		x.raw.add([]byte(inJSON))
 	}

@@ -9,17 +9,25 @@ import (
 // written, and States.JsonToString shows it. So an execution keeps the raw
 // JSON texts its data came from (its input and every task's result), up to
 // keyOrderBytes, and JsonToString writes an object with the key order of an
-// equal object in those texts; objects found in none of them (built by
-// templates, merged, or from texts over the budget) keep sorted keys.
+// equal object in those texts (a Distributed Map's children read their
+// parent's texts too); objects found in none of them (built by templates,
+// merged, or from texts over the budget) keep sorted keys. Only
+// definitions that call JsonToString keep texts.
 
 // keyOrderBytes bounds the raw texts an execution keeps for key order.
 const keyOrderBytes = 1 << 20
 
 // rawTexts are the raw JSON texts of one execution's data, newest last.
+// A Distributed Map's child executions read their parent's too.
 type rawTexts struct {
-	mu    sync.Mutex
-	texts [][]byte
-	size  int
+	parent *rawTexts // read only while the child runs
+
+	mu     sync.Mutex
+	texts  [][]byte
+	size   int
+	gen    int                 // texts added so far
+	cached map[string][]string // orders of the own texts when gen was cgen
+	cgen   int
 }
 
 // add keeps b (not copied: callers hand over texts they no longer change),
@@ -32,6 +40,7 @@ func (t *rawTexts) add(b []byte) {
 	defer t.mu.Unlock()
 	t.texts = append(t.texts, b)
 	t.size += len(b)
+	t.gen++
 	for t.size > keyOrderBytes {
 		t.size -= len(t.texts[0])
 		t.texts[0] = nil
@@ -39,11 +48,31 @@ func (t *rawTexts) add(b []byte) {
 	}
 }
 
-// orders maps every object of the texts, by its JSON with sorted keys, to
-// its keys in written order; the newest text wins.
+// orders maps every object of the texts (the parent's, then the own), by
+// its JSON with sorted keys, to its keys in written order; the newest
+// text wins.
 func (t *rawTexts) orders() map[string][]string {
+	out := map[string][]string{}
+	var chain []*rawTexts
+	for c := t; c != nil; c = c.parent {
+		chain = append(chain, c)
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		for k, v := range chain[i].own() {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// own is the orders of t's own texts, computed again only after an add.
+func (t *rawTexts) own() map[string][]string {
 	t.mu.Lock()
-	texts := append([][]byte(nil), t.texts...)
+	if t.cached != nil && t.cgen == t.gen {
+		defer t.mu.Unlock()
+		return t.cached
+	}
+	texts, gen := append([][]byte(nil), t.texts...), t.gen
 	t.mu.Unlock()
 	out := map[string][]string{}
 	for _, b := range texts {
@@ -58,7 +87,19 @@ func (t *rawTexts) orders() map[string][]string {
 		d.skipSpace()
 		d.value(0) // the texts decoded once already; an error cannot happen
 	}
+	t.mu.Lock()
+	t.cached, t.cgen = out, gen
+	t.mu.Unlock()
 	return out
+}
+
+// withKeyOrderOf makes a Distributed Map's child read its parent's texts.
+func withKeyOrderOf(parent *rawTexts) StartOption {
+	return func(x *Execution) {
+		if parent != nil {
+			x.raw = &rawTexts{parent: parent}
+		}
+	}
 }
 
 // marshalOrdered is marshal, writing each object whose sorted JSON is in

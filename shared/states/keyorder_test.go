@@ -47,3 +47,14 @@ func TestRawTextsBudget(t *testing.T) {
 	rt.add(make([]byte, keyOrderBytes+1))
 	assert.Len(t, rt.texts, 3, "a text over the budget is not kept")
 }
+
+// A Distributed Map's children write their items, which came from the
+// parent's input, in the parent's key order.
+func TestJsonToStringInDistributedMapChildren(t *testing.T) {
+	e, _, _ := testEngine()
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","End":true,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"P",
+			"States":{"P":{"Type":"Pass","Parameters":{"s.$":"States.JsonToString($)"},"OutputPath":"$.s","End":true}}}}}}`
+	x := run(t, e, def, `{"items":[{"z":1,"a":2},{"y":{"k":1,"c":2},"b":3}]}`)
+	assert.JSONEq(t, `["{\"z\":1,\"a\":2}","{\"y\":{\"k\":1,\"c\":2},\"b\":3}"]`, succeeded(t, x))
+}

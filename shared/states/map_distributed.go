@@ -204,6 +204,9 @@ func (s *mapState) childOptions(r *runner) []StartOption {
 	if r.x.noHistory {
 		opts = append(opts, WithoutHistory())
 	}
+	if r.x.raw != nil {
+		opts = append(opts, withKeyOrderOf(r.x.raw))
+	}
 	return opts
 }
 
