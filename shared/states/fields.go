@@ -3,6 +3,7 @@ package states
 import (
 	"fmt"
 	"math"
+	"strconv"
 )
 
 // numField is a numeric field a state resolves when it runs
@@ -62,6 +63,13 @@ func (f *numField) fits(n float64) bool {
 	return n >= f.min && n <= f.max && (!f.integer || n == math.Trunc(n))
 }
 
+func (f *numField) noun() string {
+	if f.integer {
+		return "integer"
+	}
+	return "number"
+}
+
 func (f *numField) kind() string {
 	if f.integer {
 		return "an integer"
@@ -73,11 +81,12 @@ func (f *numField) kind() string {
 func (f *numField) what() string {
 	switch {
 	case f.max >= math.MaxInt32 && f.min == 0:
-		return "a non-negative " + f.kind()[len("a "):]
+		return "a non-negative " + f.noun()
 	case f.max >= math.MaxInt32 && f.min == 1:
-		return "a positive " + f.kind()[len("a "):]
+		return "a positive " + f.noun()
 	}
-	return fmt.Sprintf("%s between %v and %v", f.kind(), f.min, f.max)
+	num := func(n float64) string { return strconv.FormatFloat(n, 'f', -1, 64) }
+	return fmt.Sprintf("%s between %s and %s", f.kind(), num(f.min), num(f.max))
 }
 
 // value resolves the field for the state's input in; ok is false when the

@@ -2,6 +2,7 @@ package states
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -112,4 +113,18 @@ func TestDistributedMapFieldsPerLanguage(t *testing.T) {
 	// And accept their own.
 	assert.Empty(t, problems(t, jsonataDistributedMap(`"ItemReader":{"Resource":"arn:aws:states:::s3:listObjectsV2","ReaderConfig":{"MaxItems":"{% 3 %}"},"Arguments":{"Bucket":"b"}},
 		"ItemBatcher":{"MaxInputBytesPerBatch":"{% 1024 %}","BatchInput":"{% {'a': 1} %}"},"MaxConcurrency":"{% 2 %}",`)))
+}
+
+func TestNumFieldMessages(t *testing.T) {
+	for _, tc := range []struct {
+		f    numField
+		want string
+	}{
+		{numField{min: 0, max: math.MaxInt32, integer: true}, "a non-negative integer"},
+		{numField{min: 1, max: math.MaxInt32, integer: true}, "a positive integer"},
+		{numField{min: 0, max: 100000000, integer: true}, "an integer between 0 and 100000000"},
+		{numField{min: 0, max: 100}, "a number between 0 and 100"},
+	} {
+		assert.Equal(t, tc.want, tc.f.what())
+	}
 }

@@ -196,14 +196,16 @@ func (s *mapState) items(r *runner, in any) ([]any, *Error) {
 }
 
 // selectItem applies ItemSelector to one item, with $$.Map.Item set.
-func (s *mapState) selectItem(r *runner, in any, i int, item any) (any, *Error) {
+// sv is shared by the items, so that a JSONata ItemSelector converts the
+// Map's input once.
+func (s *mapState) selectItem(r *runner, in any, sv *statesVar, i int, item any) (any, *Error) {
 	if s.itemSelector == nil && s.ataSelector == nil {
 		return item, nil
 	}
 	r.mapItem = map[string]any{"Index": json.Number(fmt.Sprint(i)), "Value": item}
 	defer func() { r.mapItem = nil }()
 	if s.ataSelector != nil {
-		return s.ataSelector.eval(r, &statesVar{input: in})
+		return s.ataSelector.eval(r, sv)
 	}
 	return s.itemSelector.eval(in, r)
 }
@@ -222,8 +224,9 @@ func (s *mapState) inputs(r *runner, in any) ([]any, *Error) {
 		return nil, err
 	}
 	inputs := make([]any, len(items))
+	sv := &statesVar{input: in}
 	for i, it := range items {
-		if inputs[i], err = s.selectItem(r, in, i, it); err != nil {
+		if inputs[i], err = s.selectItem(r, in, sv, i, it); err != nil {
 			return nil, err
 		}
 	}
