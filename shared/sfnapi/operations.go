@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
 )
@@ -200,15 +200,11 @@ func (s *Server) findMapRun(arn *string) (*states.Execution, *states.MapRun, *ap
 // childMachineARN is the state machine ARN of an execution ARN
 // (arn:aws:states:r:a:execution:machine:name → ...:stateMachine:machine).
 func childMachineARN(execARN string) string {
-	parts := strings.SplitN(execARN, ":", 7)
-	if len(parts) < 7 {
+	x, err := arn.ParseExecution(execARN)
+	if err != nil {
 		return ""
 	}
-	machine := parts[6]
-	if i := strings.LastIndexByte(machine, ':'); i >= 0 {
-		machine = machine[:i]
-	}
-	return strings.Join(append(parts[:5:5], "stateMachine", machine), ":")
+	return x.Machine.String()
 }
 
 func (s *Server) describeExecution(_ context.Context, body []byte) (any, *apiError) {
@@ -560,7 +556,11 @@ func (s *Server) describeMapRun(_ context.Context, body []byte) (any, *apiError)
 // mapRunMachineARN is the state machine ARN of a Map Run's children
 // (arn:aws:states:r:a:mapRun:machine/label:id → ...:stateMachine:machine/label).
 func mapRunMachineARN(runARN string) string {
-	return childMachineARN(strings.Replace(runARN, ":mapRun:", ":execution:", 1))
+	r, err := arn.ParseMapRun(runARN)
+	if err != nil {
+		return ""
+	}
+	return r.Children().String()
 }
 
 type runInfo struct {

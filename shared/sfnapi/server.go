@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/states"
 )
 
@@ -111,7 +112,11 @@ func (s *Server) AddStateMachine(sm *states.StateMachine, opt MachineOptions) er
 		return fmt.Errorf("sfnapi: add state machine %s: unknown type %q", sm.Name, opt.Type)
 	}
 	if opt.RoleARN == "" {
-		opt.RoleARN = "arn:aws:iam::" + arnAccount(sm.ARN) + ":role/StepFunctions-" + sm.Name
+		m, err := arn.ParseStateMachine(sm.ARN)
+		if err != nil {
+			return fmt.Errorf("sfnapi: add state machine: %w", err)
+		}
+		opt.RoleARN = m.Role()
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -215,32 +220,23 @@ func decode(body []byte, in any) *apiError {
 	return nil
 }
 
-// arnAccount returns the account field of an ARN.
-func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 5 {
-		return ""
-	}
-	return parts[4]
-}
-
 // parseARN checks that arn is a Step Functions ARN of the given resource
 // kind (stateMachine, execution, express, mapRun) and returns what follows
 // the kind.
-func parseARN(arn *string, kinds ...string) (string, *apiError) {
-	if arn == nil || *arn == "" {
+func parseARN(s *string, kinds ...string) (string, *apiError) {
+	if s == nil || *s == "" {
 		return "", clientError(errValidation, "1 validation error detected: an ARN must not be null")
 	}
-	parts := strings.SplitN(*arn, ":", 7)
-	if len(parts) < 7 || parts[0] != "arn" || parts[2] != "states" || parts[6] == "" {
-		return "", clientError(errInvalidArn, "Invalid Arn: '"+*arn+"'")
+	kind, resource, err := arn.States(*s)
+	if err != nil {
+		return "", clientError(errInvalidArn, "Invalid Arn: '"+*s+"'")
 	}
 	for _, k := range kinds {
-		if parts[5] == k {
-			return parts[6], nil
+		if kind == k {
+			return resource, nil
 		}
 	}
-	return "", clientError(errInvalidArn, fmt.Sprintf("Invalid Arn: 'Resource type not valid in this context: %s'", parts[5]))
+	return "", clientError(errInvalidArn, fmt.Sprintf("Invalid Arn: 'Resource type not valid in this context: %s'", kind))
 }
 
 func newUUID() string {

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"fmt"
 	mrand "math/rand/v2"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/states/intrinsic"
 	"github.com/divinepic/pipeline/shared/states/jsonata"
 )
@@ -143,7 +144,12 @@ func (e *Engine) lookupFunction(nameOrARN string) (*invoker, string) {
 	e.mu.RLock()
 	h := e.functions[name]
 	e.mu.RUnlock()
-	return h, fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", e.region, e.account, name)
+	return h, arn.Function{Region: e.region, Account: e.account, Name: name}.String()
+}
+
+// machineARN is the ARN of a state machine of this engine's account.
+func (e *Engine) machineARN(name string) arn.StateMachine {
+	return arn.StateMachine{Region: e.region, Account: e.account, Name: name}
 }
 
 func (e *Engine) lookupResource(arn string) *invoker {
@@ -213,7 +219,7 @@ func (e *Engine) Parse(name string, def []byte) (*StateMachine, error) {
 	return &StateMachine{
 		Definition: d,
 		Name:       name,
-		ARN:        fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.region, e.account, name),
+		ARN:        e.machineARN(name).String(),
 		engine:     e,
 	}, nil
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/states/intrinsic"
 )
 
@@ -153,7 +155,7 @@ func (sm *StateMachine) newExecution(ctx context.Context, g *graph, timeout int6
 		x.Name = e.newUUID()
 	}
 	if x.ARN == "" {
-		x.ARN = fmt.Sprintf("arn:aws:states:%s:%s:%s:%s:%s", e.region, e.account, arnKind, sm.Name, x.Name)
+		x.ARN = arn.Execution{Machine: e.machineARN(sm.Name), Name: x.Name, Kind: arnKind}.String()
 	}
 	x.StartTime = e.clk.Now()
 	x.ctx, x.cancel = context.WithCancelCause(context.WithoutCancel(ctx))
@@ -180,7 +182,7 @@ func (x *Execution) contextExecution() map[string]any {
 }
 
 func (x *Execution) roleARN() string {
-	return "arn:aws:iam::" + x.sm.engine.account + ":role/StepFunctions-" + x.sm.Name
+	return x.sm.engine.machineARN(x.sm.Name).Role()
 }
 
 // Stop aborts a running execution (StopExecution): running states are

@@ -3,7 +3,6 @@ package states
 import (
 	"context"
 	"crypto/sha1"
-	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -123,7 +122,7 @@ func (s *mapState) startRun(r *runner, inputs []any, maxConc int64, tol toleranc
 	run := &MapRun{
 		MaxConcurrency: int(maxConc), ToleratedFailurePercentage: tol.Percent, ToleratedFailureCount: tol.Count,
 		ID:       id,
-		ARN:      fmt.Sprintf("arn:aws:states:%s:%s:mapRun:%s/%s:%s", e.region, e.account, r.x.sm.Name, label, id),
+		ARN:      e.machineARN(r.x.sm.Name).MapRun(label, id).String(),
 		State:    s.name,
 		children: make([]*Execution, len(inputs)),
 		inputs:   make([]string, len(inputs)),
@@ -141,7 +140,7 @@ func (s *mapState) startRun(r *runner, inputs []any, maxConc int64, tol toleranc
 	// The child machine shares the parent's name and engine; its graph is
 	// the ItemProcessor.
 	childSM := &StateMachine{Definition: r.x.sm.Definition, Name: r.x.sm.Name + "/" + label, engine: e}
-	childSM.ARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", e.region, e.account, childSM.Name)
+	childSM.ARN = e.machineARN(childSM.Name).String()
 	run.sm = childSM
 	r.x.mu.Lock()
 	r.x.mapRuns = append(r.x.mapRuns, run)

@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/divinepic/pipeline/shared/arn"
 )
 
 // LambdaInvoke is the optimized Lambda integration's resource.
@@ -85,8 +87,8 @@ func (p *parser) taskState(o *object, c common) *taskState {
 // isLambdaARN reports whether s is a Lambda function ARN
 // (arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]).
 func isLambdaARN(s string) bool {
-	parts := strings.Split(s, ":")
-	return len(parts) >= 7 && parts[0] == "arn" && parts[2] == "lambda" && parts[5] == "function"
+	_, err := arn.ParseFunction(s)
+	return err == nil
 }
 
 // functionName extracts a Lambda function's name from a name, an ARN or a
