@@ -8,6 +8,7 @@ import (
 
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/wiring"
 )
 
 func init() {
@@ -31,15 +32,20 @@ func compareCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fs.Usage()
 		return 2
 	}
-	eng, err := loadEngine(ctx, *pack, face.Options{})
+	decode, err := decodeOptions()
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic compare: %v\n", err)
 		return 1
 	}
-	defer eng.Close()
+	eng, pool, err := wiring.FaceEngines(ctx, *pack, face.Options{})
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic compare: %v\n", err)
+		return 1
+	}
+	defer pool.Close()
 	var embs [2][]float32
 	for i, f := range files {
-		img, err := decodePhoto(f)
+		img, err := decodePhoto(f, decode)
 		if err != nil {
 			fmt.Fprintf(stderr, "divinepic compare: %s: %v\n", f, err)
 			return 2

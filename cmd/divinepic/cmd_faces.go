@@ -14,6 +14,7 @@ import (
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/imaging"
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/wiring"
 )
 
 func init() {
@@ -51,19 +52,24 @@ func facesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fs.Usage()
 		return 2
 	}
-	eng, err := loadEngine(ctx, *pack, face.Options{IntraOpThreads: *threads, NoRotationRetry: *noRotate})
+	decode, err := decodeOptions()
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic faces: %v\n", err)
 		return 1
 	}
-	defer eng.Close()
+	eng, pool, err := wiring.FaceEngines(ctx, *pack, face.Options{IntraOpThreads: *threads, NoRotationRetry: *noRotate})
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic faces: %v\n", err)
+		return 1
+	}
+	defer pool.Close()
 	enc := json.NewEncoder(stdout)
 	refused := false
 	for _, f := range files {
 		if ctx.Err() != nil {
 			return 1
 		}
-		res := analyzeFile(eng, f, *withEmb)
+		res := analyzeFile(eng, decode, f, *withEmb)
 		if res.Error != "" {
 			refused = true
 		}
@@ -114,37 +120,30 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// loadEngine loads a model pack's engine (files found by modelpack's resolver).
-func loadEngine(ctx context.Context, pack string, opts face.Options) (*face.Engine, error) {
-	m, err := modelpack.Default()
+// decodeOptions are the decoder's options for the engine, within the pixel
+// budget of DIVINEPIC_MAX_PIXELS (the decoder's default when unset), read
+// from the environment once.
+func decodeOptions() (imaging.Options, error) {
+	cfg, err := config.FromEnv()
 	if err != nil {
-		return nil, err
+		return imaging.Options{}, err
 	}
-	p, err := m.Pack(pack)
-	if err != nil {
-		return nil, err
-	}
-	return face.NewEngine(ctx, p, modelpack.NewResolver(m), opts)
+	return imaging.Options{MinLongSide: face.DecodeLongSide, MaxPixels: cfg.MaxPixels}, nil
 }
 
-// decodePhoto reads and decodes a photo for the engine, within the pixel
-// budget of DIVINEPIC_MAX_PIXELS (the decoder's default when unset).
-func decodePhoto(path string) (*imaging.RGB, error) {
+// decodePhoto reads and decodes a photo for the engine.
+func decodePhoto(path string, opts imaging.Options) (*imaging.RGB, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return nil, err
-	}
-	return imaging.Decode(b, imaging.Options{MinLongSide: face.DecodeLongSide, MaxPixels: cfg.MaxPixels})
+	return imaging.Decode(b, opts)
 }
 
 // analyzeFile runs one photo through the engine; failures become Error.
-func analyzeFile(eng *face.Engine, path string, withEmb bool) fileJSON {
+func analyzeFile(eng *face.Engines, decode imaging.Options, path string, withEmb bool) fileJSON {
 	res := fileJSON{File: path, Faces: []domain.Face{}}
-	img, err := decodePhoto(path)
+	img, err := decodePhoto(path, decode)
 	if err != nil {
 		res.Error = err.Error()
 		return res

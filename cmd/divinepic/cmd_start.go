@@ -8,20 +8,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/embedded"
 	"github.com/divinepic/pipeline/shared/names"
+	"github.com/divinepic/pipeline/shared/sfnclient"
 )
 
 func init() {
@@ -30,7 +29,7 @@ func init() {
 
 // sfnWatcher is what start needs of the Step Functions client.
 type sfnWatcher interface {
-	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	sfnclient.StartAPI
 	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
 	ListMapRuns(ctx context.Context, in *sfn.ListMapRunsInput, opts ...func(*sfn.Options)) (*sfn.ListMapRunsOutput, error)
 	DescribeMapRun(ctx context.Context, in *sfn.DescribeMapRunInput, opts ...func(*sfn.Options)) (*sfn.DescribeMapRunOutput, error)
@@ -39,7 +38,7 @@ type sfnWatcher interface {
 var _ sfnWatcher = (*sfn.Client)(nil)
 
 // localStateMachineARN is the state machine `divinepic serve` serves.
-var localStateMachineARN = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", embedded.Region, embedded.Account, embedded.MachineName)
+var localStateMachineARN = embedded.StateMachine.String()
 
 func startAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("start", flag.ContinueOnError)
@@ -60,7 +59,7 @@ func startAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	pack := fs.String("pack", "", "model pack (default: the pipeline's)")
 	name := fs.String("name", "", "execution name (default: the album and the time); starting a running execution's name with the same input again returns it")
 	endpoint := fs.String("endpoint", os.Getenv(names.EnvSFNEndpoint), "Step Functions endpoint URL, e.g. that of divinepic serve (default: AWS; $"+names.EnvSFNEndpoint+")")
-	arn := fs.String("state-machine-arn", os.Getenv(names.EnvStateMachineARN), "state machine ARN (default: $"+names.EnvStateMachineARN+"; with --endpoint, "+localStateMachineARN+")")
+	machineARN := fs.String("state-machine-arn", os.Getenv(names.EnvStateMachineARN), "state machine ARN (default: $"+names.EnvStateMachineARN+"; with --endpoint, "+localStateMachineARN+")")
 	wait := fs.Bool("wait", false, "follow the execution until it ends")
 	interval := fs.Duration("interval", 2*time.Second, "with --wait, time between two polls")
 	quiet := fs.Bool("quiet", false, "with --wait, no progress display")
@@ -75,66 +74,28 @@ func startAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
 		return 2
 	}
-	if *arn == "" {
+	if *machineARN == "" {
 		if *endpoint == "" {
 			fmt.Fprintf(stderr, "divinepic start: no state machine: use --state-machine-arn or $%s (or --endpoint for divinepic serve)\n", names.EnvStateMachineARN)
 			return 2
 		}
-		*arn = localStateMachineARN
+		*machineARN = localStateMachineARN
 	}
 	if *name == "" {
 		*name = names.StartExecutionName(*album, time.Now())
 	}
-	client, err := newSFNClient(ctx, *arn, *endpoint)
+	machine, err := arn.ParseStateMachine(*machineARN)
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
+		return 1
+	}
+	client, err := sfnclient.New(ctx, machine, *endpoint)
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
 		return 1
 	}
 	in := domain.AlbumInput{AlbumID: *album, Bucket: *bucket, Prefix: *prefix, Reprocess: *reprocess, Pack: *pack}
-	return startAndWatch(ctx, client, *arn, *name, in, watchOptions{wait: *wait, interval: *interval, progress: !*quiet}, stdout, stderr)
-}
-
-// newSFNClient is the sfn client of the SDK's default configuration, in
-// the state machine's region, pointed at endpoint when set. A server on
-// this machine (divinepic serve) gets unsigned requests, so that no AWS
-// credentials are needed for it.
-func newSFNClient(ctx context.Context, stateMachineARN, endpoint string) (*sfn.Client, error) {
-	parts := strings.Split(stateMachineARN, ":")
-	if len(parts) != 7 || parts[0] != "arn" || parts[2] != "states" || parts[5] != "stateMachine" {
-		return nil, fmt.Errorf("%q is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)", stateMachineARN)
-	}
-	var opts []func(*awsconfig.LoadOptions) error
-	if parts[3] != "" {
-		opts = append(opts, awsconfig.WithRegion(parts[3]))
-	}
-	local := false
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || u.Scheme == "" || u.Host == "" {
-			return nil, fmt.Errorf("endpoint %q is not a URL (e.g. http://127.0.0.1:8083)", endpoint)
-		}
-		local = isLoopback(u.Hostname())
-	}
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("load AWS config: %w", err)
-	}
-	return sfn.NewFromConfig(cfg, func(o *sfn.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-		if local {
-			o.Credentials = aws.AnonymousCredentials{}
-		}
-	}), nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return startAndWatch(ctx, client, machine, *name, in, watchOptions{wait: *wait, interval: *interval, progress: !*quiet}, stdout, stderr)
 }
 
 type watchOptions struct {
@@ -145,23 +106,17 @@ type watchOptions struct {
 
 // startAndWatch starts the execution, prints its ARN and, with wait,
 // polls it until it ends.
-func startAndWatch(ctx context.Context, c sfnWatcher, arn, name string, in domain.AlbumInput, opt watchOptions, stdout, stderr io.Writer) int {
-	input, err := json.Marshal(in)
+func startAndWatch(ctx context.Context, c sfnWatcher, machine arn.StateMachine, name string, in domain.AlbumInput, opt watchOptions, stdout, stderr io.Writer) int {
+	starter := sfnclient.Starter{Client: c, Machine: machine}
+	execARN, err := starter.StartAlbum(ctx, name, in)
+	if errors.Is(err, domain.ErrAlreadyStarted) {
+		fmt.Fprintf(stderr, "divinepic start: an execution named %s already exists (it ended, or runs with other input); choose another --name\n", name)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
 		return 1
 	}
-	out, err := c.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(arn), Name: aws.String(name), Input: aws.String(string(input))})
-	if err != nil {
-		var exists *types.ExecutionAlreadyExists
-		if errors.As(err, &exists) {
-			fmt.Fprintf(stderr, "divinepic start: an execution named %s already exists (it ended, or runs with other input); choose another --name\n", name)
-			return 1
-		}
-		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
-		return 1
-	}
-	execARN := aws.ToString(out.ExecutionArn)
 	if !opt.wait {
 		fmt.Fprintln(stdout, execARN)
 		return 0

@@ -107,6 +107,11 @@ func (e *InvalidInput) Error() string {
 	return fmt.Sprintf("invalid input: %s: %s", e.Field, e.Reason)
 }
 
+// ErrAlreadyStarted is wrapped by a start of an album execution whose name
+// is taken already (the nightly job ran twice): nothing new was started.
+// Not a workflow error; the starters of album executions return it.
+var ErrAlreadyStarted = errors.New("an execution of that name exists already")
+
 // IsTransient reports whether err (or anything it wraps) is a TransientStoreError.
 func IsTransient(err error) bool {
 	var t *TransientStoreError

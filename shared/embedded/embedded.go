@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	pipeline "github.com/divinepic/pipeline"
+	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/domain"
@@ -32,6 +33,7 @@ import (
 	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/steps"
 	"github.com/divinepic/pipeline/shared/vectors"
+	"github.com/divinepic/pipeline/shared/wiring"
 )
 
 // Local values of the definition's deploy-time placeholders.
@@ -41,6 +43,10 @@ const (
 	MachineName   = "divinepic-album"
 	defaultTolPct = 5
 )
+
+// StateMachine is the ARN of the album workflow here (what `divinepic
+// serve` serves).
+var StateMachine = arn.StateMachine{Region: Region, Account: Account, Name: MachineName}
 
 // Options configure a Pipeline.
 type Options struct {
@@ -62,7 +68,7 @@ type Options struct {
 
 // Pipeline is the embedded pipeline, ready to run albums.
 type Pipeline struct {
-	Deps    *config.Deps
+	Deps    *wiring.Deps
 	Steps   *steps.Steps
 	Engine  *states.Engine
 	Machine *states.StateMachine
@@ -94,7 +100,7 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 	if opt.Vectors != "" {
 		cfg.Vectors = opt.Vectors
 	}
-	deps, err := config.Build(ctx, cfg)
+	deps, err := wiring.Build(ctx, cfg)
 	if errors.Is(err, vectors.ErrLocked) {
 		return nil, fmt.Errorf("data directory %s is in use by another divinepic process (run, search, reprocess or serve): wait for it to finish, or give another --data: %w", opt.DataDir, err)
 	}
@@ -112,12 +118,11 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 	}, opt.EngineOptions...)...)
 	// One adapter per concurrent invocation, as Lambda runs one execution
 	// environment per concurrent invocation.
-	for name, fn := range deps.Steps.Functions() {
-		name, fn := name, fn
-		p.Engine.RegisterFactory(names.FunctionName(name), func() lambda.Handler {
-			h := lambda.NewHandler(fn)
+	for _, step := range deps.Steps.Registry() {
+		p.Engine.RegisterFactory(names.FunctionName(step.Name()), func() lambda.Handler {
+			h := step.NewHandler()
 			if opt.Wrap != nil {
-				h = opt.Wrap(name, h)
+				h = opt.Wrap(step.Name(), h)
 			}
 			return h
 		})
@@ -162,7 +167,7 @@ func Substitutions(maxConcurrency, toleratedPct int) map[string]string {
 		names.PlaceholderResultPrefix:               names.ResultsPrefix,
 	}
 	for _, step := range names.WorkflowSteps {
-		vars[names.FunctionARNPlaceholder(step)] = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", Region, Account, names.FunctionName(step))
+		vars[names.FunctionARNPlaceholder(step)] = arn.Function{Region: Region, Account: Account, Name: names.FunctionName(step)}.String()
 	}
 	return vars
 }
@@ -274,8 +279,7 @@ func (p *Pipeline) RunAlbum(ctx context.Context, in domain.AlbumInput, opts ...s
 	if err != nil {
 		return nil, nil, err
 	}
-	name := fmt.Sprintf("%s-%s", in.AlbumID, time.Now().UTC().Format("20060102T150405.000000000"))
-	name = strings.ReplaceAll(name, ".", "")
+	name := names.RunExecutionName(in.AlbumID, time.Now())
 	x, err := p.Machine.Run(ctx, input, append([]states.StartOption{states.WithName(name)}, opts...)...)
 	if err != nil {
 		return nil, x, err

@@ -1,7 +1,8 @@
-// Package lambdamain is the one composition root every Lambda shares:
-// read the configuration from the environment, build the dependencies once
-// (the cold start), and hand one step's handler to the Lambda runtime. A
-// lambdas/<step>/main.go is a single call to Run.
+// Package lambdamain hosts one step in the Lambda runtime: read the
+// configuration from the environment (shared/config), build the
+// dependencies once at the cold start (shared/wiring, the composition root
+// the embedded pipeline and the CLI use too), and hand the step's handler
+// to the runtime. A lambdas/<step>/main.go is a single call to Run.
 package lambdamain
 
 import (
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/wiring"
 )
 
 // Handler builds the dependencies from the environment and returns the
@@ -21,7 +23,7 @@ func Handler(ctx context.Context, step string) (lambda.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	deps, err := config.Build(ctx, cfg)
+	deps, err := wiring.Build(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,14 @@ func NightlyExecutionName(album, pack string, day time.Time) string {
 	return executionName(album, "-"+pack+"-"+day.UTC().Format("20060102"))
 }
 
+// RunExecutionName is the name of an execution the embedded pipeline
+// starts (`divinepic run`): the album and the time to the nanosecond
+// (<album>-<YYYYMMDDTHHMMSSnnnnnnnnn>), so that two runs of an album in one
+// process never share a name.
+func RunExecutionName(album string, t time.Time) string {
+	return executionName(album, "-"+strings.Replace(t.UTC().Format("20060102T150405.000000000"), ".", "", 1))
+}
+
 // StartExecutionName is the default name of an execution started by hand
 // (`divinepic start`): the album and the time to the second
 // (<album>-<YYYYMMDDTHHMMSSZ>).

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -100,4 +101,13 @@ func TestIndexForPackNames(t *testing.T) {
 	}
 	_, err := names.IndexForPack(strings.Repeat("a", 80))
 	assert.ErrorIs(t, err, names.ErrBadIndexName)
+}
+
+func TestRunExecutionName(t *testing.T) {
+	at := time.Date(2026, 12, 1, 15, 4, 5, 123456789, time.UTC)
+	assert.Equal(t, "wedding-20261201T150405123456789", names.RunExecutionName("wedding", at))
+	long := names.RunExecutionName(strings.Repeat("c", 64), at)
+	assert.LessOrEqual(t, len(long), names.MaxExecutionName)
+	assert.True(t, names.ValidExecutionName(long), long)
+	assert.NotEqual(t, names.RunExecutionName("wedding", at), names.RunExecutionName("wedding", at.Add(time.Nanosecond)))
 }

@@ -9,41 +9,65 @@ import (
 	"github.com/divinepic/pipeline/shared/names"
 )
 
-// Functions is the one registry from step name to handler function, used
-// by the Lambda mains and the local engine alike.
-func (s *Steps) Functions() map[string]any {
-	return map[string]any{
-		names.StepList:      s.List,
-		names.StepDetect:    s.Detect,
-		names.StepEmbed:     s.Embed,
-		names.StepAggregate: s.Aggregate,
-		names.StepSearch:    s.Search,
-		names.StepReprocess: s.Reprocess,
+// Entry is one step of the registry: its name (a names.Step* constant) and
+// its handler function, whose signature step checks at compile time.
+type Entry interface {
+	// Name is the step's name.
+	Name() string
+	// NewHandler wraps the function in aws-lambda-go's adapter, so the
+	// Lambda runtime and the local engine encode and decode JSON the same
+	// way. An adapter is not safe for concurrent invocations (it reuses
+	// its output buffer): make one per concurrent caller.
+	NewHandler() lambda.Handler
+}
+
+// entry is a step whose handler takes In and returns Out.
+type entry[In, Out any, H lambda.HandlerFunc[In, Out]] struct {
+	name string
+	fn   H
+}
+
+func (e entry[In, Out, H]) Name() string               { return e.name }
+func (e entry[In, Out, H]) NewHandler() lambda.Handler { return lambda.NewHandler(e.fn) }
+
+// step is a registry entry. Like aws-lambda-go's StartHandlerFunc, it takes
+// only a func(context.Context, In) (Out, error): a handler of any other
+// shape does not compile.
+func step[In, Out any, H lambda.HandlerFunc[In, Out]](name string, fn H) Entry {
+	return entry[In, Out, H]{name: name, fn: fn}
+}
+
+// Registry is the one list from step name to handler, in names.Steps'
+// order, used by the Lambda mains and the local engine alike.
+func (s *Steps) Registry() []Entry {
+	return []Entry{
+		step(names.StepList, s.List),
+		step(names.StepDetect, s.Detect),
+		step(names.StepEmbed, s.Embed),
+		step(names.StepAggregate, s.Aggregate),
+		step(names.StepReprocess, s.Reprocess),
+		step(names.StepSearch, s.Search),
 	}
 }
 
-// Handlers wraps every function in aws-lambda-go's adapter, so the Lambda
-// runtime and the local engine encode and decode JSON the same way. An
-// adapter is not safe for concurrent invocations (it reuses its output
-// buffer): make one per concurrent caller.
+// Handlers is one adapter per step, by name (see Entry.NewHandler).
 func (s *Steps) Handlers() map[string]lambda.Handler {
 	out := map[string]lambda.Handler{}
-	for name, fn := range s.Functions() {
-		out[name] = lambda.NewHandler(fn)
+	for _, e := range s.Registry() {
+		out[e.Name()] = e.NewHandler()
 	}
 	return out
 }
 
 // Handler returns one step's handler, or an error naming the steps there are.
 func (s *Steps) Handler(name string) (lambda.Handler, error) {
-	hs := s.Handlers()
-	if h, ok := hs[name]; ok {
-		return h, nil
+	var all []string
+	for _, e := range s.Registry() {
+		if e.Name() == name {
+			return e.NewHandler(), nil
+		}
+		all = append(all, e.Name())
 	}
-	names := make([]string, 0, len(hs))
-	for n := range hs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return nil, fmt.Errorf("no step %q (steps: %v)", name, names)
+	sort.Strings(all)
+	return nil, fmt.Errorf("no step %q (steps: %v)", name, all)
 }

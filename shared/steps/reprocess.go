@@ -22,8 +22,9 @@ type Executions interface {
 	StartAlbum(ctx context.Context, name string, in domain.AlbumInput) (arn string, err error)
 }
 
-// ErrAlreadyStarted: an execution of that name exists already.
-var ErrAlreadyStarted = errors.New("an execution of that name exists already")
+// ErrAlreadyStarted: an execution of that name exists already
+// (domain.ErrAlreadyStarted, which shared/sfnclient's Starter returns).
+var ErrAlreadyStarted = domain.ErrAlreadyStarted
 
 // ReprocessInput is the nightly schedule's event (EventBridge Scheduler
 // passes {"source", "scheduledTime"}); Albums and DryRun are for people.

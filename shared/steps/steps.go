@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/divinepic/pipeline/shared/blob"
@@ -25,7 +24,8 @@ type FaceEngine interface {
 
 var _ FaceEngine = (*face.Engine)(nil)
 
-// Engines hands out a loaded engine per model pack.
+// Engines hands out a loaded engine per model pack (face.Pool, wired by
+// shared/wiring).
 type Engines interface {
 	Engine(ctx context.Context, pack *modelpack.Pack) (FaceEngine, error)
 }
@@ -100,91 +100,4 @@ func putJSON(ctx context.Context, b blob.Store, key string, v any) error {
 func isMissing(err error) bool {
 	var m *domain.ObjectMissing
 	return errors.As(err, &m)
-}
-
-// EngineCache loads each model pack's face engines once, on first use, and
-// keeps them for the life of the process. With Workers > 1 it loads that
-// many engines per pack (each with its own ONNX sessions) and hands each
-// call to a free one, so concurrent photos use every core; a Lambda, which
-// runs one invocation at a time, needs one.
-type EngineCache struct {
-	Resolver *modelpack.Resolver
-	Options  face.Options
-	Workers  int // engines per pack; 0 means 1
-
-	mu    sync.Mutex
-	packs map[string]*enginePool
-}
-
-var _ Engines = (*EngineCache)(nil)
-
-// Engine returns the pack's engine(s), loading them the first time.
-func (c *EngineCache) Engine(ctx context.Context, pack *modelpack.Pack) (FaceEngine, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p, ok := c.packs[pack.Name]; ok {
-		return p, nil
-	}
-	n := max(c.Workers, 1)
-	p := &enginePool{free: make(chan *face.Engine, n)}
-	for i := 0; i < n; i++ {
-		e, err := face.NewEngine(ctx, pack, c.Resolver, c.Options)
-		if err != nil {
-			p.close()
-			return nil, err
-		}
-		p.all = append(p.all, e)
-		p.free <- e
-	}
-	if c.packs == nil {
-		c.packs = map[string]*enginePool{}
-	}
-	c.packs[pack.Name] = p
-	return p, nil
-}
-
-// Close releases every loaded engine.
-func (c *EngineCache) Close() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var errs []error
-	for _, p := range c.packs {
-		errs = append(errs, p.close())
-	}
-	c.packs = nil
-	return errors.Join(errs...)
-}
-
-// enginePool runs each call on a free engine of the pack.
-type enginePool struct {
-	all  []*face.Engine
-	free chan *face.Engine
-}
-
-var _ FaceEngine = (*enginePool)(nil)
-
-func (p *enginePool) Detect(img *imaging.RGB) ([]face.Face, error) {
-	e := <-p.free
-	defer func() { p.free <- e }()
-	return e.Detect(img)
-}
-
-func (p *enginePool) Align(img *imaging.RGB, faces []face.Face) ([]face.Chip, error) {
-	e := <-p.free
-	defer func() { p.free <- e }()
-	return e.Align(img, faces)
-}
-
-func (p *enginePool) Embed(chips []face.Chip) ([][]float32, error) {
-	e := <-p.free
-	defer func() { p.free <- e }()
-	return e.Embed(chips)
-}
-
-func (p *enginePool) close() error {
-	var errs []error
-	for _, e := range p.all {
-		errs = append(errs, e.Close())
-	}
-	return errors.Join(errs...)
 }
