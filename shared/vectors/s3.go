@@ -15,6 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // S3VectorsAPI is the part of the s3vectors client that S3Vectors uses;
@@ -33,8 +34,9 @@ var _ S3VectorsAPI = (*s3vectors.Client)(nil)
 
 // S3Vectors is the Store on Amazon S3 Vectors: one vector index per index
 // name in one vector bucket (which must exist; the CDK app creates it).
-// Indexes are created with cosine distance and float32 data. Metadata is
-// stored under the JSON names of Metadata's fields, all filterable; Query
+// Indexes are created with cosine distance, float32 data and, like the CDK
+// stack's, names.NonFilterableMetadataKeys as non-filterable metadata.
+// Metadata is stored under the JSON names of Metadata's fields; Query
 // filters with {"albumId": {"$eq": id}}. Keys lists the whole index and
 // keeps the album's keys (ListVectors has no filter), so it costs one
 // request per 1,000 vectors of the index (8 segments in parallel).
@@ -95,6 +97,9 @@ func (s *S3Vectors) EnsureIndex(ctx context.Context, index string, dim int) erro
 			DataType:         types.DataTypeFloat32,
 			Dimension:        ptr(int32(dim)),
 			DistanceMetric:   types.DistanceMetricCosine,
+			// The CDK stack creates the packs' indexes with the same
+			// configuration (names.NonFilterableMetadataKeys).
+			MetadataConfiguration: &types.MetadataConfiguration{NonFilterableMetadataKeys: names.NonFilterableMetadataKeys},
 		})
 		var conflict *types.ConflictException
 		if errors.As(err, &conflict) {

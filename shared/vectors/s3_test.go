@@ -7,10 +7,13 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3vectors"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
 )
@@ -174,4 +177,28 @@ func TestS3VectorsKeysPages(t *testing.T) {
 		}
 	}
 	assert.Greater(t, lists, 2*8, "some segments took more than one page")
+}
+
+// An index EnsureIndex creates has the metadata configuration of the CDK
+// stack's indexes: the keys of names.NonFilterableMetadataKeys are not
+// filterable, and queries still filter by album.
+func TestS3VectorsCreatesIndexesWithTheStacksMetadataConfiguration(t *testing.T) {
+	ctx := context.Background()
+	s, srv := newS3(t, 3)
+	require.NoError(t, s.EnsureIndex(ctx, "faces-a", 4))
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	out, err := s3vectorsserver.NewClient(hs.URL, 1).GetIndex(ctx, &s3vectors.GetIndexInput{VectorBucketName: aws.String(testBucket), IndexName: aws.String("faces-a")})
+	require.NoError(t, err)
+	require.NotNil(t, out.Index.MetadataConfiguration)
+	assert.ElementsMatch(t, names.NonFilterableMetadataKeys, out.Index.MetadataConfiguration.NonFilterableMetadataKeys)
+
+	require.NoError(t, s.Put(ctx, "faces-a", []vectors.Vector{
+		{Key: "a/1/0", Data: []float32{1, 0, 0, 0}, Metadata: vectors.Metadata{AlbumID: "a", ImageID: "1", Box: [4]float32{1, 2, 3, 4}, Score: 0.9}},
+		{Key: "b/1/0", Data: []float32{1, 0, 0, 0}, Metadata: vectors.Metadata{AlbumID: "b", ImageID: "1"}},
+	}))
+	got, err := s.Query(ctx, "faces-a", []float32{1, 0, 0, 0}, 10, "a")
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.Equal(t, [4]float32{1, 2, 3, 4}, got[0].Metadata.Box, "non-filterable metadata is returned")
 }
