@@ -64,6 +64,9 @@ type Options struct {
 	// with other ones by URL (see config.Config): e.g. S3 and S3 Vectors,
 	// or servers speaking their protocols.
 	Blobs, Vectors string
+	// Engines, when set, replace the model packs' face engines (a test's
+	// fake engine, for packs whose models are not on this machine).
+	Engines steps.Engines
 }
 
 // Pipeline is the embedded pipeline, ready to run albums.
@@ -106,6 +109,9 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if opt.Engines != nil {
+		deps.Steps.Engines = opt.Engines
 	}
 	p := &Pipeline{Deps: deps, Steps: deps.Steps, opt: opt}
 	if p.Bucket, err = deps.Blobs.Bucket(config.DefaultBucket); err != nil {
