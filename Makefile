@@ -21,12 +21,18 @@ LAMBDAS := $(sort $(notdir $(patsubst %/main.go,%,$(wildcard lambdas/*/main.go))
 # Amazon Linux 2023's glibc: an ONNX bootstrap may not need a newer one.
 MAX_GLIBC := 2.34
 
-.PHONY: setup system-packages models build cli lambdas image test test-long run synth bench lint ci clean help
+# The linters `make test` (and so CI) runs: staticcheck at a pinned version
+# (fetched through the Go module proxy on first use), and a gofmt check over
+# every Go file of the repository.
+STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -not -path './cdk.out/*' -not -path '*/node_modules/*')
+
+.PHONY: setup system-packages models build cli lambdas image test test-long run synth bench lint fmt-check ci clean help
 
 help:
 	@echo "make setup    install C libraries (apt), ONNX Runtime (npm) and the default model pack into the cache"
 	@echo "make run      process a demo album (ALBUM=dir, default ../shared/testdata) and search it (SELFIE=photo)"
-	@echo "make test     everything CI runs: setup, go vet, go test ./..."
+	@echo "make test     everything CI runs (make ci): setup, gofmt check, go vet, staticcheck, go test ./..."
 	@echo "make build    the CLI (bin/divinepic), one bootstrap per Lambda (bin/lambdas/<step>/bootstrap), bin/image/"
 	@echo "make bench    the benchmarks; make lint: go vet + staticcheck; make synth: the CDK template"
 
@@ -73,8 +79,7 @@ $(BIN)/lambdas/%/bootstrap: FORCE
 
 FORCE:
 
-test: setup
-	$(GO) vet ./...
+test: setup fmt-check lint
 	@# The pure-Go Lambdas must build without cgo (linux/arm64).
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) vet $(addprefix ./lambdas/,$(filter-out $(ONNX_LAMBDAS),$(LAMBDAS)))
 	$(GO) test -count=1 ./...
@@ -95,8 +100,15 @@ bench: setup
 
 lint: system-packages
 	$(GO) vet ./...
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+	$(STATICCHECK) ./...
 
+# Fails, listing them, when gofmt would change any file.
+fmt-check:
+	@out=$$(gofmt -l $(GO_FILES)); \
+	if [ -n "$$out" ]; then echo "gofmt would change these files (run gofmt -w on them):"; echo "$$out"; exit 1; fi; \
+	echo "gofmt: every Go file is formatted"
+
+# What .ci/run runs (through `make test`, the README's test command).
 ci: test
 
 clean:

@@ -8,5 +8,9 @@
 // Both the Lambdas and the CDK app (cdk/) import it, so it is pure Go with
 // no cgo and imports nothing of the project but shared/domain's errors.
 // It owns names only: no I/O, no configuration parsing (shared/config does
-// that), no stored types (shared/domain has them).
+// that), no stored types (shared/domain has them), no ARNs (shared/arn).
+//
+// Two things are called "shared": this repository's shared/ is the Go
+// library (this package is shared/names); ../shared beside the checkout is
+// data (models, test photos), found by shared/locate.
 package names

@@ -1,9 +1,9 @@
 package names
 
 // Environment variables. Every one the project reads is named here, with
-// what it means; shared/config (the Lambdas' and the CLI's configuration),
-// shared/locate, shared/modelpack and shared/onnx read them, and the CDK
-// stack sets the Lambdas' ones.
+// what it means. shared/config reads the Lambdas' and the CLI's ones
+// (config.Variables lists them); shared/locate, shared/modelpack and
+// shared/onnx read the rest; the CDK stack sets the Lambdas' ones.
 const (
 	// The stores and defaults of the step handlers (set by the CDK stack).
 	EnvBlobs     = "DIVINEPIC_BLOBS"      // file:///dir, mem:// or s3:// (see blob.Open)

@@ -2,7 +2,7 @@
 // aggregate, search, reprocess — as methods on one struct of dependencies
 // (Steps), the typed input and output of each state (JSON names equal to the
 // paths that statemachine.asl.json uses), and the registry from step name
-// to handler that the Lambda mains and the local engine share. Names and the
+// to handler that the Lambda mains and the local engine share (registry.go). Names and the
 // key layout are shared/names'; records and errors shared/domain's.
 //
 // Aggregate's decisions (the new album index and summary, the photos whose
@@ -14,7 +14,7 @@
 // states.ChildResult), the ones the engine writes them with.
 //
 // Handlers return the named errors of shared/domain for everything the
-// workflow retries or catches. They own no wiring: shared/config builds the
+// workflow retries or catches. They own no wiring: shared/wiring builds the
 // dependencies, lambdas/<step> and shared/embedded host them. Their seams
 // are the FaceEngine, Engines and Executions interfaces: the unit tests use
 // hand-written fakes of them with the memory blob and vector stores.
