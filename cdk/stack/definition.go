@@ -7,15 +7,17 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/names"
 )
 
 // Stand-ins for values that are CDK tokens at synth time.
 const (
-	sampleARN     = "arn:aws:lambda:us-east-1:123456789012:function:sample"
 	sampleBucket  = "sample-bucket"
 	sampleNumeric = "1"
 )
+
+var sampleARN = arn.Function{Region: "us-east-1", Account: "123456789012", Name: "sample"}.String()
 
 // CheckDefinition checks a workflow definition against the substitutions the
 // stack will pass: every placeholder must have a value, every value must be

@@ -219,7 +219,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	}
 	out("BucketName", *s.Bucket.BucketName(), "photos (albums), the work area and results")
 	out("StateMachineArn", *s.StateMachine.StateMachineArn(), "start one execution per album: {\"albumId\", \"bucket\", \"prefix\", \"reprocess\"}")
-	out("VectorBucketName", s.VectorBucketName, "S3 Vectors bucket; one index per model pack (faces-<pack>)")
+	out("VectorBucketName", s.VectorBucketName, "S3 Vectors bucket; one index per model pack version (faces-<version>)")
 	out("SearchFunctionName", *s.Functions[names.StepSearch].FunctionName(), "selfie search")
 	return s, nil
 }

@@ -101,7 +101,7 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintf(stdout, "Step Functions API on %s\n", url)
 	fmt.Fprintf(stdout, "state machine %s\n", arn)
 	fmt.Fprintf(stdout, "data in %s (album photos go under %s, or use --import ALBUM=DIR)\n\n",
-		*data, filepath.Join(*data, "blobs", config.DefaultBucket, names.AlbumPrefix("ALBUM")))
+		*data, filepath.Join(config.BlobsDir(*data), config.DefaultBucket, names.AlbumPrefix("ALBUM")))
 	fmt.Fprintf(stdout, "  divinepic start --endpoint %s --album ALBUM --wait\n", url)
 	fmt.Fprintf(stdout, "  aws stepfunctions --endpoint-url %s start-execution --state-machine-arn %s --input '{\"albumId\":\"ALBUM\"}'\n", url, arn)
 	fmt.Fprintf(stdout, "  Go: sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(%q) })\n", url)

@@ -51,15 +51,23 @@ func dataDir(getenv func(string) string) string {
 	return filepath.Join(locate.CacheDir(), "data")
 }
 
+// BlobsDir is where the embedded mode keeps the buckets of a data
+// directory: <data>/blobs/<bucket>/<key>.
+func BlobsDir(dataDir string) string { return filepath.Join(dataDir, "blobs") }
+
+// VectorsDir is where the embedded mode keeps the vector store of a data
+// directory: <data>/vectors.
+func VectorsDir(dataDir string) string { return filepath.Join(dataDir, "vectors") }
+
 // Embedded is the configuration of the embedded mode over a data directory:
-// blobs in <data>/blobs, vectors in <data>/vectors.
+// blobs in BlobsDir, vectors in VectorsDir.
 func Embedded(dataDir, pack string) Config {
 	if abs, err := filepath.Abs(dataDir); err == nil {
 		dataDir = abs
 	}
 	return Config{
-		Blobs:   (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "blobs")}).String(),
-		Vectors: (&url.URL{Scheme: "file", Path: filepath.Join(dataDir, "vectors")}).String(),
+		Blobs:   (&url.URL{Scheme: "file", Path: BlobsDir(dataDir)}).String(),
+		Vectors: (&url.URL{Scheme: "file", Path: VectorsDir(dataDir)}).String(),
 		Bucket:  DefaultBucket,
 		Pack:    pack,
 	}

@@ -9,7 +9,7 @@
 //   - Memory: the same exact index without a file, for tests.
 //
 // Each index holds vectors of one dimension compared by cosine similarity;
-// the pipeline keeps one index per model pack (IndexForPack), so vectors of
+// the pipeline keeps one index per model pack version (names.IndexForPack), so vectors of
 // incompatible models never meet. Keys are the caller's (albumId/imageId/
 // faceIndex by convention), which makes every Put an idempotent upsert.
 //

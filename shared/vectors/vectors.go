@@ -46,7 +46,7 @@ type Match struct {
 
 // Store is the vector store contract. Each index holds vectors of one
 // dimension compared by cosine similarity; the pipeline uses one index per
-// model pack (see IndexForPack). Every implementation is safe for concurrent
+// model pack version (see names.IndexForPack). Every implementation is safe for concurrent
 // use.
 type Store interface {
 	// EnsureIndex creates the index with dimension dim if it does not exist.
