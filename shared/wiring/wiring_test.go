@@ -2,8 +2,6 @@ package wiring
 
 import (
 	"context"
-	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,10 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/divinepic/pipeline/shared/config"
-	"github.com/divinepic/pipeline/shared/domain"
-	"github.com/divinepic/pipeline/shared/sfnapi"
 	"github.com/divinepic/pipeline/shared/sfnclient"
-	"github.com/divinepic/pipeline/shared/states"
 )
 
 func TestBuildRefusesBadConfiguration(t *testing.T) {
@@ -41,31 +36,17 @@ func TestBuildRefusesBadConfiguration(t *testing.T) {
 	assert.NoError(t, d.Close())
 }
 
-// With a state machine, the reprocess step starts executions through the
-// Step Functions client (here against the project's Step Functions server).
+// With a state machine, the reprocess step starts executions of it through
+// shared/sfnclient's Starter (which its own tests run against the project's
+// Step Functions server).
 func TestBuildWiresTheStarter(t *testing.T) {
-	e := states.New()
-	e.RegisterFunc("echo", func(in map[string]any) (map[string]any, error) { return in, nil })
-	def := []byte(`{"StartAt":"Echo","States":{"Echo":{"Type":"Task","Resource":"arn:aws:lambda:local:000000000000:function:echo","End":true}}}`)
-	sm, err := e.Parse("album", def)
-	require.NoError(t, err)
-	srv := sfnapi.New()
-	require.NoError(t, srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: def}))
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-
-	ctx := context.Background()
-	d, err := Build(ctx, config.Config{Blobs: "mem://", Vectors: "mem://", StateMachineARN: sm.ARN, SFNEndpoint: hs.URL})
+	const machine = "arn:aws:states:eu-west-1:123456789012:stateMachine:album"
+	d, err := Build(context.Background(), config.Config{Blobs: "mem://", Vectors: "mem://", StateMachineARN: machine, SFNEndpoint: "http://127.0.0.1:1"})
 	require.NoError(t, err)
 	defer d.Close()
-	require.IsType(t, &sfnclient.Starter{}, d.Steps.Executions)
-	execARN, err := d.Steps.Executions.StartAlbum(ctx, "a-1", domain.AlbumInput{AlbumID: "a"})
-	require.NoError(t, err)
-	x := srv.Execution(execARN)
-	require.NotNil(t, x)
-	x.Wait()
-	_, err = d.Steps.Executions.StartAlbum(ctx, "a-1", domain.AlbumInput{AlbumID: "a"})
-	assert.True(t, errors.Is(err, domain.ErrAlreadyStarted), "%v", err)
+	starter, ok := d.Steps.Executions.(*sfnclient.Starter)
+	require.True(t, ok, "%T", d.Steps.Executions)
+	assert.Equal(t, machine, starter.Machine.String())
 }
 
 func TestBuildTakesARelativeDataDirectory(t *testing.T) {
