@@ -35,8 +35,17 @@ const (
 	KindMapRun       = "mapRun"
 )
 
-// ErrNotARN is wrapped by every parse error.
+// ErrNotARN is what every parse error matches (errors.Is).
 var ErrNotARN = errors.New("not an ARN of that kind")
+
+// parseError says what was given, what was wanted and its layout.
+type parseError struct{ value, want, layout string }
+
+func (e *parseError) Error() string {
+	return fmt.Sprintf("%q is not a %s ARN (%s)", e.value, e.want, e.layout)
+}
+
+func (e *parseError) Is(target error) bool { return target == ErrNotARN }
 
 // StateMachine is a Step Functions state machine's ARN. A Distributed Map's
 // children run in a state machine named <parent>/<label> (Child).
@@ -149,15 +158,14 @@ func fields(s, service string) (parts []string, ok bool) {
 	return parts, true
 }
 
-func bad(s, want string) error {
-	return fmt.Errorf("%w: %q is not a %s ARN (%s)", ErrNotARN, s, want, examples[want])
-}
+func bad(s, want string) error { return &parseError{value: s, want: want, layout: layouts[want]} }
 
-var examples = map[string]string{
+var layouts = map[string]string{
 	"state machine":   "arn:aws:states:REGION:ACCOUNT:stateMachine:NAME",
 	"execution":       "arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME",
 	"Map Run":         "arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:ID",
 	"Lambda function": "arn:aws:lambda:REGION:ACCOUNT:function:NAME",
+	"Step Functions":  "arn:aws:states:REGION:ACCOUNT:TYPE:NAME",
 }
 
 // States splits a Step Functions ARN into its resource type (KindStateMachine,
@@ -165,7 +173,7 @@ var examples = map[string]string{
 func States(s string) (kind, resource string, err error) {
 	p, ok := fields(s, "states")
 	if !ok {
-		return "", "", fmt.Errorf("%w: %q is not a Step Functions ARN (arn:aws:states:REGION:ACCOUNT:TYPE:NAME)", ErrNotARN, s)
+		return "", "", bad(s, "Step Functions")
 	}
 	return p[5], p[6], nil
 }

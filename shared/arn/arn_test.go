@@ -62,7 +62,7 @@ func TestParseRefusesOtherKinds(t *testing.T) {
 		assert.ErrorIs(t, err, arn.ErrNotARN, "%q", s)
 	}
 	_, err := arn.ParseStateMachine("arn:aws:lambda:x")
-	assert.ErrorContains(t, err, "arn:aws:states:REGION:ACCOUNT:stateMachine:NAME", "the error shows the layout")
+	assert.EqualError(t, err, `"arn:aws:lambda:x" is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`, "the error shows the layout")
 	for _, s := range []string{"arn:aws:states:r:1:stateMachine:album", "arn:aws:states:r:1:execution:album", "arn:aws:states:r:1:execution::x", "arn:aws:states:r:1:execution:a:b:c"} {
 		_, err := arn.ParseExecution(s)
 		assert.ErrorIs(t, err, arn.ErrNotARN, "%q", s)
