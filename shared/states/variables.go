@@ -1,7 +1,6 @@
 package states
 
 import (
-	"sort"
 	"strings"
 	"sync"
 )
@@ -194,14 +193,4 @@ func (a *assignSpec) eval(r *runner, sv *statesVar, value any) (map[string]any, 
 	}
 	m, _ := v.(map[string]any)
 	return m, nil
-}
-
-// assignedNames is the history's view of what a state assigned, sorted.
-func assignedNames(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,7 +2,6 @@ package jsonata
 
 import (
 	"math"
-	"sort"
 	"strings"
 	"time"
 )
@@ -294,15 +293,6 @@ func paramNames(args []*node) []string {
 		out[i] = a.str()
 	}
 	return out
-}
-
-// items returns the elements of a sequence value: the array's items, or
-// the value itself as one item.
-func asSeq(v any) *Array {
-	if a, ok := v.(*Array); ok {
-		return a
-	}
-	return newSeq(v)
 }
 
 func evalPath(e *node, input any, en *env) (any, error) {
@@ -1516,7 +1506,3 @@ func mustSig(s string) *signature {
 	}
 	return sig
 }
-
-// sortStrings sorts keys in place (used by tests and callers that need a
-// stable order from Go maps).
-func sortStrings(s []string) { sort.Strings(s) }

@@ -40,7 +40,6 @@ type node struct {
 	slot               *slot
 	seekingParent      []*slot
 	nextFunction       string
-	native             *native // partial application of a native function
 }
 
 type sortTerm struct {
@@ -76,7 +75,6 @@ type parser struct {
 	tok  *token // current token
 	id   string // current symbol id
 	src  []rune
-	err  error
 	anc  []*node
 	lbl  int
 	aidx int

@@ -408,8 +408,6 @@ func isNumber(v any) bool {
 
 func isString(v any) bool { _, ok := v.(string); return ok }
 
-func isArray(v any) bool { _, ok := v.(*Array); return ok }
-
 func isFunction(v any) bool { _, ok := v.(Callable); return ok }
 
 func isArrayOfStrings(v any) bool {
