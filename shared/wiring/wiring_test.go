@@ -2,6 +2,8 @@ package wiring
 
 import (
 	"context"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,7 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/sfnclient"
+	"github.com/divinepic/pipeline/shared/vectors"
+	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
 )
 
 func TestBuildRefusesBadConfiguration(t *testing.T) {
@@ -74,4 +79,47 @@ func TestStepEnginesPassesLoadErrors(t *testing.T) {
 	eng, err := d.Steps.Engines.Engine(context.Background(), &broken)
 	assert.Error(t, err)
 	assert.Nil(t, eng)
+}
+
+// Each vector store URL opens the store it names: a directory, memory, or
+// S3 Vectors (here the project's S3 Vectors server, through the real
+// client), and an unknown one is refused.
+func TestOpenVectors(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	vs, closeVS, err := openVectors(ctx, "file://"+dir)
+	require.NoError(t, err)
+	assert.IsType(t, &vectors.Local{}, vs)
+	require.NoError(t, closeVS())
+
+	vs, _, err = openVectors(ctx, "mem://")
+	require.NoError(t, err)
+	assert.IsType(t, &vectors.Memory{}, vs)
+
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	srv := s3vectorsserver.NewServer()
+	srv.CreateBucket("faces")
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	vs, _, err = openVectors(ctx, "s3vectors://faces?region=eu-west-1&endpoint="+url.QueryEscape(hs.URL))
+	require.NoError(t, err)
+	require.NoError(t, vs.EnsureIndex(ctx, "faces-default-1", 4), "the store reaches the server")
+	assert.Equal(t, "CreateIndex", srv.Calls()[len(srv.Calls())-1].Op)
+
+	for _, bad := range []string{"file://", "redis://x", "s3vectors://", "%zz"} {
+		_, _, err := openVectors(ctx, bad)
+		assert.Error(t, err, bad)
+	}
+}
+
+// The CLI's tools get one pack's engine from the same pool the steps use.
+func TestFaceEngines(t *testing.T) {
+	ctx := context.Background()
+	es, pool, err := FaceEngines(ctx, "", face.Options{})
+	require.NoError(t, err)
+	assert.NotNil(t, es)
+	assert.NoError(t, pool.Close())
+	_, _, err = FaceEngines(ctx, "nope", face.Options{})
+	assert.ErrorContains(t, err, `unknown model pack "nope"`)
 }
