@@ -2,8 +2,9 @@
 // aggregate, search, reprocess — as methods on one struct of dependencies
 // (Steps), the typed input and output of each state (JSON names equal to the
 // paths that statemachine.asl.json uses), and the registry from step name
-// to handler that the Lambda mains and the local engine share (registry.go). Names and the
-// key layout are shared/names'; records and errors shared/domain's.
+// to handler that the Lambda mains and the local engine share
+// (registry.go). Names and the key layout are shared/names'; records and
+// errors shared/domain's.
 //
 // Aggregate's decisions (the new album index and summary, the photos whose
 // faces go to the vector store, the vectors and face records that go, the

@@ -21,20 +21,20 @@ type Entry interface {
 	NewHandler() lambda.Handler
 }
 
-// entry is a step whose handler takes In and returns Out.
-type entry[In, Out any, H lambda.HandlerFunc[In, Out]] struct {
+// handlerEntry is a step whose handler takes In and returns Out.
+type handlerEntry[In, Out any, H lambda.HandlerFunc[In, Out]] struct {
 	name string
 	fn   H
 }
 
-func (e entry[In, Out, H]) Name() string               { return e.name }
-func (e entry[In, Out, H]) NewHandler() lambda.Handler { return lambda.NewHandler(e.fn) }
+func (e handlerEntry[In, Out, H]) Name() string               { return e.name }
+func (e handlerEntry[In, Out, H]) NewHandler() lambda.Handler { return lambda.NewHandler(e.fn) }
 
 // step is a registry entry. Like aws-lambda-go's StartHandlerFunc, it takes
 // only a func(context.Context, In) (Out, error): a handler of any other
 // shape does not compile.
 func step[In, Out any, H lambda.HandlerFunc[In, Out]](name string, fn H) Entry {
-	return entry[In, Out, H]{name: name, fn: fn}
+	return handlerEntry[In, Out, H]{name: name, fn: fn}
 }
 
 // Registry is the one list from step name to handler, in names.Steps'
