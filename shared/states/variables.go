@@ -39,21 +39,6 @@ func (s *varScope) child() *varScope {
 	return &varScope{vars: map[string]any{}, sizes: map[string]int{}, total: s.total, tmu: s.tmu, parent: s}
 }
 
-// visible returns every variable the scope can read, inner names first.
-func (s *varScope) visible() map[string]any {
-	out := map[string]any{}
-	for sc := s; sc != nil; sc = sc.parent {
-		sc.mu.Lock()
-		for k, v := range sc.vars {
-			if _, ok := out[k]; !ok {
-				out[k] = v
-			}
-		}
-		sc.mu.Unlock()
-	}
-	return out
-}
-
 func (s *varScope) lookup(name string) (any, bool) {
 	for sc := s; sc != nil; sc = sc.parent {
 		sc.mu.Lock()
