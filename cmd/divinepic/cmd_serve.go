@@ -16,6 +16,7 @@ import (
 	"github.com/divinepic/pipeline/shared/embedded"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/sfnapi"
+	"github.com/divinepic/pipeline/shared/sfnclient"
 )
 
 func init() {
@@ -39,17 +40,38 @@ func (i *imports) Set(v string) error {
 	return nil
 }
 
+// checkListenAddr refuses an address other machines can reach (a host name
+// other than localhost, an unspecified address meaning every interface, a
+// non-loopback IP) unless remote is set, and then returns the warning to
+// print.
+func checkListenAddr(addr string, remote bool) (warning string, err error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8083", addr)
+	}
+	if sfnclient.IsLoopback(host) {
+		return "", nil
+	}
+	if !remote {
+		return "", fmt.Errorf("--addr %s is reachable from other machines: add --allow-remote to mean it", addr)
+	}
+	return fmt.Sprintf("WARNING: listening on %s, reachable from other machines: anyone with the key of DATA/aws/credentials can run albums, and requests and responses travel unencrypted (plain HTTP)", addr), nil
+}
+
 func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: divinepic serve [--addr HOST:PORT] [--data DIR] [--pack P] [--concurrency N] [--import ALBUM=DIR]...")
+		fmt.Fprintln(stderr, "usage: divinepic serve [--addr HOST:PORT [--allow-remote]] [--data DIR] [--pack P] [--concurrency N] [--import ALBUM=DIR]...")
 		fmt.Fprintln(stderr, "Serves the AWS Step Functions API for statemachine.asl.json running in the local engine, so that")
 		fmt.Fprintln(stderr, "`divinepic start --endpoint`, the AWS CLI (--endpoint-url) and the SDKs can start and watch album executions.")
+		fmt.Fprintln(stderr, "Every request must be signed (AWS Signature Version 4) with the key kept in DATA/aws/credentials, made on")
+		fmt.Fprintln(stderr, "the first start; DATA/aws/config is the AWS CLI profile \"divinepic\" that uses it.")
 		fmt.Fprintln(stderr, "Stop it with Ctrl-C: running executions end ABORTED.")
 		fs.PrintDefaults()
 	}
-	addr := fs.String("addr", "127.0.0.1:8083", "address to listen on")
+	addr := fs.String("addr", "127.0.0.1:8083", "address to listen on (a loopback address unless --allow-remote)")
+	remote := fs.Bool("allow-remote", false, "allow --addr to be reachable from other machines (requests are still signed, but travel unencrypted)")
 	data := fs.String("data", config.DefaultDataDir(), "data directory: every file the pipeline writes goes below it")
 	pack := fs.String("pack", "", "model pack (default: "+defaultPackName()+")")
 	conc := fs.Int("concurrency", 0, "photos processed at once per execution (0: one per CPU)")
@@ -65,6 +87,23 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "divinepic serve: %v\n", err)
 		return 1
+	}
+
+	warning, err := checkListenAddr(*addr, *remote)
+	if err != nil {
+		fmt.Fprintf(stderr, "divinepic serve: %v\n", err)
+		return 2
+	}
+	if warning != "" {
+		fmt.Fprintf(stderr, "divinepic serve: %s\n", warning)
+	}
+	credDir := filepath.Join(*data, "aws")
+	creds, created, err := sfnapi.LoadOrCreateCredentials(credDir)
+	if err != nil {
+		return fail(err)
+	}
+	if created {
+		fmt.Fprintf(stderr, "divinepic serve: new API key in %s (mode 0600)\n", filepath.Join(credDir, sfnapi.CredentialsFile))
 	}
 
 	opt := embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc}
@@ -84,7 +123,7 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(err)
 	}
-	srv := sfnapi.New()
+	srv := sfnapi.New(sfnapi.WithSigV4(creds, embedded.Region))
 	if err := srv.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: def}); err != nil {
 		return fail(err)
 	}
@@ -97,15 +136,20 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	go func() { served <- hs.Serve(ln) }()
 
 	url := "http://" + ln.Addr().String()
+	if err := sfnapi.WriteProfile(credDir, embedded.Region, url); err != nil {
+		hs.Close()
+		return fail(err)
+	}
 	arn := p.Machine.ARN
 	fmt.Fprintf(stdout, "Step Functions API on %s\n", url)
 	fmt.Fprintf(stdout, "state machine %s\n", arn)
 	fmt.Fprintf(stdout, "data in %s (album photos go under %s, or use --import ALBUM=DIR)\n\n",
 		*data, filepath.Join(config.BlobsDir(*data), config.DefaultBucket, names.AlbumPrefix("ALBUM")))
-	fmt.Fprintf(stdout, "  divinepic start --endpoint %s --album ALBUM --wait\n", url)
+	fmt.Fprintf(stdout, "  divinepic start --endpoint %s --data %s --album ALBUM --wait\n", url, *data)
+	fmt.Fprintf(stdout, "  export AWS_CONFIG_FILE=%s AWS_SHARED_CREDENTIALS_FILE=%s AWS_PROFILE=%s\n",
+		filepath.Join(credDir, sfnapi.ConfigFile), filepath.Join(credDir, sfnapi.CredentialsFile), sfnapi.Profile)
 	fmt.Fprintf(stdout, "  aws stepfunctions --endpoint-url %s start-execution --state-machine-arn %s --input '{\"albumId\":\"ALBUM\"}'\n", url, arn)
-	fmt.Fprintf(stdout, "  Go: sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(%q) })\n", url)
-	fmt.Fprintf(stdout, "  or set AWS_ENDPOINT_URL_SFN=%s for any SDK\n", url)
+	fmt.Fprintf(stdout, "  Go (that profile): sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = aws.String(%q) })\n", url)
 
 	select {
 	case <-ctx.Done():

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -17,9 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/divinepic/pipeline/shared/arn"
+	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/embedded"
 	"github.com/divinepic/pipeline/shared/names"
+	"github.com/divinepic/pipeline/shared/sfnapi"
 	"github.com/divinepic/pipeline/shared/sfnclient"
 )
 
@@ -49,7 +52,7 @@ func startAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "Starts one execution of the album workflow through the Step Functions API and prints its ARN;")
 		fmt.Fprintln(stderr, "with --wait, follows it to the end and prints its output (exit status 1 if it did not succeed).")
 		fmt.Fprintln(stderr, "AWS credentials and region come from the SDK's default configuration; with --endpoint on this")
-		fmt.Fprintln(stderr, "machine (divinepic serve) no credentials are needed.")
+		fmt.Fprintln(stderr, "machine, from divinepic serve's key in DATA/aws/credentials.")
 		fs.PrintDefaults()
 	}
 	album := fs.String("album", "", "album id (letters, digits, '_' and '-')")
@@ -63,6 +66,7 @@ func startAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	wait := fs.Bool("wait", false, "follow the execution until it ends")
 	interval := fs.Duration("interval", 2*time.Second, "with --wait, time between two polls")
 	quiet := fs.Bool("quiet", false, "with --wait, no progress display")
+	data := fs.String("data", config.DefaultDataDir(), "with --endpoint on this machine: the data directory of divinepic serve, whose key signs the requests")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -89,7 +93,8 @@ func startAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
 		return 1
 	}
-	client, err := sfnclient.New(ctx, machine, *endpoint)
+	client, err := sfnclient.New(ctx, machine, *endpoint,
+		sfnclient.WithLocalKey(filepath.Join(*data, "aws", sfnapi.CredentialsFile), sfnapi.Profile))
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic start: %v\n", err)
 		return 1

@@ -167,8 +167,9 @@ func TestServeAndStart(t *testing.T) {
 	defer cancel()
 	var out, errOut syncBuffer
 	served := make(chan int, 1)
+	data := t.TempDir()
 	go func() {
-		served <- serveAPI(ctx, []string{"--addr", "127.0.0.1:0", "--data", t.TempDir(), "--concurrency", "2", "--import", "trip=" + album}, &out, &errOut)
+		served <- serveAPI(ctx, []string{"--addr", "127.0.0.1:0", "--data", data, "--concurrency", "2", "--import", "trip=" + album}, &out, &errOut)
 	}()
 	urlRe := regexp.MustCompile(`Step Functions API on (http://\S+)`)
 	var url string
@@ -186,7 +187,7 @@ func TestServeAndStart(t *testing.T) {
 	t.Setenv(names.EnvStateMachineARN, "")
 	t.Setenv(names.EnvSFNEndpoint, "")
 	var sout, serr bytes.Buffer
-	code := dispatch([]string{"start", "--endpoint", url, "--album", "trip", "--wait", "--interval", "20ms"}, &sout, &serr)
+	code := dispatch([]string{"start", "--endpoint", url, "--data", data, "--album", "trip", "--wait", "--interval", "20ms"}, &sout, &serr)
 	require.Equal(t, 0, code, serr.String())
 	var got steps.AggregateOutput
 	require.NoError(t, json.Unmarshal(sout.Bytes(), &got), sout.String())
@@ -194,6 +195,22 @@ func TestServeAndStart(t *testing.T) {
 	assert.Equal(t, 3, got.Processed)
 	assert.Equal(t, want, got.Faces)
 	assert.Contains(t, serr.String(), "3/3 photos")
+
+	t.Run("access: the key's file is 0600, unsigned, wrongly signed and replayed requests are refused", func(t *testing.T) {
+		st, err := os.Stat(filepath.Join(data, "aws", "credentials"))
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+		accessRefusals(t, url, filepath.Join(data, "aws", "credentials"))
+	})
+	t.Run("access: the AWS CLI with the generated profile", func(t *testing.T) {
+		awsCLI(t, url, filepath.Join(data, "aws"))
+	})
+	t.Run("access: start without the key is refused", func(t *testing.T) {
+		var sout, serr bytes.Buffer
+		code := dispatch([]string{"start", "--endpoint", url, "--data", t.TempDir(), "--album", "trip"}, &sout, &serr)
+		assert.Equal(t, 1, code)
+		assert.Contains(t, serr.String(), "MissingAuthenticationTokenException")
+	})
 
 	cancel()
 	select {

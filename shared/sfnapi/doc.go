@@ -27,6 +27,14 @@
 // ARN; running a workflow is the engine's job. Not served: creating,
 // updating or deleting state machines over the API (they are registered
 // in Go), versions and aliases, activities and task tokens, tags,
-// StartSyncExecution, redrive, authentication (requests are not checked
-// for a signature). Executions are kept in memory for the server's life.
+// StartSyncExecution, redrive. Executions are kept in memory for the
+// server's life.
+//
+// Authentication: with WithSigV4 every request must carry an AWS Signature
+// Version 4 by the server's one access key (LoadOrCreateCredentials keeps
+// it in a file of mode 0600; WriteProfile writes the AWS CLI profile that
+// uses it), dated within 5 minutes of the server's clock; others get AWS's
+// errors (MissingAuthenticationTokenException, UnrecognizedClientException,
+// InvalidSignatureException). Without it, requests are not checked: a test
+// server only.
 package sfnapi

@@ -51,6 +51,7 @@ type Server struct {
 	execs    map[string]*execution
 	seq      int64
 	closed   bool
+	auth     *sigV4 // nil: requests are not authenticated
 }
 
 type machine struct {
@@ -79,6 +80,16 @@ func WithNow(now func() time.Time) Option { return func(s *Server) { s.now = now
 // WithUUID sets the generator of execution names for StartExecution calls
 // that give none.
 func WithUUID(f func() string) Option { return func(s *Server) { s.uuid = f } }
+
+// WithSigV4 makes the server refuse every request that is not signed with
+// AWS Signature Version 4 by creds for region (service "states") within 5
+// minutes of the server's clock, with the errors AWS returns
+// (MissingAuthenticationTokenException, UnrecognizedClientException,
+// InvalidSignatureException, IncompleteSignatureException). `divinepic
+// serve` always sets it.
+func WithSigV4(creds Credentials, region string) Option {
+	return func(s *Server) { s.auth = &sigV4{creds: creds, region: region} }
+}
 
 // New returns a Server with no state machines.
 func New(opts ...Option) *Server {
@@ -184,13 +195,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: http.StatusMethodNotAllowed, typ: errUnknownOperation, msg: "the Step Functions API takes POST requests"})
 		return
 	}
-	target := r.Header.Get("X-Amz-Target")
-	name, ok := strings.CutPrefix(target, "AWSStepFunctions.")
-	op := operations[name]
-	if !ok || op == nil {
-		writeError(w, clientError(errUnknownOperation, fmt.Sprintf("unknown operation %q", target)))
-		return
-	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		writeError(w, clientError(errSerialization, "read request body: "+err.Error()))
@@ -198,6 +202,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(body) > maxBody {
 		writeError(w, clientError(errValidation, fmt.Sprintf("request body over %d bytes", maxBody)))
+		return
+	}
+	if s.auth != nil {
+		if aerr := s.auth.verify(r, body, time.Now()); aerr != nil {
+			writeError(w, aerr)
+			return
+		}
+	}
+	target := r.Header.Get("X-Amz-Target")
+	name, ok := strings.CutPrefix(target, "AWSStepFunctions.")
+	op := operations[name]
+	if !ok || op == nil {
+		writeError(w, clientError(errUnknownOperation, fmt.Sprintf("unknown operation %q", target)))
 		return
 	}
 	if len(strings.TrimSpace(string(body))) == 0 {
@@ -215,9 +232,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // (encoding/json matches the lower-case member names to its fields).
 func decode(body []byte, in any) *apiError {
 	if err := json.Unmarshal(body, in); err != nil {
-		return clientError(errSerialization, "decode request: "+err.Error())
+		return clientError(errSerialization, decodeMessage(err))
 	}
 	return nil
+}
+
+// decodeMessage says what is wrong with a request body in the protocol's
+// terms: member names and JSON types, never the server's Go types.
+func decodeMessage(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("malformed JSON at byte %d", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		parts := strings.Split(typ.Field, ".")
+		for i, p := range parts {
+			parts[i] = lowerFirst(p)
+		}
+		return fmt.Sprintf("member '%s' cannot be a JSON %s", strings.Join(parts, "."), typ.Value)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("the request body cannot be a JSON %s: it is an object", typ.Value)
+	default:
+		return "malformed request body"
+	}
 }
 
 // parseARN checks that arn is a Step Functions ARN of the given resource

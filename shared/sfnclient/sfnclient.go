@@ -1,7 +1,8 @@
 // Package sfnclient is Step Functions from the client's side: the one
 // place the sfn client is built (New: the SDK's default configuration in the
 // state machine's region, pointed at an endpoint such as `divinepic serve`'s
-// when given, unsigned when that endpoint is on this machine) and the one
+// when given, signed with serve's key (WithLocalKey) or unsigned when that
+// endpoint is on this machine) and the one
 // starter of album executions (Starter), which `divinepic start` and the
 // nightly reprocess Lambda share. ARNs are shared/arn's; the server side is
 // shared/sfnapi.
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -24,11 +26,31 @@ import (
 	"github.com/divinepic/pipeline/shared/domain"
 )
 
+// Option configures New.
+type Option func(*options)
+
+type options struct {
+	localKeyFile, localProfile string
+}
+
+// WithLocalKey signs requests to an endpoint on this machine with the
+// profile's key of the AWS shared-credentials file at path (the one
+// `divinepic serve` makes in its data directory). Without the option, or
+// when the file does not exist, such requests go unsigned.
+func WithLocalKey(path, profile string) Option {
+	return func(o *options) { o.localKeyFile, o.localProfile = path, profile }
+}
+
 // New is the sfn client of the SDK's default configuration (environment,
 // shared config, a Lambda's role), in the state machine's region, pointed
 // at endpoint when set. A server on this machine (divinepic serve) gets
-// unsigned requests, so no AWS credentials are needed for it.
-func New(ctx context.Context, machine arn.StateMachine, endpoint string) (*sfn.Client, error) {
+// requests signed with the key of WithLocalKey, else unsigned ones, so no
+// AWS credentials are needed for it.
+func New(ctx context.Context, machine arn.StateMachine, endpoint string, with ...Option) (*sfn.Client, error) {
+	var o options
+	for _, f := range with {
+		f(&o)
+	}
 	var opts []func(*awsconfig.LoadOptions) error
 	if machine.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(machine.Region))
@@ -41,19 +63,31 @@ func New(ctx context.Context, machine arn.StateMachine, endpoint string) (*sfn.C
 		}
 		local = isLoopback(u.Hostname())
 	}
+	signed := false
+	if local && o.localKeyFile != "" {
+		if _, err := os.Stat(o.localKeyFile); err == nil {
+			opts = append(opts, awsconfig.WithSharedCredentialsFiles([]string{o.localKeyFile}), awsconfig.WithSharedConfigProfile(o.localProfile),
+				awsconfig.WithSharedConfigFiles([]string{}))
+			signed = true
+		}
+	}
 	cfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("step functions: load AWS config: %w", err)
 	}
-	return sfn.NewFromConfig(cfg, func(o *sfn.Options) {
+	return sfn.NewFromConfig(cfg, func(so *sfn.Options) {
 		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
+			so.BaseEndpoint = aws.String(endpoint)
 		}
-		if local {
-			o.Credentials = aws.AnonymousCredentials{}
+		if local && !signed {
+			so.Credentials = aws.AnonymousCredentials{}
 		}
 	}), nil
 }
+
+// IsLoopback says whether host (a name or an IP, as in a URL or a listen
+// address) is this machine only: localhost or a loopback IP.
+func IsLoopback(host string) bool { return isLoopback(host) }
 
 func isLoopback(host string) bool {
 	if host == "localhost" {
