@@ -16,11 +16,23 @@ type Options struct {
 	// MaxPixels refuses photos whose header says width*height is larger,
 	// before any pixel is decoded. 0 means DefaultMaxPixels.
 	MaxPixels int64
+	// MaxBytes refuses photos whose decoding would take more memory than
+	// this, as estimated from the header (bytes per pixel of the format's
+	// decoder, bit depth, channels, DCT scale; see decodeBytes), before any
+	// pixel is decoded. 0 means DefaultMaxBytes.
+	MaxBytes int64
 	// MinLongSide lets a JPEG be decoded at the smallest DCT scale (1/1,
 	// 1/2, 1/4, 1/8) whose long side is still >= MinLongSide; the result's
 	// Scale says the factor. 0 decodes at full size. Other formats are
 	// always decoded at full size.
 	MinLongSide int
+}
+
+func (o Options) maxBytes() int64 {
+	if o.MaxBytes <= 0 {
+		return DefaultMaxBytes
+	}
+	return o.MaxBytes
 }
 
 func (o Options) maxPixels() int64 {
@@ -50,6 +62,9 @@ func Decode(data []byte, opt Options) (*RGB, error) {
 		return nil, err
 	}
 	if err := checkBudget(h, opt.maxPixels()); err != nil {
+		return nil, err
+	}
+	if err := checkBytes(h, opt.MinLongSide, opt.maxBytes()); err != nil {
 		return nil, err
 	}
 	var img *RGB

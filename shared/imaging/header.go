@@ -18,6 +18,9 @@ type header struct {
 	components  int
 	progressive bool
 	adobe       bool // an Adobe APP14 marker: 4-component data is inverted
+
+	// PNG only (IHDR).
+	bitDepth, colorType int
 }
 
 // uprightSize is the size after orientation.
@@ -201,6 +204,7 @@ func pngHeader(b []byte) (header, error) {
 		return h, unreadable(fmt.Sprintf("corrupt PNG: impossible size %dx%d", w, ht), nil)
 	}
 	h.w, h.h = int(w), int(ht)
+	h.bitDepth, h.colorType = int(b[i+16]), int(b[i+17])
 	for i+8 <= len(b) {
 		n := int(binary.BigEndian.Uint32(b[i:]))
 		typ := string(b[i+4 : i+8])
