@@ -27,12 +27,12 @@ MAX_GLIBC := 2.34
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -not -path './cdk.out/*' -not -path '*/node_modules/*')
 
-.PHONY: setup system-packages models build cli lambdas image test test-long run synth bench lint fmt-check ci clean help
+.PHONY: setup system-packages models build cli lambdas image test test-long fuzz run synth bench lint fmt-check ci clean help
 
 help:
 	@echo "make setup    install C libraries (apt), ONNX Runtime (npm) and the default model pack into the cache"
 	@echo "make run      process a demo album (ALBUM=dir, default ../shared/testdata) and search it (SELFIE=photo)"
-	@echo "make test     everything CI runs (make ci): setup, gofmt check, go vet, staticcheck, go test ./..."
+	@echo "make test     everything CI runs (make ci): setup, gofmt check, go vet, staticcheck, go test ./..., every fuzz target for 3s (make fuzz FUZZTIME=d)"
 	@echo "make build    the CLI (bin/divinepic), one bootstrap per Lambda (bin/lambdas/<step>/bootstrap), bin/image/"
 	@echo "make bench    the benchmarks; make lint: go vet + staticcheck; make synth: the CDK template"
 
@@ -83,10 +83,26 @@ test: setup fmt-check lint
 	@# The pure-Go Lambdas must build without cgo (linux/arm64).
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) vet $(addprefix ./lambdas/,$(filter-out $(ONNX_LAMBDAS),$(LAMBDAS)))
 	$(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory fuzz
 
-# Long soak and load runs, kept out of `make test`.
+# Long soak and load runs, kept out of `make test`; every fuzz target for a
+# minute.
 test-long: setup
 	DIVINEPIC_LONG=1 $(GO) test -count=1 -timeout 60m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=60s
+
+# Every fuzz target of the repository (each `func FuzzX` of a _test.go file)
+# for FUZZTIME; a failing input lands in the package's testdata/fuzz/ and
+# fails the run. Minimizing an interesting input is capped, or a slow input
+# stalls a short run.
+FUZZTIME ?= 3s
+fuzz:
+	@grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' shared cmd | sort | while IFS=: read -r file fn; do \
+	  fn=$${fn#func }; pkg=./$$(dirname $$file); \
+	  out=$$($(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1s $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
+	  n=$$(echo "$$out" | grep -o 'execs: [0-9]*' | tail -1 | cut -d' ' -f2); \
+	  echo "fuzz $$pkg $$fn: $${n:-0} executions beyond the seed corpus in $(FUZZTIME), no failure"; \
+	done
 
 run: setup cli
 	$(BIN)/divinepic run $(ALBUM) --album demo --pack $(PACK)

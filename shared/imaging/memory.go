@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/divinepic/pipeline/shared/domain"
 )
@@ -16,9 +17,13 @@ const DefaultMaxBytes = 1 << 30
 // header h: the decoder's own image (its bytes per pixel depend on the
 // format, bit depth and channels), the packed RGB result, and the copy that
 // Orient makes for an EXIF orientation other than 1. The compressed input
-// is not counted (the caller already holds it).
+// is not counted (the caller already holds it). A size whose estimate does
+// not fit in an int64 (a forged header) gives math.MaxInt64.
 func decodeBytes(h header, minLongSide int) int64 {
 	px := int64(h.w) * int64(h.h)
+	if px > 1<<58 { // at most 16 bytes a pixel below: keep the sums in range
+		return math.MaxInt64
+	}
 	const rgb = 3
 	var n int64
 	switch h.format {

@@ -109,6 +109,19 @@ func Default() (*Manifest, error) { return Parse(models.ManifestJSON) }
 
 var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
+// versionPattern: a pack version is a segment of object keys
+// (faces/<album>/<version>/...) and names a vector index, so it is 1..64
+// letters, digits, '.', '_' and '-', starting with a letter or digit.
+var versionPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// Bounds on a pack's sizes: what the engine allocates per photo follows
+// from them, and the vector store takes at most 4096 dimensions.
+const (
+	maxDetectorSide   = 8192
+	maxRecognizerSide = 1024
+	maxEmbeddingDim   = 4096
+)
+
 // Parse reads and validates a manifest: every pack names files that exist in
 // it, every file has a well-formed sha256, and parameters are usable.
 func Parse(data []byte) (*Manifest, error) {
@@ -140,8 +153,8 @@ func Parse(data []byte) (*Manifest, error) {
 	for name, p := range m.Packs {
 		p.Name = name
 		m.Packs[name] = p
-		if p.Version == "" {
-			problems = append(problems, fmt.Sprintf("pack %s: no version", name))
+		if !versionPattern.MatchString(p.Version) {
+			problems = append(problems, fmt.Sprintf("pack %s: version %q must be 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", name, p.Version))
 		}
 		for _, file := range []string{p.Detector.File, p.Recognizer.File} {
 			if _, ok := m.Files[file]; !ok {
@@ -165,8 +178,14 @@ func Parse(data []byte) (*Manifest, error) {
 		if p.Recognizer.EmbeddingDim <= 0 || p.Recognizer.InputSize <= 0 {
 			problems = append(problems, fmt.Sprintf("pack %s: recognizer needs inputSize and embeddingDim", name))
 		}
+		if p.Recognizer.EmbeddingDim > maxEmbeddingDim || p.Recognizer.InputSize > maxRecognizerSide {
+			problems = append(problems, fmt.Sprintf("pack %s: recognizer inputSize at most %d, embeddingDim at most %d", name, maxRecognizerSide, maxEmbeddingDim))
+		}
 		if p.Detector.InputWidth <= 0 || p.Detector.InputHeight <= 0 {
 			problems = append(problems, fmt.Sprintf("pack %s: detector needs inputWidth and inputHeight", name))
+		}
+		if p.Detector.InputWidth > maxDetectorSide || p.Detector.InputHeight > maxDetectorSide {
+			problems = append(problems, fmt.Sprintf("pack %s: detector inputWidth and inputHeight at most %d", name, maxDetectorSide))
 		}
 	}
 	if len(problems) > 0 {

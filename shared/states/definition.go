@@ -135,7 +135,8 @@ func (p *parser) graph(o *object, tasks *[]*taskState) *graph {
 		defer func() { p.scope = outer }()
 	}
 	g := &graph{states: map[string]state{}}
-	g.startAt, _ = o.str("StartAt", true)
+	start, hasStart := o.str("StartAt", true)
+	g.startAt = start
 	sv, ok := o.raw("States")
 	if !ok {
 		p.errorf(o.at("States"), "required field is missing")
@@ -156,7 +157,7 @@ func (p *parser) graph(o *object, tasks *[]*taskState) *graph {
 	if len(so.m) == 0 {
 		p.errorf(so.path, "must contain at least one state")
 	}
-	if g.startAt != "" {
+	if hasStart {
 		if _, ok := so.m[g.startAt]; !ok {
 			p.errorf(o.at("StartAt"), "state %q does not exist", g.startAt)
 		}

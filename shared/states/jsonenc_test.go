@@ -3,6 +3,8 @@ package states
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -62,8 +64,39 @@ func FuzzParse(f *testing.F) {
 	f.Add(specChoice)
 	f.Add(pipelineLike)
 	f.Add(`{"StartAt":"M","States":{"M":{"Type":"Map","ItemReader":{"Resource":"arn:aws:states:::s3:getObject"},"End":true}}}`)
+	f.Add(`{"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Fail","Error":"X"}}}`)
+	f.Add(`{"StartAt":"A","States":{"A":{"Type":"Task","Resource":"arn:aws:lambda:r:1:function:f","Retry":[{"ErrorEquals":["States.ALL"]}],"End":true}}}`)
 	f.Fuzz(func(t *testing.T, def string) {
-		_, _ = Parse([]byte(def)) // must not panic
+		// What parses is a whole, valid machine; what does not fails with
+		// every problem located by a JSON path into the definition, the
+		// same problems each time.
+		d, err := Parse([]byte(def))
+		if err == nil {
+			if d == nil || d.top == nil || d.top.states[d.top.startAt] == nil {
+				t.Fatalf("Parse(%q) succeeded with no start state", def)
+			}
+			for name, s := range d.top.states {
+				for _, tr := range transitions(s) {
+					if d.top.states[tr.to] == nil {
+						t.Fatalf("Parse(%q): state %q goes to %q, which does not exist", def, name, tr.to)
+					}
+				}
+			}
+			return
+		}
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) == 0 {
+			t.Fatalf("Parse(%q) returned %T %v, want a *ValidationError with problems", def, err, err)
+		}
+		for _, p := range ve.Problems {
+			if !strings.HasPrefix(p.Path, "$") || p.Message == "" {
+				t.Fatalf("Parse(%q): problem without a path or a message: %+v", def, p)
+			}
+		}
+		_, err2 := Parse([]byte(def))
+		if err2 == nil || err2.Error() != err.Error() {
+			t.Fatalf("Parse(%q) is not deterministic: %v, then %v", def, err, err2)
+		}
 	})
 }
 

@@ -49,7 +49,8 @@ func (p *parser) taskState(o *object, c common) *taskState {
 	s.parameters = p.params(o, &s.common, "Parameters")
 	s.resultSelector = p.params(o, &s.common, "ResultSelector")
 	p.retryCatch(o, &s.common)
-	s.resource, _ = o.str("Resource", true)
+	resource, hasResource := o.str("Resource", true)
+	s.resource = resource
 	switch {
 	case s.resource == LambdaInvoke:
 		s.kind = kindLambdaInvoke
@@ -70,7 +71,7 @@ func (p *parser) taskState(o *object, c common) *taskState {
 		s.kind = kindLambda
 	case strings.HasPrefix(s.resource, "arn:"):
 		s.kind = kindOther
-	case s.resource != "":
+	case hasResource: // "" included
 		p.errorf(o.at("Resource"), "must be an ARN, got %q", s.resource)
 	}
 	s.timeout = p.numField(o, "TimeoutSeconds", 1, 99999999, true)

@@ -228,7 +228,12 @@ func (l *Local) load(index string) (*localIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open index %s: %w", index, err)
 	}
-	res, err := replay(f)
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open index %s: %w", index, err)
+	}
+	res, err := replay(f, st.Size())
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("open index %s (%s): %w", index, path, err)

@@ -10,7 +10,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"os"
 )
 
 // The file of one index of the embedded store is an append-only log:
@@ -202,15 +201,10 @@ type replayResult struct {
 	entries int   // vectors and keys named by the complete records
 }
 
-// replay reads the log in f from the start and rebuilds its index. It stops
-// at an incomplete or torn final record (good < size then); a damaged record
-// followed by anything but zero bytes is ErrCorrupt.
-func replay(f *os.File) (*replayResult, error) {
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	size := st.Size()
+// replay reads the log of size bytes in f from the start and rebuilds its
+// index. It stops at an incomplete or torn final record (good < size then);
+// a damaged record followed by anything but zero bytes is ErrCorrupt.
+func replay(f io.ReaderAt, size int64) (*replayResult, error) {
 	br := bufio.NewReaderSize(io.NewSectionReader(f, 0, size), 1<<20)
 	hdr := make([]byte, logHeaderSize)
 	if _, err := io.ReadFull(br, hdr); err != nil {
@@ -271,7 +265,7 @@ func countOf(p []byte) int {
 }
 
 // zeroFrom reports whether f holds only zero bytes in [from, to).
-func zeroFrom(f *os.File, from, to int64) (bool, error) {
+func zeroFrom(f io.ReaderAt, from, to int64) (bool, error) {
 	buf := make([]byte, 64<<10)
 	for off := from; off < to; {
 		n, err := f.ReadAt(buf[:min(int64(len(buf)), to-off)], off)
