@@ -32,7 +32,7 @@ func replayBytes(data []byte) (*replayResult, error) {
 func FuzzReplay(f *testing.F) {
 	good := seedLog(f)
 	f.Add(good)
-	f.Add(good[:len(good)-3])                   // torn tail
+	f.Add(good[:len(good)-3])                     // torn tail
 	f.Add(append(slices.Clone(good), 0, 0, 0, 0)) // zeros after a crash
 	flipped := slices.Clone(good)
 	flipped[30] ^= 0x40
