@@ -77,14 +77,14 @@ func pngPixelBytes(depth, colorType int) int64 {
 }
 
 // checkBytes refuses a photo whose decoding would take more than max bytes,
-// as a limit of this deployment (ImageUnsupported in the pipeline).
+// as a limit of this deployment: *domain.ImageUnsupported.
 func checkBytes(h header, minLongSide int, max int64) error {
 	if n := decodeBytes(h, minLongSide); n > max {
 		what := h.format
 		if h.format == FormatPNG {
 			what = fmt.Sprintf("%d-bit PNG", h.bitDepth)
 		}
-		return &domain.ImageUnreadable{Limit: true, Reason: fmt.Sprintf("image too large to decode: a %dx%d %s needs about %.0f MB, over the budget of %.0f MB a photo",
+		return &domain.ImageUnsupported{Reason: fmt.Sprintf("image too large to decode: a %dx%d %s needs about %.0f MB, over the budget of %.0f MB a photo",
 			h.w, h.h, what, float64(n)/1e6, float64(max)/1e6)}
 	}
 	return nil

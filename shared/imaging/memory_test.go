@@ -44,9 +44,8 @@ func TestMemoryBudgetRefuses16BitPNG(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	_, err := Decode(data, Options{})
 	runtime.ReadMemStats(&after)
-	var u *domain.ImageUnreadable
-	require.ErrorAs(t, err, &u)
-	assert.True(t, u.Limit, "a limit of this deployment (ImageUnsupported), not a bad file")
+	var u *domain.ImageUnsupported
+	require.ErrorAs(t, err, &u, "a limit of this deployment, not a bad file")
 	assert.Contains(t, u.Reason, "a 9999x9999 16-bit PNG needs about 1100 MB, over the budget of 1074 MB a photo")
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<10))
 
@@ -83,9 +82,8 @@ func TestDecodeBytesEstimate(t *testing.T) {
 func TestMemoryBudgetConfigurable(t *testing.T) {
 	data := testdata(t, "formats/test3_16bit.png") // 1024x1024 16-bit RGB(A): about 11.5 MB
 	_, err := Decode(data, Options{MaxBytes: 5_000_000})
-	var u *domain.ImageUnreadable
+	var u *domain.ImageUnsupported
 	require.ErrorAs(t, err, &u)
-	assert.True(t, u.Limit)
 	assert.Contains(t, u.Reason, "over the budget of 5 MB a photo")
 	_, err = Decode(data, Options{MaxBytes: 20_000_000})
 	assert.NoError(t, err)

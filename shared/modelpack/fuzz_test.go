@@ -6,6 +6,7 @@ import (
 
 	"github.com/divinepic/pipeline/models"
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
 
@@ -35,7 +36,7 @@ func FuzzManifest(f *testing.F) {
 			if !safeSegment.MatchString(p.Version) || p.Version == ".." || len(p.Version) > 64 {
 				t.Fatalf("pack %q: version %q is not a safe key segment", name, p.Version)
 			}
-			if _, err := vectors.IndexForPack(p.Version); err != nil {
+			if _, err := names.IndexForPack(p.Version); err != nil {
 				t.Fatalf("pack %q: %v", name, err)
 			}
 			if p.Recognizer.EmbeddingDim > vectors.MaxDimension {
