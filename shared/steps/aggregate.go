@@ -46,6 +46,9 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if rin.Results, err = s.readMapResults(ctx, in.Map); err != nil {
 		return AggregateOutput{}, err
 	}
+	if err := names.ValidateAlbumPrefix(in.AlbumID, in.List.Prefix); err != nil {
+		return AggregateOutput{}, err
+	}
 	prefix := in.List.Prefix
 	if prefix == "" {
 		prefix = names.AlbumPrefix(in.AlbumID)

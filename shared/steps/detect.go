@@ -25,8 +25,8 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return DetectOutput{}, err
 	}
-	if in.Image.Key == "" {
-		return DetectOutput{}, &domain.InvalidInput{Field: "image.key", Reason: "empty"}
+	if err := names.ValidateAlbumKey(in.AlbumID, "image.key", in.Image.Key); err != nil {
+		return DetectOutput{}, err
 	}
 	pack, err := s.pack(in.Pack)
 	if err != nil {

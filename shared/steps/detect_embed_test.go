@@ -145,9 +145,12 @@ func TestEmbedErrors(t *testing.T) {
 	det := domain.Detections{Faces: []domain.Face{faceAt(1, 1, 5, 0.9)}, Width: 16, Height: 16, ETag: "e"}
 	good, err := encodeDetections(det, []face.Chip{make(face.Chip, face.ChipBytes)})
 	require.NoError(t, err)
-	in := func(key string) EmbedInput {
+	// The detections of albums/a/x.png for a content (ETag): Embed reads no
+	// other key.
+	key := func(etag string) string { return names.DetectionsKey("a", "default-1", names.ImageID("albums/a/x.png"), etag) }
+	in := func(etag string) EmbedInput {
 		return EmbedInput{DetectInput: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/x.png"}},
-			Detect: DetectOutput{FaceCount: 1, DetectionsKey: key}}
+			Detect: DetectOutput{FaceCount: 1, ETag: etag, DetectionsKey: key(etag)}}
 	}
 	cases := []struct {
 		name    string
@@ -161,10 +164,10 @@ func TestEmbedErrors(t *testing.T) {
 		{name: "unknown pack", in: EmbedInput{DetectInput: DetectInput{AlbumID: "a", Pack: "nope"}}, want: domain.ErrInvalidInput, message: "pack"},
 		{name: "unknown bucket", in: EmbedInput{DetectInput: DetectInput{AlbumID: "a", Bucket: "Not A Bucket"}}, want: domain.ErrInvalidInput, message: "bucket"},
 		{name: "nothing to embed", in: EmbedInput{DetectInput: DetectInput{AlbumID: "a"}}, want: domain.ErrInvalidInput, message: "no faces"},
-		{name: "detections gone", in: in("work/gone"), want: domain.ErrObjectMissing},
-		{name: "detections corrupt", in: in("work/corrupt"), want: domain.ErrInvalidInput, message: "work/corrupt"},
-		{name: "engine unavailable", in: in("work/good"), setup: func(s *Steps, e *fakeEngines) { e.err = boom }, want: domain.ErrEngineUnavailable},
-		{name: "embedding fails", in: in("work/good"), setup: func(s *Steps, e *fakeEngines) { e.engine.embedErr = boom },
+		{name: "detections gone", in: in("gone"), want: domain.ErrObjectMissing},
+		{name: "detections corrupt", in: in("corrupt"), want: domain.ErrInvalidInput, message: key("corrupt")},
+		{name: "engine unavailable", in: in("good"), setup: func(s *Steps, e *fakeEngines) { e.err = boom }, want: domain.ErrEngineUnavailable},
+		{name: "embedding fails", in: in("good"), setup: func(s *Steps, e *fakeEngines) { e.engine.embedErr = boom },
 			want: domain.ErrEngineError, message: "embed albums/a/x.png", calls: 1},
 	}
 	for _, c := range cases {
@@ -172,8 +175,8 @@ func TestEmbedErrors(t *testing.T) {
 			s, engines := engineSteps(t)
 			b, err := s.Blobs.Bucket("photos")
 			require.NoError(t, err)
-			putter(t, b)("work/good", string(good))
-			putter(t, b)("work/corrupt", "{}\nshort")
+			putter(t, b)(key("good"), string(good))
+			putter(t, b)(key("corrupt"), "{}\nshort")
 			if c.setup != nil {
 				c.setup(s, engines)
 			}

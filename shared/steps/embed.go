@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/names"
@@ -24,6 +25,14 @@ func (s *Steps) Embed(ctx context.Context, in EmbedInput) (domain.ItemResult, er
 	}
 	if in.Detect.FaceCount == 0 || in.Detect.DetectionsKey == "" {
 		return domain.ItemResult{}, &domain.InvalidInput{Field: "detect", Reason: "no faces or no detections key to embed"}
+	}
+	if err := names.ValidateAlbumKey(in.AlbumID, "image.key", in.Image.Key); err != nil {
+		return domain.ItemResult{}, err
+	}
+	// The detections are the ones DetectFaces wrote for this photo of this
+	// album, never another key the state names.
+	if want := names.DetectionsKey(in.AlbumID, pack.Version, names.ImageID(in.Image.Key), in.Detect.ETag); in.Detect.DetectionsKey != want {
+		return domain.ItemResult{}, &domain.InvalidInput{Field: "detect.detectionsKey", Reason: fmt.Sprintf("%q is not the detections of %s (%s)", in.Detect.DetectionsKey, in.Image.Key, want)}
 	}
 	obj, _, err := b.Get(ctx, in.Detect.DetectionsKey)
 	if err != nil {

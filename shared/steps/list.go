@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"sort"
-	"strings"
 
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
@@ -23,12 +22,12 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 	if err != nil {
 		return ListOutput{}, err
 	}
+	if err := names.ValidateAlbumPrefix(a.AlbumID, a.Prefix); err != nil {
+		return ListOutput{}, err
+	}
 	prefix := a.Prefix
 	if prefix == "" {
 		prefix = names.AlbumPrefix(a.AlbumID)
-	}
-	if strings.HasPrefix(prefix, "/") || strings.Contains(prefix, "..") {
-		return ListOutput{}, &domain.InvalidInput{Field: "prefix", Reason: "must be a relative key prefix without '..'"}
 	}
 	bucketName := a.Bucket
 	if bucketName == "" {
