@@ -25,6 +25,7 @@ var errorsByName = map[string]error{
 	domain.ErrInvalidInput:        &domain.InvalidInput{Field: "f", Reason: "r"},
 	domain.ErrEngineError:         &domain.EngineError{Op: "detect k", Err: errors.New("x")},
 	domain.ErrEngineUnavailable:   &domain.EngineUnavailable{Pack: "p", Err: errors.New("x")},
+	domain.ErrInternal:            &domain.InternalError{Message: "m"},
 }
 
 // The name a handler's error reaches Step Functions with (its Go type

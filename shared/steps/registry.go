@@ -1,11 +1,13 @@
 package steps
 
 import (
+	"context"
 	"fmt"
 	"sort"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/names"
 )
 
@@ -27,8 +29,17 @@ type handlerEntry[In, Out any, H lambda.HandlerFunc[In, Out]] struct {
 	fn   H
 }
 
-func (e handlerEntry[In, Out, H]) Name() string               { return e.name }
-func (e handlerEntry[In, Out, H]) NewHandler() lambda.Handler { return lambda.NewHandler(e.fn) }
+func (e handlerEntry[In, Out, H]) Name() string { return e.name }
+
+// NewHandler returns the handler's errors as domain.ForWorkflow makes them
+// (the Lambda edge): named, never "wrapError", without file paths.
+func (e handlerEntry[In, Out, H]) NewHandler() lambda.Handler {
+	fn := e.fn
+	return lambda.NewHandler(func(ctx context.Context, in In) (Out, error) {
+		out, err := fn(ctx, in)
+		return out, domain.ForWorkflow(err)
+	})
+}
 
 // step is a registry entry. Like aws-lambda-go's StartHandlerFunc, it takes
 // only a func(context.Context, In) (Out, error): a handler of any other
