@@ -60,6 +60,10 @@ type Options struct {
 	Wrap func(step string, h lambda.Handler) lambda.Handler
 	// EngineOptions are passed to the States Language engine (clock, ...).
 	EngineOptions []states.Option
+	// OnRepair hears of each repair of the local vector store (a damaged,
+	// lost or incomplete index rebuilt from the face records; see
+	// wiring.Deps.OnRepair); nil logs it.
+	OnRepair func(vectors.Repair)
 	// Blobs and Vectors, when set, replace the local stores under DataDir
 	// with other ones by URL (see config.Config): e.g. S3 and S3 Vectors,
 	// or servers speaking their protocols.
@@ -110,6 +114,7 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
+	deps.OnRepair = opt.OnRepair
 	if opt.Engines != nil {
 		deps.Steps.Engines = opt.Engines
 	}

@@ -180,12 +180,7 @@ func (r *reconciliation) record(id string, rec *domain.FaceRecord) []vectors.Vec
 	}
 	e.Faces = len(rec.Faces)
 	r.Index.Images[id] = e
-	vs := make([]vectors.Vector, len(rec.Faces))
-	for i, f := range rec.Faces {
-		vs[i] = vectors.Vector{Key: names.VectorKey(r.in.AlbumID, id, i), Data: f.Embedding,
-			Metadata: vectors.Metadata{AlbumID: r.in.AlbumID, ImageID: id, FaceIndex: i, Pack: r.in.PackVersion, Box: f.Box, Score: f.Score}}
-	}
-	return vs
+	return recordVectors(r.in.AlbumID, id, r.in.PackVersion, rec)
 }
 
 // finish counts the album's faces and returns the rest of the work: every

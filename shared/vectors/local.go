@@ -28,6 +28,10 @@ import (
 type Local struct {
 	dir  string
 	lock *os.File
+	// src rebuilds damaged and lost indexes; report hears of each repair.
+	src     Source
+	report  func(Repair)
+	pending *Repair // what the load in progress repairs (rebuildLost, rebuildDamaged)
 
 	mu      sync.RWMutex
 	indexes map[string]*localIndex
@@ -93,9 +97,9 @@ func (l *Local) EnsureIndex(ctx context.Context, index string, dim int) error {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ix, err := l.load(index)
+	ix, err := l.load(ctx, index)
 	if errors.Is(err, ErrIndexNotFound) {
-		return l.create(index, dim)
+		return l.create(ctx, index, dim)
 	}
 	if err != nil {
 		return err
@@ -107,7 +111,7 @@ func (l *Local) EnsureIndex(ctx context.Context, index string, dim int) error {
 func (l *Local) Put(ctx context.Context, index string, vs []Vector) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ix, err := l.load(index)
+	ix, err := l.load(ctx, index)
 	if err != nil {
 		return err
 	}
@@ -135,7 +139,7 @@ func (l *Local) Put(ctx context.Context, index string, vs []Vector) error {
 func (l *Local) Delete(ctx context.Context, index string, keys []string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ix, err := l.load(index)
+	ix, err := l.load(ctx, index)
 	if err != nil {
 		return err
 	}
@@ -160,7 +164,7 @@ func (l *Local) Delete(ctx context.Context, index string, keys []string) error {
 
 // Query implements Store.
 func (l *Local) Query(ctx context.Context, index string, q []float32, k int, albumID string) ([]Match, error) {
-	ix, err := l.read(index)
+	ix, err := l.read(ctx, index)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +177,7 @@ func (l *Local) Query(ctx context.Context, index string, q []float32, k int, alb
 
 // Keys implements Store.
 func (l *Local) Keys(ctx context.Context, index string, albumID string) ([]string, error) {
-	ix, err := l.read(index)
+	ix, err := l.read(ctx, index)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +189,7 @@ func (l *Local) Keys(ctx context.Context, index string, albumID string) ([]strin
 func (l *Local) Compact(index string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ix, err := l.load(index)
+	ix, err := l.load(context.Background(), index)
 	if err != nil {
 		return err
 	}
@@ -193,14 +197,14 @@ func (l *Local) Compact(index string) error {
 }
 
 // read returns the loaded index with l.mu read-locked (the caller unlocks).
-func (l *Local) read(index string) (*localIndex, error) {
+func (l *Local) read(ctx context.Context, index string) (*localIndex, error) {
 	l.mu.RLock()
 	if ix, ok := l.indexes[index]; ok {
 		return ix, nil
 	}
 	l.mu.RUnlock()
 	l.mu.Lock()
-	_, err := l.load(index)
+	_, err := l.load(ctx, index)
 	l.mu.Unlock()
 	if err != nil {
 		return nil, err
@@ -210,9 +214,12 @@ func (l *Local) read(index string) (*localIndex, error) {
 }
 
 // load returns the index, replaying its log on first use. l.mu is held.
-func (l *Local) load(index string) (*localIndex, error) {
+// With a Source (SetSource), a log that is damaged is set aside and the
+// index rebuilt, a missing log is rebuilt, and vectors the face records
+// expect but the log lacks are put back (see repair.go).
+func (l *Local) load(ctx context.Context, index string) (*localIndex, error) {
 	if l.closed {
-		return nil, fmt.Errorf("vector store %s is closed", l.dir)
+		return nil, fmt.Errorf("vector store is closed")
 	}
 	if ix, ok := l.indexes[index]; ok {
 		return ix, nil
@@ -223,6 +230,9 @@ func (l *Local) load(index string) (*localIndex, error) {
 	path := filepath.Join(l.dir, index+logExt)
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
+		if l.src != nil {
+			return l.rebuildLost(ctx, index)
+		}
 		return nil, fmt.Errorf("%w: %s", ErrIndexNotFound, index)
 	}
 	if err != nil {
@@ -236,7 +246,10 @@ func (l *Local) load(index string) (*localIndex, error) {
 	res, err := replay(f, st.Size())
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("open index %s (%s): %w", index, path, err)
+		if errors.Is(err, ErrCorrupt) && l.src != nil {
+			return l.rebuildDamaged(ctx, index, path, err)
+		}
+		return nil, fmt.Errorf("open index %s (file %s%s): %w", index, index, logExt, err)
 	}
 	if res.good < res.size {
 		// Drop the torn tail left by a crash so appends follow good data.
@@ -250,16 +263,23 @@ func (l *Local) load(index string) (*localIndex, error) {
 	}
 	ix := &localIndex{x: res.x, f: f, path: path, size: res.good, entries: res.entries}
 	l.indexes[index] = ix
+	if l.src != nil {
+		problem := ""
+		if res.good < res.size {
+			problem = fmt.Sprintf("torn tail of %d bytes cut", res.size-res.good)
+		}
+		l.complete(ctx, index, ix, Repair{Index: index, Problem: problem})
+	}
 	return ix, nil
 }
 
 // create writes a new empty log for index. l.mu is held.
-func (l *Local) create(index string, dim int) error {
+func (l *Local) create(ctx context.Context, index string, dim int) error {
 	path := filepath.Join(l.dir, index+logExt)
 	if err := replaceFile(path, encodeHeader(dim)); err != nil {
 		return fmt.Errorf("create index %s: %w", index, err)
 	}
-	if _, err := l.load(index); err != nil {
+	if _, err := l.load(ctx, index); err != nil {
 		return fmt.Errorf("create index %s: %w", index, err)
 	}
 	return nil
@@ -269,16 +289,16 @@ func (l *Local) create(index string, dim int) error {
 // its previous end so that a later append does not follow garbage.
 func (ix *localIndex) append(payload []byte, entries int) error {
 	if len(payload) > maxRecordSize {
-		return fmt.Errorf("append to %s: record of %d bytes is too large", ix.path, len(payload))
+		return fmt.Errorf("append to %s: record of %d bytes is too large", filepath.Base(ix.path), len(payload))
 	}
 	rec := appendRecord(make([]byte, 0, recHeaderSize+len(payload)), payload)
 	if _, err := ix.f.WriteAt(rec, ix.size); err != nil {
 		ix.f.Truncate(ix.size)
-		return fmt.Errorf("append to %s: %w", ix.path, err)
+		return fmt.Errorf("append to %s: %w", filepath.Base(ix.path), err)
 	}
 	if err := ix.f.Sync(); err != nil {
 		ix.f.Truncate(ix.size)
-		return fmt.Errorf("append to %s: %w", ix.path, err)
+		return fmt.Errorf("append to %s: %w", filepath.Base(ix.path), err)
 	}
 	ix.size += int64(len(rec))
 	ix.entries += entries

@@ -12,6 +12,7 @@ package wiring
 import (
 	"context"
 	"fmt"
+	"log"
 	"net/url"
 
 	"github.com/divinepic/pipeline/shared/blob"
@@ -30,7 +31,11 @@ type Deps struct {
 	Blobs   blob.Buckets
 	Vectors vectors.Store
 	Engines *face.Pool
-	closers []func() error
+	// OnRepair, when set, hears of every repair of the local vector store
+	// (a damaged, lost or incomplete index rebuilt from the face records,
+	// steps.FaceRecords); when nil, repairs are logged (package log).
+	OnRepair func(vectors.Repair)
+	closers  []func() error
 }
 
 // Close releases the face engines and the vector store.
@@ -77,6 +82,15 @@ func Build(ctx context.Context, c config.Config) (*Deps, error) {
 	d.Steps = &steps.Steps{
 		Blobs: blobs, Vectors: vs, Packs: packs, Engines: stepEngines{d.Engines},
 		Bucket: c.Bucket, DefaultPack: c.Pack, Decode: imaging.Options{MaxPixels: c.MaxPixels},
+	}
+	if l, ok := vs.(*vectors.Local); ok {
+		l.SetSource(steps.FaceRecords{Steps: d.Steps}, func(r vectors.Repair) {
+			if d.OnRepair != nil {
+				d.OnRepair(r)
+				return
+			}
+			log.Print(r)
+		})
 	}
 	if c.StateMachineARN != "" {
 		ex, err := sfnclient.NewStarter(ctx, c.StateMachineARN, c.SFNEndpoint)
