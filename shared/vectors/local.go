@@ -251,11 +251,17 @@ func (l *Local) load(ctx context.Context, index string) (*localIndex, error) {
 		}
 		return nil, fmt.Errorf("open index %s (file %s%s): %w", index, index, logExt, err)
 	}
+	aside := ""
 	if res.good < res.size {
-		// Drop the torn tail left by a crash so appends follow good data.
-		// No fsync here: the next append's fsync makes the new size
-		// durable with it, and a tail that reappears after another crash
-		// is dropped again.
+		// Drop the torn tail left by a crash so appends follow good data,
+		// keeping a copy of it for inspection (it may be damage, not a
+		// crash). No fsync here: the next append's fsync makes the new
+		// size durable with it, and a tail that reappears after another
+		// crash is dropped again.
+		if aside, err = keepTail(f, l.dir, index, res.good, res.size); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("open index %s: keep torn tail: %w", index, err)
+		}
 		if err := f.Truncate(res.good); err != nil {
 			f.Close()
 			return nil, fmt.Errorf("open index %s: truncate torn tail: %w", index, err)
@@ -268,7 +274,7 @@ func (l *Local) load(ctx context.Context, index string) (*localIndex, error) {
 		if res.good < res.size {
 			problem = fmt.Sprintf("torn tail of %d bytes cut", res.size-res.good)
 		}
-		l.complete(ctx, index, ix, Repair{Index: index, Problem: problem})
+		l.complete(ctx, index, ix, Repair{Index: index, Problem: problem, SetAside: aside})
 	}
 	return ix, nil
 }

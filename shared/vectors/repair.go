@@ -18,7 +18,9 @@ import (
 //
 //   - a log that fails to replay (a flipped byte, garbage after the last
 //     record, a bad header) is set aside, renamed <index>.vlog.damaged-<UTC
-//     time> and never deleted, and the index is rebuilt from the Source;
+//     time> and never deleted, and the index is rebuilt from the Source; a
+//     torn last record (a crash, or damage there) is cut, and kept as
+//     <index>.vlog.tail-<UTC time>;
 //   - a log that is missing is rebuilt from the Source;
 //   - a log that lacks vectors the Source expects (cut short, an older copy,
 //     a torn tail) gets them back.
@@ -43,7 +45,7 @@ type Source interface {
 type Repair struct {
 	Index    string
 	Problem  string // what was wrong with the log
-	SetAside string // the damaged log's new file name in the store's directory, if it was set aside
+	SetAside string // the file name the damaged log (or a cut tail) is kept under, in the store's directory
 	Missing  int    // vectors the Source expects that the log lacked
 	Restored int    // vectors put back from the Source
 	Err      error  // what could not be put back, if anything
@@ -116,7 +118,7 @@ func (l *Local) rebuildDamaged(ctx context.Context, index, path string, damage e
 	if dim == 0 {
 		return nil, fmt.Errorf("open index %s: %w (no model pack has this index, so it cannot be rebuilt)", index, damage)
 	}
-	aside := index + logExt + ".damaged-" + time.Now().UTC().Format("20060102T150405.000000000Z")
+	aside := setAsideName(index, "damaged")
 	if err := os.Rename(path, filepath.Join(l.dir, aside)); err != nil {
 		return nil, fmt.Errorf("open index %s: %w; setting it aside failed: %v", index, damage, err)
 	}
@@ -194,4 +196,24 @@ func (l *Local) tell(r Repair) {
 	if l.report != nil {
 		l.report(r)
 	}
+}
+
+// setAsideName is the name a damaged log (what "damaged") or a torn tail
+// ("tail") is kept under, in the store's directory.
+func setAsideName(index, what string) string {
+	return index + logExt + "." + what + "-" + time.Now().UTC().Format("20060102T150405.000000000Z")
+}
+
+// keepTail copies the bytes [from, to) of the log f to a file of their own
+// and returns its name.
+func keepTail(f *os.File, dir, index string, from, to int64) (string, error) {
+	tail := make([]byte, to-from)
+	if _, err := f.ReadAt(tail, from); err != nil {
+		return "", err
+	}
+	name := setAsideName(index, "tail")
+	if err := os.WriteFile(filepath.Join(dir, name), tail, 0o644); err != nil {
+		return "", err
+	}
+	return name, nil
 }
