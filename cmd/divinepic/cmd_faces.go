@@ -14,6 +14,7 @@ import (
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/imaging"
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/wiring"
 )
 
@@ -78,10 +79,10 @@ func facesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			continue
 		}
 		if res.Error != "" {
-			fmt.Fprintf(stdout, "%s: error: %s\n", f, res.Error)
+			fmt.Fprintf(stdout, "%s: error: %s\n", names.Printable(f), names.Printable(res.Error))
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: %dx%d, %d face(s)\n", f, res.Width, res.Height, len(res.Faces))
+		fmt.Fprintf(stdout, "%s: %dx%d, %d face(s)\n", names.Printable(f), res.Width, res.Height, len(res.Faces))
 		for _, x := range res.Faces {
 			fmt.Fprintf(stdout, "  %.3f  [%.0f %.0f %.0f %.0f]\n", x.Score, x.Box[0], x.Box[1], x.Box[2], x.Box[3])
 		}

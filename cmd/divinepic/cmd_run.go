@@ -75,10 +75,7 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !*quiet {
 		fmt.Fprintf(stderr, "album %s: %d photos copied, %d unchanged, %d removed (data in %s)\n", *album, imp.Copied, imp.Unchanged, imp.Removed, *data)
 	}
-	for _, sk := range imp.Skipped {
-		fmt.Fprintf(stderr, "skipped %s\n", sk)
-	}
-	if imp.Copied+imp.Unchanged == 0 {
+	if imp.Copied+imp.Unchanged == 0 && len(imp.LeftOut) == 0 {
 		fmt.Fprintf(stderr, "album %s: %s holds no photos (hidden files and sidecars such as .json and .xmp are left out)\n", *album, dir)
 	}
 	sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: *album, Reprocess: *reprocess, Pack: *pack}, states.WithListener(prog.listen), states.WithoutHistory())
@@ -108,8 +105,14 @@ func printSummary(w io.Writer, s *domain.Summary, prefix string) {
 		fmt.Fprintf(w, "  removed    %d faces of changed or deleted photos\n", s.Removed)
 	}
 	fmt.Fprintf(w, "  duration   %.1fs\n", s.DurationSeconds)
+	if len(s.LeftOut) > 0 {
+		fmt.Fprintf(w, "  left out   %d (files that cannot be photos of the album)\n", len(s.LeftOut))
+	}
 	for _, f := range s.Failed {
-		fmt.Fprintf(w, "  failed: %s: %s: %s\n", strings.TrimPrefix(f.Key, prefix), f.Error, oneLine(f.Cause))
+		fmt.Fprintf(w, "  failed: %s: %s: %s\n", names.Printable(strings.TrimPrefix(f.Key, prefix)), f.Error, names.Printable(oneLine(f.Cause)))
+	}
+	for _, f := range s.LeftOut {
+		fmt.Fprintf(w, "  left out: %s: %s\n", names.Printable(f.Name), f.Reason)
 	}
 }
 

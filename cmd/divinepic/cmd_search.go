@@ -74,7 +74,7 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	}
 	prefix := names.AlbumPrefix(*album)
 	for i, m := range res.Photos {
-		fmt.Fprintf(stdout, "%2d. %.3f  %s  face [%.0f %.0f %.0f %.0f]\n", i+1, m.Score, strings.TrimPrefix(m.Key, prefix), m.Box[0], m.Box[1], m.Box[2], m.Box[3])
+		fmt.Fprintf(stdout, "%2d. %.3f  %s  face [%.0f %.0f %.0f %.0f]\n", i+1, m.Score, names.Printable(strings.TrimPrefix(m.Key, prefix)), m.Box[0], m.Box[1], m.Box[2], m.Box[3])
 	}
 	return 0
 }

@@ -118,6 +118,9 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return fail(err)
 		}
 		fmt.Fprintf(stderr, "album %s: %d photos copied, %d unchanged, %d removed\n", imp[0], res.Copied, res.Unchanged, res.Removed)
+		for _, f := range res.LeftOut {
+			fmt.Fprintf(stderr, "album %s: left out %s: %s\n", imp[0], names.Printable(f.Name), f.Reason)
+		}
 	}
 	def, err := embedded.Definition(opt)
 	if err != nil {

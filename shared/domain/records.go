@@ -115,6 +115,15 @@ type FailedImage struct {
 	Cause string `json:"cause"`
 }
 
+// LeftOut is a file of the album's directory that is not one of its photos
+// because it cannot be stored: a name that cannot be a key (control
+// characters, invalid UTF-8), a file over the size limit, a link that points
+// outside the album's directory, a FIFO or device.
+type LeftOut struct {
+	Name   string `json:"name"`   // its path in the album's directory, names.Printable
+	Reason string `json:"reason"` // why, in words a photographer understands
+}
+
 // Summary is the album summary written after each run.
 type Summary struct {
 	AlbumID         string        `json:"albumId"`
@@ -126,6 +135,7 @@ type Summary struct {
 	Pending         int           `json:"pending"`   // photos that appeared during the run: next run
 	NoFaces         int           `json:"noFaces"`   // photos with no face
 	Failed          []FailedImage `json:"failed"`
+	LeftOut         []LeftOut     `json:"leftOut"`  // files of the album's directory the last import left out
 	Faces           int           `json:"faces"`    // faces in the album's index now
 	Removed         int           `json:"removed"`  // faces deleted because their photo changed or went
 	Restored        int           `json:"restored"` // done photos whose faces the vector store had lost, put back

@@ -189,14 +189,20 @@ func (p *Pipeline) Close() error { return p.Deps.Close() }
 // ImportResult says what Import did.
 type ImportResult struct {
 	Copied, Unchanged, Removed int
-	// Skipped lists files left out, each with the reason (a name that
-	// cannot be a key, a file over steps.MaxPhotoBytes).
-	Skipped []string
+	// LeftOut lists the files of the directory that are not photos of the
+	// album because they cannot be stored, each with the reason; the
+	// album's summary shows them too (names.LeftOutKey).
+	LeftOut []domain.LeftOut
 }
 
 // Import makes the album's photos in the store the files of dir (hidden
 // files and sidecars aside, see names.IsPhotoKey): new and changed files are
-// copied, files gone from dir are removed from the album.
+// copied, files gone from dir are removed from the album. A symbolic link to
+// a file inside dir is imported as that file; anything that cannot be a
+// photo of the album (a name that cannot be a key, a file over
+// steps.MaxPhotoBytes, a link outside dir or to a folder, a FIFO, socket or
+// device) is left out with its reason, and the list is stored for the
+// summary.
 func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResult, error) {
 	var res ImportResult
 	if err := names.ValidateAlbumID(albumID); err != nil {
@@ -209,12 +215,19 @@ func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResul
 	if !st.IsDir() {
 		return res, fmt.Errorf("album directory %s is not a directory", dir)
 	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return res, fmt.Errorf("album directory: %w", err)
+	}
 	prefix := names.AlbumPrefix(albumID)
 	have := map[string]string{} // key → ETag
 	if err := p.Bucket.List(ctx, prefix, func(i blob.Info) error { have[i.Key] = i.ETag; return nil }); err != nil {
 		return res, err
 	}
 	seen := map[string]bool{}
+	leave := func(rel, reason string) {
+		res.LeftOut = append(res.LeftOut, domain.LeftOut{Name: names.Printable(filepath.ToSlash(rel)), Reason: reason})
+	}
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -230,15 +243,44 @@ func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResul
 			return err
 		}
 		key := prefix + filepath.ToSlash(rel)
-		if !d.Type().IsRegular() || !names.IsPhotoKey(key) {
+		if !names.IsPhotoKey(key) {
+			return nil // hidden files and sidecars are never photos
+		}
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			target, err := filepath.EvalSymlinks(path)
+			if err != nil {
+				leave(rel, "a link to nothing (its target does not exist)")
+				return nil
+			}
+			if r, err := filepath.Rel(root, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+				leave(rel, "a link to a file outside the album's folder")
+				return nil
+			}
+			fi, err := os.Stat(target)
+			if err != nil {
+				return err
+			}
+			if fi.IsDir() {
+				leave(rel, "a link to a folder (the folder's photos are imported where they are)")
+				return nil
+			}
+			mode = fi.Mode().Type()
+		}
+		if !mode.IsRegular() {
+			leave(rel, "not a regular file (a FIFO, socket or device)")
 			return nil
 		}
 		if err := blob.ValidateKey(key); err != nil {
-			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: the name cannot be stored: %v", rel, err))
+			leave(rel, "the name cannot be stored: it has control characters, is not valid UTF-8 or is too long")
 			return nil
 		}
-		if fi, err := d.Info(); err == nil && fi.Size() > steps.MaxPhotoBytes {
-			res.Skipped = append(res.Skipped, fmt.Sprintf("%s: %d MB, over the %d MB a photo may have", rel, fi.Size()>>20, steps.MaxPhotoBytes>>20))
+		fi, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		if fi.Size() > steps.MaxPhotoBytes {
+			leave(rel, fmt.Sprintf("%d MB, over the %d MB a photo may have", fi.Size()>>20, steps.MaxPhotoBytes>>20))
 			return nil
 		}
 		body, err := os.ReadFile(path)
@@ -268,7 +310,25 @@ func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResul
 			res.Removed++
 		}
 	}
+	if err := p.storeLeftOut(ctx, albumID, res.LeftOut); err != nil {
+		return res, err
+	}
 	return res, nil
+}
+
+// storeLeftOut keeps the import's left-out files where Aggregate reads them
+// for the summary; an import that leaves nothing out removes the list.
+func (p *Pipeline) storeLeftOut(ctx context.Context, albumID string, left []domain.LeftOut) error {
+	key := names.LeftOutKey(albumID)
+	if len(left) == 0 {
+		return p.Bucket.Delete(ctx, key)
+	}
+	body, err := json.Marshal(left)
+	if err != nil {
+		return err
+	}
+	_, err = p.Bucket.Put(ctx, key, body)
+	return err
 }
 
 // RunAlbum runs one execution of the workflow for an album and returns the

@@ -22,6 +22,7 @@ import (
 //	faces/<album>/<pack>/<image>.json                    the photo's face record
 //	state/<album>/<pack>/index.json                      what is done: key, ETag, status, faces per photo
 //	state/<album>/<pack>/summary.json                    the last run's summary
+//	state/<album>/leftout.json                           files the last import left out, with why
 //	results/                                             the Distributed Map's ResultWriter output
 //
 // <pack> is the model pack's version string, <image> is ImageID(photo key).
@@ -131,6 +132,10 @@ func PackVersionOfIndexKey(albumID, key string) (string, bool) {
 	v, file, ok := strings.Cut(rest, "/")
 	return v, ok && v != "" && file == indexFile
 }
+
+// LeftOutKey is the key of the list of files of the album's directory that
+// the last import left out (domain.LeftOut), for the summary to show.
+func LeftOutKey(albumID string) string { return AlbumStatePrefix(albumID) + "leftout.json" }
 
 // SummaryKey is the key of the album's last summary.
 func SummaryKey(albumID, packVersion string) string {

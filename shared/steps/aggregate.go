@@ -72,6 +72,13 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err := putJSON(ctx, b, names.IndexKey(in.AlbumID, pack.Version), r.Index); err != nil {
 		return AggregateOutput{}, err
 	}
+	var left []domain.LeftOut
+	if err := getJSON(ctx, b, names.LeftOutKey(in.AlbumID), &left); domain.IsTransient(err) {
+		return AggregateOutput{}, err
+	} else if err != nil || left == nil {
+		left = []domain.LeftOut{} // none, or an unreadable list: only the list is lost
+	}
+	r.Summary.LeftOut = left
 	key := names.SummaryKey(in.AlbumID, pack.Version)
 	if err := putJSON(ctx, b, key, r.summary(s.now())); err != nil {
 		return AggregateOutput{}, err

@@ -240,5 +240,5 @@ func (r *reconciliation) summary(now time.Time) domain.Summary {
 func (r *reconciliation) output(summaryKey string) AggregateOutput {
 	s := r.Summary
 	return AggregateOutput{SummaryKey: summaryKey, Images: s.Images, Processed: s.Processed, Skipped: s.Skipped,
-		Failed: len(s.Failed), Faces: s.Faces}
+		Failed: len(s.Failed), LeftOut: len(s.LeftOut), Faces: s.Faces}
 }

@@ -72,6 +72,7 @@ type AggregateOutput struct {
 	Processed  int    `json:"processed"`
 	Skipped    int    `json:"skipped"`
 	Failed     int    `json:"failed"`
+	LeftOut    int    `json:"leftOut"` // files of the album's directory that could not be imported
 	Faces      int    `json:"faces"`
 }
 
