@@ -73,7 +73,7 @@ type Status string
 const (
 	StatusDone    Status = "done"
 	StatusNoFaces Status = "no_faces"
-	StatusFailed  Status = "failed" // may succeed another time: the nightly job retries it
+	StatusFailed  Status = "failed" // may succeed another time: the nightly job retries it (ImageUnsupported: once the limits change)
 	// StatusUnreadable: the file itself cannot be decoded (ImageUnreadable).
 	// Terminal for this content: it is retried only when its ETag changes.
 	StatusUnreadable Status = "unreadable"
@@ -99,6 +99,10 @@ type IndexEntry struct {
 	Faces   int    `json:"faces"`
 	Error   string `json:"error,omitempty"`
 	Cause   string `json:"cause,omitempty"`
+	// Limits are the deployment's limits a photo failed as ImageUnsupported
+	// under (imaging.Options.Limits): it is tried again only under others,
+	// or when it changes.
+	Limits string `json:"limits,omitempty"`
 }
 
 // AlbumIndex is what is known done for an album and pack version.

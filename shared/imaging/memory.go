@@ -89,3 +89,11 @@ func checkBytes(h header, minLongSide int, max int64) error {
 	}
 	return nil
 }
+
+// Limits names what these options and this build refuse as limits of the
+// deployment (*domain.ImageUnsupported): the pixel and memory budgets, and
+// whether HEIF decodes. A photo refused under one Limits is worth trying
+// again only under another one (or when the photo changes).
+func (o Options) Limits() string {
+	return fmt.Sprintf("max %d pixels, %d bytes to decode, HEIF %t", o.maxPixels(), o.maxBytes(), heifAvailable() == nil)
+}

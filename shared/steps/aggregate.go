@@ -39,7 +39,7 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err != nil {
 		return AggregateOutput{}, err
 	}
-	rin := reconcileInput{AlbumID: in.AlbumID, Pack: pack.Name, PackVersion: pack.Version, StartedAt: in.List.StartedAt}
+	rin := reconcileInput{AlbumID: in.AlbumID, Pack: pack.Name, PackVersion: pack.Version, StartedAt: in.List.StartedAt, Limits: s.Decode.Limits()}
 	if rin.Old, err = s.loadIndex(ctx, b, in.AlbumID, pack.Version); err != nil {
 		return AggregateOutput{}, err
 	}

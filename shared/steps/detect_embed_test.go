@@ -147,7 +147,9 @@ func TestEmbedErrors(t *testing.T) {
 	require.NoError(t, err)
 	// The detections of albums/a/x.png for a content (ETag): Embed reads no
 	// other key.
-	key := func(etag string) string { return names.DetectionsKey("a", "default-1", names.ImageID("albums/a/x.png"), etag) }
+	key := func(etag string) string {
+		return names.DetectionsKey("a", "default-1", names.ImageID("albums/a/x.png"), etag)
+	}
 	in := func(etag string) EmbedInput {
 		return EmbedInput{DetectInput: DetectInput{AlbumID: "a", Image: domain.Image{Key: "albums/a/x.png"}},
 			Detect: DetectOutput{FaceCount: 1, ETag: etag, DetectionsKey: key(etag)}}

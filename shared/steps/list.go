@@ -53,7 +53,7 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 		}
 		out.Total++
 		img := domain.Image{Key: info.Key, ETag: info.ETag, ImageID: names.ImageID(info.Key), Size: info.Size}
-		if e, ok := index.Images[img.ImageID]; ok && !a.Reprocess && e.ETag == img.ETag && e.Status != domain.StatusFailed {
+		if e, ok := index.Images[img.ImageID]; ok && !a.Reprocess && e.ETag == img.ETag && !s.retry(e) {
 			out.Skipped++
 			return nil
 		}
@@ -86,4 +86,15 @@ func (s *Steps) loadIndex(ctx context.Context, b blob.Store, albumID, packVersio
 		idx.Images = map[string]domain.IndexEntry{}
 	}
 	return idx, nil
+}
+
+// retry says whether a photo the index has with its current content is
+// worth doing again: a failure that may pass another time, but not a photo
+// refused for limits that have not changed since (ImageUnsupported), nor
+// done, photo-less or unreadable ones.
+func (s *Steps) retry(e domain.IndexEntry) bool {
+	if e.Status != domain.StatusFailed {
+		return false
+	}
+	return e.Error != domain.ErrImageUnsupported || e.Limits != s.Decode.Limits()
 }

@@ -21,6 +21,7 @@ type reconcileInput struct {
 	Old         *domain.AlbumIndex
 	Results     map[string]domain.ItemResult // by image id
 	Listing     []blob.Info                  // the album's objects, in listing order
+	Limits      string                       // the deployment's limits (imaging.Options.Limits), kept with ImageUnsupported photos
 }
 
 // reconciliation is Aggregate's bookkeeping, with no storage: the new index
@@ -104,6 +105,9 @@ func (r *reconciliation) processed(id string, info blob.Info, res domain.ItemRes
 		e.Status, e.Faces = domain.StatusFailed, 0
 		if res.Error == domain.ErrImageUnreadable {
 			e.Status = domain.StatusUnreadable // final: that content never decodes
+		}
+		if res.Error == domain.ErrImageUnsupported {
+			e.Limits = r.in.Limits // retried once the limits change (Steps.retry)
 		}
 		engineFailure = res.Error == domain.ErrEngineUnavailable
 		r.Summary.Failed = append(r.Summary.Failed, domain.FailedImage{Key: info.Key, Error: res.Error, Cause: res.Cause})

@@ -164,7 +164,7 @@ func (s *Steps) albumWork(ctx context.Context, b blob.Store, album, packVersion 
 			fresh++
 		case e.ETag != i.ETag:
 			changed++
-		case e.Status == domain.StatusFailed: // not domain.StatusUnreadable: that content never decodes
+		case s.retry(e): // not unreadable content, nor a photo over limits that did not change
 			failed++
 		}
 		return nil
