@@ -435,6 +435,7 @@ func TestAlbumResumesAfterSIGKILL(t *testing.T) {
 	keys := vectorKeys(t, p, "crash", "default-1")
 	assert.Equal(t, expectedKeys(recs), keys, "no duplicate, no missing face")
 	assert.Equal(t, len(keys), sum.Faces)
+	assert.Empty(t, leftovers(t, data, "crash"), "finding 6: the crash's work files are gone after the rerun")
 
 	// A clean run over the same photos gives the same faces.
 	clean := open(t, t.TempDir(), Options{})

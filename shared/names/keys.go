@@ -75,6 +75,12 @@ func AlbumOfPhotoKey(key string) (string, bool) {
 
 func packDir(albumID, packVersion string) string { return albumID + "/" + packVersion }
 
+// WorkAreaPrefix is where the runs of an album with a pack version keep
+// their work objects (manifests and detections): work/<album>/<pack>/.
+func WorkAreaPrefix(albumID, packVersion string) string {
+	return WorkPrefix + packDir(albumID, packVersion) + "/"
+}
+
 // ManifestKey is the key of ListImages' manifest for one execution.
 func ManifestKey(albumID, packVersion, run string) string {
 	return WorkPrefix + packDir(albumID, packVersion) + "/manifests/" + RunSegment(run) + ".json"

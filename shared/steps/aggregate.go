@@ -84,6 +84,7 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		return AggregateOutput{}, err
 	}
 	deleteAll(ctx, b, work.Spent) // best effort
+	s.removeLeftovers(ctx, b, in.AlbumID, pack.Version, in.List.StartedAt)
 	return r.output(key), nil
 }
 
