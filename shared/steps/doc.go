@@ -14,8 +14,16 @@
 // with shared/states' ResultWriter types (states.ResultManifest,
 // states.ChildResult), the ones the engine writes them with.
 //
+// FaceRecords (reindex.go) is the embedded vector store's source of truth:
+// the vectors every album's face records call for, to rebuild a damaged or
+// lost index. An execution reads only its own album's area (names'
+// ValidateAlbumPrefix and ValidateAlbumKey, checked by each step that reads
+// a prefix or key from its input).
+//
 // Handlers return the named errors of shared/domain for everything the
-// workflow retries or catches. They own no wiring: shared/wiring builds the
+// workflow retries or catches; the registry passes every error through
+// domain.ForWorkflow (named, no file paths). They own no wiring:
+// shared/wiring builds the
 // dependencies, lambdas/<step> and shared/embedded host them. Their seams
 // are the FaceEngine, Engines and Executions interfaces: the unit tests use
 // hand-written fakes of them with the memory blob and vector stores.

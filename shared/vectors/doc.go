@@ -5,7 +5,9 @@
 //     s3vectors client (approximate search, filtered by album in the
 //     service);
 //   - Local: an embedded store in a directory, one crash-safe append-only
-//     log file per index, with exact cosine top-k;
+//     log file per index, with exact cosine top-k; given a Source (the face
+//     records), it sets a damaged log aside and rebuilds it, rebuilds a lost
+//     one and completes one that lacks vectors (repair.go);
 //   - Memory: the same exact index without a file, for tests.
 //
 // Each index holds vectors of one dimension compared by cosine similarity;
