@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -36,15 +35,17 @@ func TestStepErrorsAreNamedAndPathless(t *testing.T) {
 
 	// The handler as the Lambda runtime and the local engine call it; the
 	// error name is what both report (states.ErrorType).
-	_, err = lambda.NewHandler(s.Functions()[names.StepAggregate]).Invoke(context.Background(), payload)
+	h, err := s.Handler(names.StepAggregate)
+	require.NoError(t, err)
+	_, err = h.Invoke(context.Background(), payload)
 	require.Error(t, err)
 	assert.Equal(t, domain.ErrInternal, states.ErrorType(err))
 	assert.Contains(t, err.Error(), "faces-default-1.vlog")
 	assert.NotContains(t, err.Error(), "/srv/")
 
 	// A named error wrapped by a step keeps its name.
-	_, err = lambda.NewHandler(atEdge(func(ctx context.Context, in struct{}) (struct{}, error) {
+	_, err = step("wraps", func(ctx context.Context, in struct{}) (struct{}, error) {
 		return struct{}{}, fmt.Errorf("reading: %w", &domain.ObjectMissing{Key: "albums/a/x.jpg"})
-	})).Invoke(context.Background(), []byte(`{}`))
+	}).NewHandler().Invoke(context.Background(), []byte(`{}`))
 	assert.Equal(t, domain.ErrObjectMissing, states.ErrorType(err))
 }
