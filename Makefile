@@ -11,8 +11,9 @@ ALBUM ?= $(abspath ../shared/testdata)
 SELFIE ?= $(abspath ../shared/testdata/faces/Rob_Lowe_0002.jpg)
 PACK ?= default
 
-# C libraries the cgo image decoders link against (Debian package names).
-DEB_PACKAGES := libturbojpeg0-dev libheif1
+# Debian packages: the C libraries the cgo image decoders link against, and
+# the AWS CLI that the access test drives against `divinepic serve`.
+DEB_PACKAGES := libturbojpeg0-dev libheif1 awscli
 # Lambdas that run ONNX Runtime (cgo, linux/amd64, container image), as
 # shared/names says; the rest are pure Go (CGO_ENABLED=0, linux/arm64,
 # provided.al2023 zip).
