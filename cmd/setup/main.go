@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string) error {
 		return installORT(ctx)
 	case "onnx-steps":
 		var onnxSteps []string
-		for _, s := range names.Steps {
+		for _, s := range names.Lambdas {
 			if names.NeedsONNX(s) {
 				onnxSteps = append(onnxSteps, s)
 			}

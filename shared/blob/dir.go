@@ -255,6 +255,16 @@ func (s *DirStore) Put(ctx context.Context, key string, body []byte) (Info, erro
 }
 
 func (s *DirStore) put(key, p string, body []byte) (fs.FileInfo, error) {
+	write := s.d.writeBody
+	if write == nil {
+		write = func(f *os.File, b []byte) error { _, err := f.Write(b); return err }
+	}
+	return s.putWith(key, p, func(f *os.File) (int64, error) { return int64(len(body)), write(f, body) })
+}
+
+// putWith writes a temp file with write (which returns the size it meant
+// to write), then renames it to the key's path.
+func (s *DirStore) putWith(key, p string, write func(f *os.File) (int64, error)) (fs.FileInfo, error) {
 	tmp, tmpName, err := s.d.createTemp("put")
 	if err != nil {
 		return nil, err
@@ -266,11 +276,8 @@ func (s *DirStore) put(key, p string, body []byte) (fs.FileInfo, error) {
 			s.r.Remove(tmpName)
 		}
 	}()
-	write := s.d.writeBody
-	if write == nil {
-		write = func(f *os.File, b []byte) error { _, err := f.Write(b); return err }
-	}
-	if err := write(tmp, body); err != nil {
+	want, err := write(tmp)
+	if err != nil {
 		return nil, err
 	}
 	if err := tmp.Sync(); err != nil {
@@ -280,8 +287,8 @@ func (s *DirStore) put(key, p string, body []byte) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi.Size() != int64(len(body)) {
-		return nil, fmt.Errorf("short write: %d of %d bytes", fi.Size(), len(body))
+	if fi.Size() != want {
+		return nil, fmt.Errorf("short write: %d of %d bytes", fi.Size(), want)
 	}
 	if err := tmp.Close(); err != nil {
 		return nil, err

@@ -21,9 +21,9 @@ var WorkflowSteps = []string{StepList, StepDetect, StepEmbed, StepAggregate}
 
 // onnxSteps run ONNX Runtime: their Lambdas are cgo builds for x86_64 that
 // ship the runtime library and a model pack; the rest are pure Go.
-var onnxSteps = map[string]bool{StepDetect: true, StepEmbed: true, StepSearch: true}
+var onnxSteps = map[string]bool{StepDetect: true, StepEmbed: true, StepSearch: true, App: true}
 
-// NeedsONNX says whether a step's Lambda runs ONNX Runtime.
+// NeedsONNX says whether a step's (or the app's) Lambda runs ONNX Runtime.
 func NeedsONNX(step string) bool { return onnxSteps[step] }
 
 // FunctionName is the Lambda function name of a step in the local engine
