@@ -75,6 +75,7 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	data := fs.String("data", config.DefaultDataDir(), "data directory: every file the pipeline writes goes below it")
 	pack := fs.String("pack", "", "model pack (default: "+defaultPackName()+")")
 	conc := fs.Int("concurrency", 0, "photos processed at once per execution (0: one per CPU)")
+	public := fs.Bool("public", false, "allow a non-loopback --addr (prints a warning)")
 	var imps imports
 	fs.Var(&imps, "import", "before serving, make album ALBUM the photos of DIR (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -87,6 +88,9 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "divinepic serve: %v\n", err)
 		return 1
+	}
+	if err := checkListen(*addr, *public, func(m string) { fmt.Fprintln(stderr, m) }); err != nil {
+		return fail(err)
 	}
 
 	warning, err := checkListenAddr(*addr, *remote)
@@ -134,7 +138,11 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	handler, err := frontDoor(p, srv, *data)
+	if err != nil {
+		return fail(err)
+	}
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
@@ -144,6 +152,7 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(err)
 	}
 	arn := p.Machine.ARN
+	fmt.Fprintf(stdout, "DivinePic on %s (photographers: sign in with a token from `divinepic token create`)\n", url)
 	fmt.Fprintf(stdout, "Step Functions API on %s\n", url)
 	fmt.Fprintf(stdout, "state machine %s\n", arn)
 	fmt.Fprintf(stdout, "data in %s (album photos go under %s, or use --import ALBUM=DIR)\n\n",

@@ -22,6 +22,13 @@ const DefaultTopK = 10
 // different-person pairs up to about 0.37: 0.4 sits above those.
 const DefaultMinScore = 0.4
 
+// The reasons of a selfie that cannot be searched (domain.InvalidInput's
+// Reason, field "image").
+const (
+	ReasonNoFace       = "no face found in the selfie"
+	ReasonSeveralFaces = "several faces in the selfie: take one that shows only you"
+)
+
 // Search finds the photos of an album that show the person in a selfie:
 // detect the selfie's largest face, embed it, take the nearest faces of the
 // album, and return each photo once (with its best face), best score first.
@@ -58,7 +65,7 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	if err != nil {
 		return SearchOutput{}, err
 	}
-	largest, emb, err := s.embedSelfie(ctx, pack, name, body)
+	largest, emb, err := s.embedSelfie(ctx, pack, name, body, in.OneFace)
 	if err != nil {
 		return SearchOutput{}, err
 	}
@@ -101,8 +108,9 @@ func (s *Steps) selfie(ctx context.Context, in SearchInput, albums blob.Store) (
 	return body, in.SelfieKey, nil
 }
 
-// embedSelfie decodes the selfie, detects its faces and embeds the largest.
-func (s *Steps) embedSelfie(ctx context.Context, pack *modelpack.Pack, name string, body []byte) (*face.Face, []float32, error) {
+// embedSelfie decodes the selfie, detects its faces and embeds the largest
+// (with oneFace, only when no other face is at least half as large).
+func (s *Steps) embedSelfie(ctx context.Context, pack *modelpack.Pack, name string, body []byte, oneFace bool) (*face.Face, []float32, error) {
 	img, err := s.decode(name, body)
 	if err != nil {
 		return nil, nil, err
@@ -117,7 +125,14 @@ func (s *Steps) embedSelfie(ctx context.Context, pack *modelpack.Pack, name stri
 	}
 	largest := face.Largest(faces)
 	if largest == nil {
-		return nil, nil, &domain.InvalidInput{Field: "image", Reason: "no face found in the selfie"}
+		return nil, nil, &domain.InvalidInput{Field: "image", Reason: ReasonNoFace}
+	}
+	if oneFace {
+		for i := range faces {
+			if &faces[i] != largest && 2*faces[i].Area() >= largest.Area() {
+				return nil, nil, &domain.InvalidInput{Field: "image", Reason: ReasonSeveralFaces}
+			}
+		}
 	}
 	chips, err := eng.Align(img, []face.Face{*largest})
 	if err != nil {

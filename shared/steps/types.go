@@ -89,6 +89,10 @@ type SearchInput struct {
 	// MinScore drops photos whose best face scores below it (cosine
 	// similarity); nil means DefaultMinScore.
 	MinScore *float32 `json:"minScore,omitempty"`
+	// OneFace refuses a selfie that shows another face at least half as
+	// large as the largest (whose photos would the guest want?), with
+	// ReasonSeveralFaces, instead of searching for the largest.
+	OneFace bool `json:"oneFace,omitempty"`
 }
 
 // SearchMatch is one photo, with its best-matching face.

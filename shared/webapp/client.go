@@ -1,0 +1,309 @@
+package webapp
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/divinepic/pipeline/shared/names"
+)
+
+// Client is the photographer's API from Go: `divinepic upload` and the
+// tests use it. The same code uploads to the local server and, through
+// presigned URLs, straight to S3.
+type Client struct {
+	Endpoint string // the app's base URL
+	Token    string // a photographer token
+	HTTP     *http.Client
+	// Concurrency of the PUTs (default 4).
+	Concurrency int
+}
+
+// Error is an API error as the client sees it.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s (%d %s)", e.Message, e.Status, e.Code) }
+
+func (c *Client) http() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return http.DefaultClient
+}
+
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.Endpoint, "/")+path, body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.http().Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	return decodeResponse(res, out)
+}
+
+func decodeResponse(res *http.Response, out any) error {
+	b, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	if res.StatusCode >= 300 {
+		var e struct {
+			Error Error `json:"error"`
+		}
+		if json.Unmarshal(b, &e) == nil && e.Error.Code != "" {
+			e.Error.Status = res.StatusCode
+			return &e.Error
+		}
+		return &Error{Status: res.StatusCode, Code: "http", Message: strings.TrimSpace(string(b[:min(len(b), 200)]))}
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+// CreateAlbum creates an album; one that is already the caller's is fine.
+func (c *Client) CreateAlbum(ctx context.Context, id, title string) error {
+	err := c.do(ctx, http.MethodPost, "/api/albums", createAlbumRequest{ID: id, Title: title}, nil)
+	var e *Error
+	if errors.As(err, &e) && e.Code == CodeAlbumExists {
+		return c.do(ctx, http.MethodGet, "/api/albums/"+url.PathEscape(id), nil, nil)
+	}
+	return err
+}
+
+// UploadResult says what Upload did.
+type UploadResult struct {
+	Uploaded, Skipped int
+	Bytes             int64
+	Refused           []string // "name: reason"
+	Execution         string   // the execution that processes the batch ("" when nothing was sent)
+}
+
+// UploadProgress is called after each file.
+type UploadProgress func(done, total int, name string)
+
+// Upload sends the photos of dir to an album: hashes them, asks for a plan
+// (same content already there: skipped), PUTs the rest streamed from disk,
+// and starts the batch's execution.
+func (c *Client) Upload(ctx context.Context, albumID, dir string, progress UploadProgress) (UploadResult, error) {
+	var res UploadResult
+	var files []planFile
+	paths := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != dir && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if !d.Type().IsRegular() || !names.IsPhotoKey(rel) {
+			return nil
+		}
+		sum, size, err := fileMD5(p)
+		if err != nil {
+			return err
+		}
+		files = append(files, planFile{Name: rel, Size: size, MD5: sum})
+		paths[rel] = p
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	if len(files) == 0 {
+		return res, fmt.Errorf("no photos in %s", dir)
+	}
+	var batches []string
+	done := 0
+	for start := 0; start < len(files); start += maxPlanFiles {
+		chunk := files[start:min(len(files), start+maxPlanFiles)]
+		var plan struct {
+			Batch string      `json:"batch"`
+			Files []planEntry `json:"files"`
+		}
+		if err := c.do(ctx, http.MethodPost, "/api/albums/"+url.PathEscape(albumID)+"/uploads", planRequest{Files: chunk}, &plan); err != nil {
+			return res, err
+		}
+		batches = append(batches, plan.Batch)
+		var mu sync.Mutex
+		var firstErr error
+		work := make(chan int)
+		var wg sync.WaitGroup
+		conc := c.Concurrency
+		if conc <= 0 {
+			conc = 4
+		}
+		for range conc {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range work {
+					p, f := plan.Files[i], chunk[i]
+					err := c.putFile(ctx, p, paths[f.Name], f.Size)
+					mu.Lock()
+					done++
+					if err != nil {
+						var e *Error
+						if errors.As(err, &e) && e.Status < 500 {
+							res.Refused = append(res.Refused, f.Name+": "+e.Message)
+						} else if firstErr == nil {
+							firstErr = fmt.Errorf("%s: %w", f.Name, err)
+						}
+					} else {
+						res.Uploaded++
+						res.Bytes += f.Size
+					}
+					if progress != nil {
+						progress(done, len(files), f.Name)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		for i, p := range plan.Files {
+			switch p.Action {
+			case "put":
+				work <- i
+			case "skip":
+				mu.Lock()
+				res.Skipped++
+				done++
+				mu.Unlock()
+			default:
+				mu.Lock()
+				res.Refused = append(res.Refused, p.Name+": "+p.Reason)
+				done++
+				mu.Unlock()
+			}
+		}
+		close(work)
+		wg.Wait()
+		if firstErr != nil {
+			return res, firstErr
+		}
+	}
+	if res.Uploaded+res.Skipped == 0 {
+		return res, nil
+	}
+	h := sha256.Sum256([]byte(strings.Join(batches, ",")))
+	var started struct {
+		Execution string `json:"execution"`
+	}
+	err = c.do(ctx, http.MethodPost, "/api/albums/"+url.PathEscape(albumID)+"/process", processRequest{Batch: hex.EncodeToString(h[:16])}, &started)
+	res.Execution = started.Execution
+	return res, err
+}
+
+// putFile PUTs one file where the plan says, streamed from disk, retrying
+// lost connections and server errors.
+func (c *Client) putFile(ctx context.Context, p planEntry, path string, size int64) error {
+	target, err := url.Parse(p.URL)
+	if err != nil {
+		return err
+	}
+	base, err := url.Parse(c.Endpoint)
+	if err != nil {
+		return err
+	}
+	u := base.ResolveReference(target).String()
+	var last error
+	for attempt := range 4 {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(250<<attempt) * time.Millisecond):
+			}
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, u, f)
+		if err != nil {
+			f.Close()
+			return err
+		}
+		req.ContentLength = size
+		for k, v := range p.Headers {
+			req.Header.Set(k, v)
+		}
+		res, err := c.http().Do(req)
+		f.Close()
+		if err != nil {
+			last = err
+			continue
+		}
+		err = decodeResponse(res, nil)
+		res.Body.Close()
+		var e *Error
+		if err == nil || (errors.As(err, &e) && e.Status < 500) {
+			return err
+		}
+		last = err
+	}
+	return last
+}
+
+// Progress is the album's latest execution.
+func (c *Client) Progress(ctx context.Context, albumID string) (AlbumProgress, error) {
+	var p AlbumProgress
+	err := c.do(ctx, http.MethodGet, "/api/albums/"+url.PathEscape(albumID)+"/progress", nil, &p)
+	return p, err
+}
+
+func fileMD5(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := md5.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}

@@ -1,0 +1,134 @@
+package webapp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"github.com/divinepic/pipeline/shared/domain"
+)
+
+// Workflow starts and watches album executions.
+type Workflow interface {
+	// Start starts the execution name for an album and returns its ARN.
+	// Starting a name that exists is not an error: it returns that
+	// execution (a batch completed twice starts once).
+	Start(ctx context.Context, name string, in domain.AlbumInput) (string, error)
+	// Progress reports an execution and its Map Run's item counts.
+	Progress(ctx context.Context, executionARN string) (Progress, error)
+}
+
+// Progress is an execution's status and its photos' counts.
+type Progress struct {
+	Status                   string // the execution's status (RUNNING, SUCCEEDED, ...)
+	Total, Succeeded, Failed int64  // the Map Run's items (0 until it starts)
+	StartedAt                time.Time
+}
+
+// SFNAPI is what StepFunctions needs of the Step Functions client.
+type SFNAPI interface {
+	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+	ListMapRuns(ctx context.Context, in *sfn.ListMapRunsInput, opts ...func(*sfn.Options)) (*sfn.ListMapRunsOutput, error)
+	DescribeMapRun(ctx context.Context, in *sfn.DescribeMapRunInput, opts ...func(*sfn.Options)) (*sfn.DescribeMapRunOutput, error)
+}
+
+var _ SFNAPI = (*sfn.Client)(nil)
+
+// StepFunctions is the Workflow of a state machine, through the Step
+// Functions API: AWS's, or `divinepic serve`'s own (InProcess).
+type StepFunctions struct {
+	Client          SFNAPI
+	StateMachineARN string
+}
+
+var _ Workflow = (*StepFunctions)(nil)
+
+// Start implements Workflow.
+func (s *StepFunctions) Start(ctx context.Context, name string, in domain.AlbumInput) (string, error) {
+	input, err := json.Marshal(in)
+	if err != nil {
+		return "", err
+	}
+	out, err := s.Client.StartExecution(ctx, &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(s.StateMachineARN), Name: aws.String(name), Input: aws.String(string(input)),
+	})
+	var exists *types.ExecutionAlreadyExists
+	if errors.As(err, &exists) {
+		return ExecutionARN(s.StateMachineARN, name), nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.ExecutionArn), nil
+}
+
+// ExecutionARN is the ARN of a state machine's execution by name.
+func ExecutionARN(stateMachineARN, name string) string {
+	return strings.Replace(stateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + name
+}
+
+// Progress implements Workflow.
+func (s *StepFunctions) Progress(ctx context.Context, arn string) (Progress, error) {
+	x, err := s.Client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		return Progress{}, err
+	}
+	p := Progress{Status: string(x.Status), StartedAt: aws.ToTime(x.StartDate)}
+	runs, err := s.Client.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(arn)})
+	if err != nil {
+		return Progress{}, err
+	}
+	for _, run := range runs.MapRuns {
+		m, err := s.Client.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run.MapRunArn})
+		if err != nil {
+			return Progress{}, err
+		}
+		if c := m.ItemCounts; c != nil {
+			p.Total += c.Total
+			p.Succeeded += c.Succeeded
+			p.Failed += c.Failed + c.TimedOut + c.Aborted
+		}
+	}
+	return p, nil
+}
+
+// InProcess is an http.Client that serves every request with h in this
+// process (no socket): the app talks to `divinepic serve`'s own Step
+// Functions API through the real SDK client and wire protocol.
+func InProcess(h http.Handler) *http.Client {
+	return &http.Client{Transport: handlerTransport{h}}
+}
+
+type handlerTransport struct{ h http.Handler }
+
+func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	body := []byte{}
+	if r.Body != nil {
+		b, err := io.ReadAll(r.Body)
+		r.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		body = b
+	}
+	in := r.Clone(r.Context())
+	in.Body = io.NopCloser(bytes.NewReader(body))
+	in.RequestURI = r.URL.RequestURI()
+	in.RemoteAddr = "127.0.0.1:0"
+	t.h.ServeHTTP(rec, in)
+	res := rec.Result()
+	res.Request = r
+	return res, nil
+}
