@@ -75,4 +75,3 @@ func checkListen(addr string, public bool, warn func(string)) error {
 	warn(fmt.Sprintf("WARNING: serving on %s, reachable from other machines: photographer tokens and guest links travel in clear text without HTTPS in front", addr))
 	return nil
 }
-
