@@ -11,9 +11,10 @@ ALBUM ?= $(abspath ../shared/testdata)
 SELFIE ?= $(abspath ../shared/testdata/faces/Rob_Lowe_0002.jpg)
 PACK ?= default
 
-# Debian packages: the C libraries the cgo image decoders link against, and
-# the AWS CLI that the access test drives against `divinepic serve`.
-DEB_PACKAGES := libturbojpeg0-dev libheif1 awscli
+# Debian packages: the C libraries the cgo image decoders link against, the
+# AWS CLI that the access test drives against `divinepic serve`, and the
+# headless browser (with a font) that the web app's browser test drives.
+DEB_PACKAGES := libturbojpeg0-dev libheif1 awscli chromium fonts-dejavu-core
 # Lambdas that run ONNX Runtime (cgo, linux/amd64, container image), as
 # shared/names says; the rest are pure Go (CGO_ENABLED=0, linux/arm64,
 # provided.al2023 zip).
@@ -28,7 +29,7 @@ MAX_GLIBC := 2.34
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -not -path './cdk.out/*' -not -path '*/node_modules/*')
 
-.PHONY: setup system-packages models build cli lambdas image test test-long fuzz run synth bench lint fmt-check ci clean help
+.PHONY: setup system-packages models build cli lambdas image test test-long fuzz run synth bench lint fmt-check ci clean help screenshots
 
 help:
 	@echo "make setup    install C libraries (apt), ONNX Runtime (npm) and the default model pack into the cache"
@@ -111,6 +112,10 @@ run: setup cli
 
 synth:
 	$(GO) run ./cdk
+
+# The README's screenshots, taken by the web app's browser test.
+screenshots: setup
+	DIVINEPIC_SCREENSHOTS=$(abspath docs/screenshots) $(GO) test -count=1 -run TestBrowser ./shared/webapp
 
 bench: setup
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -65,4 +65,10 @@ const (
 	EnvEndpoint = "DIVINEPIC_ENDPOINT"
 	// EnvToken is the photographer token `divinepic upload` sends.
 	EnvToken = "DIVINEPIC_TOKEN"
+	// EnvScreenshots, when set, is a directory the browser test copies its
+	// screenshots to (make screenshots: docs/screenshots).
+	EnvScreenshots = "DIVINEPIC_SCREENSHOTS"
+	// EnvChromium is the Chromium the browser test runs (default: chromium
+	// on the PATH).
+	EnvChromium = "DIVINEPIC_CHROMIUM"
 )
