@@ -39,11 +39,15 @@ type env struct {
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
 
-func newEnv(t testing.TB, opt webapp.Options) *env {
+func newEnv(t testing.TB, opt webapp.Options, stores ...embedded.Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	p, err := embedded.Open(ctx, embedded.Options{DataDir: dir, MaxConcurrency: 2})
+	eo := embedded.Options{DataDir: dir, MaxConcurrency: 2}
+	if len(stores) > 0 {
+		eo.Blobs, eo.Vectors = stores[0].Blobs, stores[0].Vectors
+	}
+	p, err := embedded.Open(ctx, eo)
 	require.NoError(t, err)
 	t.Cleanup(func() { p.Close() })
 	def, err := embedded.Definition(embedded.Options{MaxConcurrency: 2})
@@ -54,6 +58,7 @@ func newEnv(t testing.TB, opt webapp.Options) *env {
 	client := sfn.New(sfn.Options{Region: embedded.Region, BaseEndpoint: aws.String("http://in-process"),
 		HTTPClient: webapp.InProcess(api), Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
 	opt.Steps = p.Steps
+
 	opt.Workflow = &webapp.StepFunctions{Client: client, StateMachineARN: p.Machine.ARN}
 	if opt.Secret == nil {
 		opt.Secret = testSecret
