@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3vectors"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -58,6 +59,9 @@ type Props struct {
 	Packs []string
 	// NightlyHourUTC is the hour of the nightly reprocessing (default 3).
 	NightlyHourUTC int
+	// AppOrigins are the origins the browser uploads from (bucket CORS);
+	// default: any Lambda Function URL of the stack's region.
+	AppOrigins []string
 	// RequireBuild makes a missing bin/lambdas/<step>/bootstrap an error.
 	// Without it, a missing binary is replaced by a placeholder that fails
 	// every invocation, and the stack carries a warning saying so (`cdk
@@ -81,6 +85,10 @@ type Stack struct {
 	StateMachine     awsstepfunctions.StateMachine
 	StateMachineName string
 	Schedule         awsscheduler.Schedule
+	// The web app (app.go): its Lambda, Function URL and guest secret.
+	App         awslambda.Function
+	AppURL      awslambda.FunctionUrl
+	GuestSecret awssecretsmanager.Secret
 	// MissingBuild lists the build outputs that were absent at synth time.
 	MissingBuild []string
 }
@@ -180,10 +188,6 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 			}
 		}
 	}
-	if len(s.MissingBuild) > 0 {
-		awscdk.Annotations_Of(st).AddWarningV2(jsii.String("divinepic:missing-build"), jsii.String(
-			"missing build outputs (run `make build` before deploying): "+strings.Join(s.MissingBuild, ", ")), nil)
-	}
 	s.grantLambdas()
 
 	// The workflow.
@@ -194,6 +198,9 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	reprocess.AddEnvironment(jsii.String(names.EnvStateMachineARN), s.StateMachine.StateMachineArn(), nil)
 	s.StateMachine.GrantStartExecution(reprocess)
 	s.StateMachine.GrantRead(reprocess)
+	if err := s.newApp(p, env); err != nil {
+		return nil, err
+	}
 
 	// Nightly reprocessing. The scheduled time goes into the payload, so a
 	// retried invocation names its executions like the first one did.
@@ -214,6 +221,10 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 		}),
 	})
 
+	if len(s.MissingBuild) > 0 {
+		awscdk.Annotations_Of(st).AddWarningV2(jsii.String("divinepic:missing-build"), jsii.String(
+			"missing build outputs (run `make build` before deploying): "+strings.Join(s.MissingBuild, ", ")), nil)
+	}
 	out := func(id, value, desc string) {
 		awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(desc)})
 	}

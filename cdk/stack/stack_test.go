@@ -163,7 +163,7 @@ func TestResourceCounts(t *testing.T) {
 		{"AWS::S3::Bucket", 1},
 		{"AWS::S3Vectors::VectorBucket", 1},
 		{"AWS::S3Vectors::Index", len(m.PackNames())},
-		{"AWS::Lambda::Function", 6},
+		{"AWS::Lambda::Function", 7}, // the steps and the app
 		{"AWS::StepFunctions::StateMachine", 1},
 		{"AWS::Scheduler::Schedule", 1},
 	}
@@ -632,6 +632,7 @@ func TestImageContext(t *testing.T) {
 		names.StepDetect: withBinary,
 		names.StepEmbed:  image, // not built in the fake repository
 		names.StepSearch: image,
+		names.App:        image,
 	}, steps)
 }
 
