@@ -71,6 +71,7 @@ type App struct {
 	pages   *template.Template
 	mux     *http.ServeMux
 	limiter *rateLimiter
+	indexes indexCache
 	csp     string
 }
 

@@ -31,6 +31,8 @@ type Client struct {
 	HTTP     *http.Client
 	// Concurrency of the PUTs (default 4).
 	Concurrency int
+	// SkipProcessing uploads without starting the batch's execution.
+	SkipProcessing bool
 }
 
 // Error is an API error as the client sees it.
@@ -141,15 +143,14 @@ func (c *Client) Upload(ctx context.Context, albumID, dir string, progress Uploa
 		if !d.Type().IsRegular() || !names.IsPhotoKey(rel) {
 			return nil
 		}
-		sum, size, err := fileMD5(p)
-		if err != nil {
-			return err
-		}
-		files = append(files, planFile{Name: rel, Size: size, MD5: sum})
+		files = append(files, planFile{Name: rel})
 		paths[rel] = p
 		return nil
 	})
 	if err != nil {
+		return res, err
+	}
+	if err := hashFiles(files, paths, c.concurrency()); err != nil {
 		return res, err
 	}
 	if len(files) == 0 {
@@ -171,11 +172,7 @@ func (c *Client) Upload(ctx context.Context, albumID, dir string, progress Uploa
 		var firstErr error
 		work := make(chan int)
 		var wg sync.WaitGroup
-		conc := c.Concurrency
-		if conc <= 0 {
-			conc = 4
-		}
-		for range conc {
+		for range c.concurrency() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -224,7 +221,7 @@ func (c *Client) Upload(ctx context.Context, albumID, dir string, progress Uploa
 			return res, firstErr
 		}
 	}
-	if res.Uploaded+res.Skipped == 0 {
+	if res.Uploaded+res.Skipped == 0 || c.SkipProcessing {
 		return res, nil
 	}
 	h := sha256.Sum256([]byte(strings.Join(batches, ",")))
@@ -292,6 +289,35 @@ func (c *Client) Progress(ctx context.Context, albumID string) (AlbumProgress, e
 	var p AlbumProgress
 	err := c.do(ctx, http.MethodGet, "/api/albums/"+url.PathEscape(albumID)+"/progress", nil, &p)
 	return p, err
+}
+
+func (c *Client) concurrency() int {
+	if c.Concurrency > 0 {
+		return c.Concurrency
+	}
+	return 4
+}
+
+// hashFiles fills in the files' sizes and MD5s, conc files at a time.
+func hashFiles(files []planFile, paths map[string]string, conc int) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(files))
+	next := make(chan int)
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				files[i].MD5, files[i].Size, errs[i] = fileMD5(paths[files[i].Name])
+			}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 func fileMD5(path string) (string, int64, error) {

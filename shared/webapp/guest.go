@@ -1,14 +1,12 @@
 package webapp
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
 
-	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/imaging"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/steps"
@@ -44,18 +42,12 @@ func (a *App) guestSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	var idx domain.AlbumIndex
-	body, _, err := a.bucket.Get(ctx, names.IndexKey(albumID, a.pack.Version))
-	if isMissing(err) {
+	// Search reads the album's index itself; here, only whether there is one.
+	if _, err := a.bucket.Head(ctx, names.IndexKey(albumID, a.pack.Version)); isMissing(err) {
 		writeError(w, errorf(http.StatusConflict, CodeNotProcessed, "this album's photos are not ready yet: try again later"))
 		return
-	}
-	if err != nil {
+	} else if err != nil {
 		writeError(w, err)
-		return
-	}
-	if err := json.Unmarshal(body, &idx); err != nil {
-		writeError(w, fmt.Errorf("album index %s: %w", albumID, err))
 		return
 	}
 	res, err := a.opt.Steps.Search(ctx, steps.SearchInput{AlbumID: albumID, Image: selfie, TopK: guestTopK, OneFace: true})
@@ -125,15 +117,13 @@ func (a *App) guestPhoto(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	ctx := r.Context()
-	var idx domain.AlbumIndex
-	body, _, err := a.bucket.Get(ctx, names.IndexKey(albumID, a.pack.Version))
-	if err != nil {
+	idx, err := a.albumIndex(r.Context(), albumID)
+	if isMissing(err) {
 		writeError(w, errNotFound)
 		return
 	}
-	if err := json.Unmarshal(body, &idx); err != nil {
-		writeError(w, fmt.Errorf("album index %s: %w", albumID, err))
+	if err != nil {
+		writeError(w, err)
 		return
 	}
 	e, ok := idx.Images[imageID]
