@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/steps"
+	"github.com/divinepic/pipeline/shared/vectors"
 )
 
 func init() {
@@ -27,6 +29,7 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: divinepic search --album ID SELFIE [--top K] [--pack P] [--data DIR] [--json]")
+		fmt.Fprintln(stderr, "       divinepic search --link GUEST_LINK SELFIE [--json]   (through a running serve, or the app on AWS)")
 		fmt.Fprintln(stderr, "Prints the album's photos that show the selfie's (largest) face, best match first.")
 		fs.PrintDefaults()
 	}
@@ -35,12 +38,13 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	pack := fs.String("pack", "", "model pack the album was processed with (default: "+defaultPackName()+")")
 	data := fs.String("data", config.DefaultDataDir(), "data directory of `divinepic run`")
 	asJSON := fs.Bool("json", false, "print JSON")
+	link := fs.String("link", "", "an album's guest link: search through the running app instead of the data directory")
 	minScore := fs.Float64("min-score", steps.DefaultMinScore, "lowest cosine similarity that counts as a match (-1: list all)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return 2
 	}
-	if len(pos) != 1 || *album == "" {
+	if len(pos) != 1 || (*album == "" && *link == "") {
 		fs.Usage()
 		return 2
 	}
@@ -51,7 +55,14 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "divinepic search: %v\n", err)
 		return 1
 	}
+	if *link != "" {
+		return searchLink(ctx, *link, body, *asJSON, stdout, stderr)
+	}
 	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: 1})
+	if errors.Is(err, vectors.ErrLocked) {
+		fmt.Fprintf(stderr, "divinepic search: %v\n(is `divinepic serve` running? search through it with --link GUEST_LINK)\n", err)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic search: %v\n", err)
 		return 1

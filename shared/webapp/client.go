@@ -333,3 +333,44 @@ func fileMD5(path string) (string, int64, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
+
+// GuestMatch is one photo of a guest search, with absolute URLs.
+type GuestMatch struct {
+	Thumb, Original, Download string
+	Score                     float32
+}
+
+// GuestSearch searches an album with a selfie through its guest link (the
+// URL a photographer shares, …/g/<token>), as the guest page does.
+func GuestSearch(ctx context.Context, hc *http.Client, guestLink string, selfie []byte) ([]GuestMatch, error) {
+	u, err := url.Parse(guestLink)
+	if err != nil || !strings.Contains(u.Path, "/g/") {
+		return nil, fmt.Errorf("%q is not a guest link (want http(s)://host/g/TOKEN)", guestLink)
+	}
+	base, token, _ := strings.Cut(u.Path, "/g/")
+	origin := u.Scheme + "://" + u.Host + base
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, origin+"/api/g/"+url.PathEscape(token)+"/search", bytes.NewReader(selfie))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	res, err := hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	var out struct {
+		Photos []GuestMatch `json:"photos"`
+	}
+	if err := decodeResponse(res, &out); err != nil {
+		return nil, err
+	}
+	for i := range out.Photos {
+		p := &out.Photos[i]
+		p.Thumb, p.Original, p.Download = origin+p.Thumb, origin+p.Original, origin+p.Download
+	}
+	return out.Photos, nil
+}
