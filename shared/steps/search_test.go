@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
@@ -179,4 +180,36 @@ func TestRankPhotos(t *testing.T) {
 	}, got, "the first match of a photo is its best (the store returns best first)")
 	assert.Empty(t, rankPhotos(nil, idx, 0.4, 10))
 	assert.NotNil(t, rankPhotos(nil, idx, 0.4, 10), "an empty list, not null, in JSON")
+}
+
+// OneFace refuses a selfie with a second face at least half as large as
+// the largest, and searches one whose other faces are small (people in
+// the background).
+func TestSearchOneFace(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		faces []face.Face
+		ok    bool
+	}{
+		{"one face", []face.Face{faceAt(0, 0, 4, 0.99)}, true},
+		{"a small face behind", []face.Face{faceAt(0, 0, 4, 0.99), faceAt(5, 5, 2, 0.9)}, true},
+		{"two faces alike", []face.Face{faceAt(0, 0, 4, 0.99), faceAt(5, 0, 3, 0.9)}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s, _ := engineSteps(t, c.faces...)
+			searchAlbum(t, s)
+			in := SearchInput{AlbumID: "a", Image: pngPhoto(t, 8, 8), OneFace: true}
+			_, err := s.Search(context.Background(), in)
+			if c.ok {
+				assert.NoError(t, err)
+				return
+			}
+			var bad *domain.InvalidInput
+			require.ErrorAs(t, err, &bad)
+			assert.Equal(t, ReasonSeveralFaces, bad.Reason)
+			in.OneFace = false
+			_, err = s.Search(context.Background(), in)
+			assert.NoError(t, err, "without OneFace, the largest face is searched")
+		})
+	}
 }
