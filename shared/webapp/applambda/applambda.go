@@ -51,12 +51,22 @@ func Handler(ctx context.Context) (http.Handler, error) {
 	}
 	return webapp.New(webapp.Options{
 		Steps:         deps.Steps,
-		Workflow:      &webapp.StepFunctions{Client: sfn.NewFromConfig(awsCfg), StateMachineARN: arn},
+		Workflow:      &webapp.StepFunctions{Client: sfnClient(awsCfg, cfg.SFNEndpoint), StateMachineARN: arn},
 		Secret:        secret,
 		URLs:          webapp.S3URLs{Presign: s3.NewPresignClient(s3.NewFromConfig(awsCfg)), Bucket: cfg.Bucket},
 		StoreOrigin:   "https://" + cfg.Bucket + ".s3." + awsCfg.Region + ".amazonaws.com",
 		BaseURL:       os.Getenv(names.EnvAppURL),
 		SecureCookies: true,
+	})
+}
+
+// sfnClient is the Step Functions client, at endpoint when one is given
+// (names.EnvSFNEndpoint: a Step Functions-compatible server).
+func sfnClient(cfg aws.Config, endpoint string) *sfn.Client {
+	return sfn.NewFromConfig(cfg, func(o *sfn.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
 	})
 }
 
