@@ -53,13 +53,16 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	}
 	// The album index, read once: it says the album was processed, and maps
 	// image ids back to photo keys.
-	var idx domain.AlbumIndex
-	if err := getJSON(ctx, albums, names.IndexKey(in.AlbumID, pack.Version), &idx); err != nil {
-		if isMissing(err) {
-			return SearchOutput{}, &domain.InvalidInput{Field: "albumId",
-				Reason: fmt.Sprintf("album %s has not been processed with model pack %s", in.AlbumID, pack.Name)}
+	idx := in.Index
+	if idx == nil {
+		idx = &domain.AlbumIndex{}
+		if err := getJSON(ctx, albums, names.IndexKey(in.AlbumID, pack.Version), idx); err != nil {
+			if isMissing(err) {
+				return SearchOutput{}, &domain.InvalidInput{Field: "albumId",
+					Reason: fmt.Sprintf("album %s has not been processed with model pack %s", in.AlbumID, pack.Name)}
+			}
+			return SearchOutput{}, err
 		}
-		return SearchOutput{}, err
 	}
 	body, name, err := s.selfie(ctx, in, albums)
 	if err != nil {
@@ -82,7 +85,7 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	if in.MinScore != nil {
 		minScore = *in.MinScore
 	}
-	return SearchOutput{Query: largest.Box, Photos: rankPhotos(matches, &idx, minScore, topK)}, nil
+	return SearchOutput{Query: largest.Box, Photos: rankPhotos(matches, idx, minScore, topK)}, nil
 }
 
 // selfie returns the selfie's bytes (given, or read from its object) and a

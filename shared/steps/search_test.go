@@ -213,3 +213,20 @@ func TestSearchOneFace(t *testing.T) {
 		})
 	}
 }
+
+// An index the caller already read is used as is: the stored one is not
+// read (here it is gone), and only its photos are answered.
+func TestSearchWithTheCallersIndex(t *testing.T) {
+	s, _ := engineSteps(t, faceAt(0, 0, 4, 0.99))
+	ids := searchAlbum(t, s)
+	b, err := s.Blobs.Bucket("photos")
+	require.NoError(t, err)
+	require.NoError(t, b.Delete(context.Background(), names.IndexKey("a", "default-1")))
+	only := &domain.AlbumIndex{Images: map[string]domain.IndexEntry{ids["B"]: {Key: "albums/a/B.jpg", ImageID: ids["B"], Status: domain.StatusDone}}}
+	out, err := s.Search(context.Background(), SearchInput{AlbumID: "a", Image: pngPhoto(t, 8, 8), Index: only})
+	require.NoError(t, err)
+	require.Len(t, out.Photos, 1)
+	assert.Equal(t, "albums/a/B.jpg", out.Photos[0].Key)
+	_, err = s.Search(context.Background(), SearchInput{AlbumID: "a", Image: pngPhoto(t, 8, 8)})
+	assert.ErrorContains(t, err, "has not been processed", "without it, the stored index is read")
+}

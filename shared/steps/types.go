@@ -93,6 +93,10 @@ type SearchInput struct {
 	// large as the largest (whose photos would the guest want?), with
 	// ReasonSeveralFaces, instead of searching for the largest.
 	OneFace bool `json:"oneFace,omitempty"`
+	// Index, when set, is the album's index as the caller already read it
+	// (the web app keeps it cached: a 10,000-photo album's index is ~2 MB
+	// of JSON, most of a search's time to parse). nil: Search reads it.
+	Index *domain.AlbumIndex `json:"-"`
 }
 
 // SearchMatch is one photo, with its best-matching face.

@@ -8,7 +8,6 @@ import (
 	"net/url"
 
 	"github.com/divinepic/pipeline/shared/imaging"
-	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/steps"
 )
 
@@ -42,15 +41,16 @@ func (a *App) guestSearch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	// Search reads the album's index itself; here, only whether there is one.
-	if _, err := a.bucket.Head(ctx, names.IndexKey(albumID, a.pack.Version)); isMissing(err) {
+	idx, err := a.albumIndex(ctx, albumID)
+	if isMissing(err) {
 		writeError(w, errorf(http.StatusConflict, CodeNotProcessed, "this album's photos are not ready yet: try again later"))
 		return
-	} else if err != nil {
+	}
+	if err != nil {
 		writeError(w, err)
 		return
 	}
-	res, err := a.opt.Steps.Search(ctx, steps.SearchInput{AlbumID: albumID, Image: selfie, TopK: guestTopK, OneFace: true})
+	res, err := a.opt.Steps.Search(ctx, steps.SearchInput{AlbumID: albumID, Image: selfie, TopK: guestTopK, OneFace: true, Index: idx})
 	if err != nil {
 		writeError(w, err)
 		return

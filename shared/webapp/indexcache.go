@@ -26,7 +26,8 @@ type cachedIndex struct {
 // maxCachedIndexes bounds the cache; beyond it, it starts over.
 const maxCachedIndexes = 64
 
-// albumIndex returns the album's index for the app's pack, or
+// albumIndex returns the album's index for the app's pack (shared by
+// concurrent requests: read it, never change it), or
 // *domain.ObjectMissing when the album has not been processed.
 func (a *App) albumIndex(ctx context.Context, albumID string) (*domain.AlbumIndex, error) {
 	key := names.IndexKey(albumID, a.pack.Version)
