@@ -2,6 +2,7 @@ package webapp
 
 import (
 	"bytes"
+	"slices"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -70,6 +71,29 @@ type albumData struct {
 	Faces        int
 	Skipped      int
 	Processed    bool
+	Total        int // photos in the album; Photos holds at most maxPagePhotos of them
+}
+
+// maxPagePhotos is how many photos the album page shows: the ones that need
+// the photographer's attention first (failed, unreadable, waiting), then
+// the others in name order.
+const maxPagePhotos = 500
+
+var statusOrder = map[string]int{"failed": 0, "unreadable": 1, "pending": 2}
+
+func pagePhotos(photos []photoView) []photoView {
+	out := slices.Clone(photos)
+	rank := func(p photoView) int {
+		if r, ok := statusOrder[p.Status]; ok {
+			return r
+		}
+		return len(statusOrder)
+	}
+	slices.SortStableFunc(out, func(a, b photoView) int { return rank(a) - rank(b) })
+	if len(out) > maxPagePhotos {
+		out = out[:maxPagePhotos]
+	}
+	return out
 }
 
 // albumPage is an album: upload, progress, photos with their faces.
@@ -102,6 +126,8 @@ func (a *App) albumPage(w http.ResponseWriter, r *http.Request) {
 	if st.summary != nil {
 		d.Skipped = st.summary.Skipped
 	}
+	d.Total = len(st.photos)
+	d.Photos = pagePhotos(st.photos)
 	a.render(w, http.StatusOK, "album.html", d)
 }
 
