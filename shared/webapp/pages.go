@@ -2,10 +2,10 @@ package webapp
 
 import (
 	"bytes"
-	"slices"
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/divinepic/pipeline/shared/domain"
