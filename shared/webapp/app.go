@@ -154,9 +154,6 @@ func (a *App) routes() {
 	m.HandleFunc("POST /api/g/{link}/search", a.guestSearch)
 	m.HandleFunc("GET /api/g/{link}/photos/{grant}", a.guestPhoto)
 
-	m.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, errorf(http.StatusNotFound, CodeNotFound, "no such API route: see the README's API section"))
-	})
 	a.mux = m
 }
 
@@ -178,7 +175,28 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, fmt.Errorf("panic: %v", v))
 		}
 	}()
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		// No route, or one with another method: say so in JSON, like every
+		// other API error (the mux would answer in plain text).
+		if _, pattern := a.mux.Handler(r); pattern == "" {
+			writeError(w, a.noRoute(r))
+			return
+		}
+	}
 	a.mux.ServeHTTP(w, r)
+}
+
+// noRoute tells a method the route does not take from a route that does
+// not exist.
+func (a *App) noRoute(r *http.Request) error {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		other := r.Clone(r.Context())
+		other.Method = m
+		if _, pattern := a.mux.Handler(other); pattern != "" {
+			return errorf(http.StatusMethodNotAllowed, CodeMethod, r.Method+" is not allowed here: see the README's API section")
+		}
+	}
+	return errorf(http.StatusNotFound, CodeNotFound, "no such API route: see the README's API section")
 }
 
 func cacheStatic(h http.Handler) http.Handler {

@@ -277,6 +277,9 @@ func TestUploadEndpoints(t *testing.T) {
 	r = e.do("POST", "/api/albums", "Bearer "+tok, strings.NewReader(`{"id":"`+strings.Repeat("x", 70<<10)+`"}`))
 	assert.Equal(t, 413, r.status)
 	assert.Equal(t, 404, e.do("GET", "/api/nothing", "Bearer "+tok, nil).status)
+	r = e.do("GET", "/api/albums/a1/uploads", "Bearer "+tok, nil)
+	assert.Equal(t, 405, r.status)
+	assert.Equal(t, webapp.CodeMethod, r.code(), "a JSON error too")
 }
 
 // The album's photos, with their statuses, faces and reasons.
