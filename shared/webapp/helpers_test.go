@@ -34,7 +34,6 @@ type env struct {
 	srv     *httptest.Server
 	app     *webapp.App
 	p       *embedded.Pipeline
-	now     time.Time
 }
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef-test")
