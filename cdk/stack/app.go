@@ -20,7 +20,7 @@ var appSpec = functionSpec{names.App, 2048, 30, "the web app: photographers' pag
 // and writes only photos (uploads, through the URLs it presigns) and its
 // own records; it never deletes.
 var (
-	appReadPrefixes  = []string{names.AlbumsPrefix, names.StatePrefix, names.FacesPrefix, names.ThumbnailsPrefix, names.AppPrefix}
+	appReadPrefixes  = []string{names.AlbumsPrefix, names.StatePrefix, names.FacesPrefix, names.ThumbsPrefix, names.AppPrefix}
 	appWritePrefixes = []string{names.AlbumsPrefix, names.AppPrefix}
 )
 

@@ -13,19 +13,16 @@ const App = "app"
 // Lambdas lists every Lambda of lambdas/: the steps, then the app.
 var Lambdas = append(append([]string{}, Steps...), App)
 
-// The app's records and the photos' thumbnails, beside the pipeline's
-// layout (keys.go):
+// The app's records, beside the pipeline's layout (keys.go):
 //
 //	app/tokens/<sha256 of the token>.json   a photographer token (only its hash is stored)
 //	app/albums/<album>.json                 an album's record: title, owner, last execution
-//	thumbs/<album>/<image>.jpg              a photo's thumbnail, written while it is decoded
 //
 // The app writes under AppPrefix and AlbumsPrefix only.
 const (
-	AppPrefix        = "app/"
-	TokensPrefix     = AppPrefix + "tokens/"
-	AlbumRecsPrefix  = AppPrefix + "albums/"
-	ThumbnailsPrefix = "thumbs/"
+	AppPrefix       = "app/"
+	TokensPrefix    = AppPrefix + "tokens/"
+	AlbumRecsPrefix = AppPrefix + "albums/"
 )
 
 // TokenKey is where a photographer token's record is: under the sha256 of
@@ -34,11 +31,6 @@ func TokenKey(tokenHash string) string { return TokensPrefix + tokenHash + ".jso
 
 // AlbumRecordKey is the key of an album's record (title, owner).
 func AlbumRecordKey(albumID string) string { return AlbumRecsPrefix + albumID + ".json" }
-
-// ThumbnailKey is the key of a photo's thumbnail (a small JPEG).
-func ThumbnailKey(albumID, imageID string) string {
-	return ThumbnailsPrefix + albumID + "/" + imageID + ".jpg"
-}
 
 // BatchExecutionName is the execution an upload batch starts when it is
 // complete: <album>-b-<12 hex digits of the batch's digest>, so a batch

@@ -20,6 +20,7 @@ import (
 //	work/<album>/<pack>/manifests/<run>.json             ListImages' manifest of work
 //	work/<album>/<pack>/detections/<image>-<etag>.bin    DetectFaces' faces and aligned chips
 //	faces/<album>/<pack>/<image>.json                    the photo's face record
+//	thumbs/<album>/<image>.jpg                           the photo's thumbnail (the same for every pack)
 //	state/<album>/<pack>/index.json                      what is done: key, ETag, status, faces per photo
 //	state/<album>/<pack>/summary.json                    the last run's summary
 //	state/<album>/leftout.json                           files the last import left out, with why
@@ -30,6 +31,7 @@ const (
 	AlbumsPrefix  = "albums/"
 	WorkPrefix    = "work/"
 	FacesPrefix   = "faces/"
+	ThumbsPrefix  = "thumbs/"
 	StatePrefix   = "state/"
 	ResultsPrefix = "results/"
 )
@@ -115,6 +117,13 @@ func RecordPrefix(albumID, packVersion string) string {
 // RecordKey is the key of a photo's face record.
 func RecordKey(albumID, packVersion, imageID string) string {
 	return RecordPrefix(albumID, packVersion) + imageID + ".json"
+}
+
+// ThumbnailKey is the key of a photo's thumbnail (a small JPEG for the
+// album's page, see steps.ThumbnailLongSide). It does not depend on the
+// pack: every pack's DetectFaces writes the same picture.
+func ThumbnailKey(albumID, imageID string) string {
+	return ThumbsPrefix + albumID + "/" + imageID + ".jpg"
 }
 
 // AlbumStatePrefix is where an album's indexes and summaries are, one
