@@ -1,6 +1,6 @@
 // Package applambda is the composition root of the web app's Lambda
 // (lambdas/app): the pipeline's dependencies from the environment (as every
-// Lambda builds them, shared/config), the guest secret from Secrets
+// Lambda builds them: shared/config, shared/wiring), the guest secret from Secrets
 // Manager, presigned S3 URLs, the state machine through the Step Functions
 // API, and the app served behind a Function URL with aws-lambda-go's
 // lambdaurl (response streaming).
@@ -17,11 +17,13 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
+	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/names"
+	"github.com/divinepic/pipeline/shared/sfnclient"
 	"github.com/divinepic/pipeline/shared/webapp"
+	"github.com/divinepic/pipeline/shared/wiring"
 )
 
 // Handler builds the app from the environment.
@@ -35,9 +37,17 @@ func Handler(ctx context.Context) (http.Handler, error) {
 	}
 	// The Steps without the reprocess step's executions: the app starts
 	// its own through Workflow.
-	arn := cfg.StateMachineARN
+	arnStr := cfg.StateMachineARN
 	cfg.StateMachineARN = ""
-	deps, err := config.Build(ctx, cfg)
+	deps, err := wiring.Build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	machine, err := arn.ParseStateMachine(arnStr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", names.EnvStateMachineARN, err)
+	}
+	sfnAPI, err := sfnclient.New(ctx, machine, cfg.SFNEndpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -51,22 +61,12 @@ func Handler(ctx context.Context) (http.Handler, error) {
 	}
 	return webapp.New(webapp.Options{
 		Steps:         deps.Steps,
-		Workflow:      &webapp.StepFunctions{Client: sfnClient(awsCfg, cfg.SFNEndpoint), StateMachineARN: arn},
+		Workflow:      &webapp.StepFunctions{Client: sfnAPI, StateMachineARN: arnStr},
 		Secret:        secret,
 		URLs:          webapp.S3URLs{Presign: s3.NewPresignClient(s3.NewFromConfig(awsCfg)), Bucket: cfg.Bucket},
 		StoreOrigin:   "https://" + cfg.Bucket + ".s3." + awsCfg.Region + ".amazonaws.com",
 		BaseURL:       os.Getenv(names.EnvAppURL),
 		SecureCookies: true,
-	})
-}
-
-// sfnClient is the Step Functions client, at endpoint when one is given
-// (names.EnvSFNEndpoint: a Step Functions-compatible server).
-func sfnClient(cfg aws.Config, endpoint string) *sfn.Client {
-	return sfn.NewFromConfig(cfg, func(o *sfn.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
 	})
 }
 
