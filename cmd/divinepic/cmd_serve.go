@@ -75,7 +75,6 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	data := fs.String("data", config.DefaultDataDir(), "data directory: every file the pipeline writes goes below it")
 	pack := fs.String("pack", "", "model pack (default: "+defaultPackName()+")")
 	conc := fs.Int("concurrency", 0, "photos processed at once per execution (0: one per CPU)")
-	public := fs.Bool("public", false, "allow a non-loopback --addr (prints a warning)")
 	var imps imports
 	fs.Var(&imps, "import", "before serving, make album ALBUM the photos of DIR (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -89,10 +88,6 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "divinepic serve: %v\n", err)
 		return 1
 	}
-	if err := checkListen(*addr, *public, func(m string) { fmt.Fprintln(stderr, m) }); err != nil {
-		return fail(err)
-	}
-
 	warning, err := checkListenAddr(*addr, *remote)
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic serve: %v\n", err)
@@ -138,7 +133,7 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(err)
 	}
-	handler, err := frontDoor(p, srv, *data)
+	handler, err := frontDoor(p, srv, creds, *data)
 	if err != nil {
 		return fail(err)
 	}

@@ -51,11 +51,12 @@ func newEnv(t testing.TB, opt webapp.Options, stores ...embedded.Options) *env {
 	t.Cleanup(func() { p.Close() })
 	def, err := embedded.Definition(embedded.Options{MaxConcurrency: 2})
 	require.NoError(t, err)
-	api := sfnapi.New()
+	key := sfnapi.Credentials{AccessKeyID: "AKIDWEBAPPTEST", SecretAccessKey: "webapp-test-secret"}
+	api := sfnapi.New(sfnapi.WithSigV4(key, embedded.Region)) // as serve does
 	require.NoError(t, api.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: def}))
 	t.Cleanup(func() { api.Shutdown(context.Background(), "test over") })
 	client := sfn.New(sfn.Options{Region: embedded.Region, BaseEndpoint: aws.String("http://in-process"),
-		HTTPClient: webapp.InProcess(api), Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+		HTTPClient: webapp.InProcess(api), Credentials: credentials.NewStaticCredentialsProvider(key.AccessKeyID, key.SecretAccessKey, "")})
 	opt.Steps = p.Steps
 
 	opt.Workflow = &webapp.StepFunctions{Client: client, StateMachineARN: p.Machine.ARN}
