@@ -1,6 +1,7 @@
 package stack
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -11,7 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/divinepic/pipeline/shared/arn"
+	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/names"
+	"github.com/divinepic/pipeline/shared/webapp/applambda"
 )
 
 func (s *synthesized) appID(t *testing.T) string {
@@ -140,4 +144,54 @@ func TestAppLeastPrivilege(t *testing.T) {
 	}
 	assert.Contains(t, fmt.Sprint(st["StartAlbums"]["Resource"]), "Ref")
 	assert.Contains(t, fmt.Sprint(resources("WatchAlbums")), ":mapRun:")
+}
+
+// The app's environment, as CloudFormation resolves it, names only
+// variables the app reads, and builds the app through its Lambda's
+// composition root (applambda.Handler) as the cold start does. The secret
+// itself comes from Secrets Manager at deploy time; here its value is
+// given directly, which the Handler prefers.
+func TestAppEnvironmentBuildsTheApp(t *testing.T) {
+	s := defaultStack(t)
+	var bucketID, machineID, secretID string
+	for id := range s.resources("AWS::S3::Bucket") {
+		bucketID = id
+	}
+	for id := range s.resources("AWS::StepFunctions::StateMachine") {
+		machineID = id
+	}
+	for id := range s.resources("AWS::SecretsManager::Secret") {
+		secretID = id
+	}
+	fn := props(s.template["Resources"].(map[string]any)[s.appID(t)].(map[string]any))
+	env := map[string]string{}
+	for k, v := range fn["Environment"].(map[string]any)["Variables"].(map[string]any) {
+		switch {
+		case isString(v):
+			env[k] = v.(string)
+		case assert.ObjectsAreEqual(ref(bucketID), v):
+			env[k] = deployBucket
+		case assert.ObjectsAreEqual(ref(machineID), v):
+			env[k] = arn.StateMachine{Region: deployRegion, Account: deployAccount, Name: s.stack.StateMachineName}.String()
+		case assert.ObjectsAreEqual(ref(secretID), v):
+			env[k] = "arn:aws:secretsmanager:" + deployRegion + ":" + deployAccount + ":secret:GuestLinkSecret-abcdef"
+		default:
+			t.Fatalf("%s is %v, which this test cannot resolve", k, v)
+		}
+	}
+	reads := append(append([]string{}, config.Variables...), names.EnvGuestSecretARN, names.EnvGuestSecret, names.EnvAppURL)
+	for k := range env {
+		assert.Contains(t, reads, k, "the stack sets %s, which the app never reads", k)
+	}
+	assert.NotEmpty(t, env[names.EnvGuestSecretARN])
+	t.Setenv("AWS_REGION", deployRegion)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	for _, k := range reads {
+		t.Setenv(k, env[k])
+	}
+	t.Setenv(names.EnvGuestSecret, strings.Repeat("5e", 32))
+	h, err := applambda.Handler(context.Background())
+	require.NoError(t, err)
+	assert.NotNil(t, h)
 }
