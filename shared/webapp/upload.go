@@ -201,7 +201,7 @@ type AlbumProgress struct {
 
 func (a *App) progress(w http.ResponseWriter, r *http.Request, _ caller, al *domain.Album) {
 	if al.LastExecution == "" {
-		writeJSON(w, http.StatusOK, AlbumProgress{Status: "none"})
+		writeJSON(w, http.StatusOK, AlbumProgress{Status: StatusNone})
 		return
 	}
 	p, err := a.opt.Workflow.Progress(r.Context(), al.LastExecution)

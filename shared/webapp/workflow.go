@@ -28,6 +28,9 @@ type Workflow interface {
 	Progress(ctx context.Context, executionARN string) (Progress, error)
 }
 
+// StatusNone is the Progress of an album with no execution to report.
+const StatusNone = "none"
+
 // Progress is an execution's status and its photos' counts.
 type Progress struct {
 	Status                   string // the execution's status (RUNNING, SUCCEEDED, ...)
@@ -81,6 +84,12 @@ func ExecutionARN(stateMachineARN, name string) string {
 // Progress implements Workflow.
 func (s *StepFunctions) Progress(ctx context.Context, arn string) (Progress, error) {
 	x, err := s.Client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	var gone *types.ExecutionDoesNotExist
+	if errors.As(err, &gone) {
+		// Forgotten: a local server restarted (its executions live in
+		// memory), or AWS's 90 days passed. The photos' statuses remain.
+		return Progress{Status: StatusNone}, nil
+	}
 	if err != nil {
 		return Progress{}, err
 	}

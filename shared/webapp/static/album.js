@@ -134,6 +134,7 @@
       if (p.failed) text += ' · ' + p.failed + ' failed';
       if (p.etaSeconds != null) text += ' · about ' + Math.max(1, Math.round(p.etaSeconds)) + ' s left';
       $('progress-text').textContent = text;
+      if (p.status === 'none') { $('progress-card').hidden = true; break; }
       if (p.status !== 'RUNNING') { if (p.status === 'SUCCEEDED') location.reload(); break; }
       await new Promise((r) => setTimeout(r, 1000));
     }
