@@ -1,11 +1,11 @@
 package webapp
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -122,20 +122,20 @@ func InProcess(h http.Handler) *http.Client {
 type handlerTransport struct{ h http.Handler }
 
 func (t handlerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	rec := httptest.NewRecorder()
-	body := []byte{}
-	if r.Body != nil {
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		body = b
+	// Through the wire format and back, so the handler sees the request a
+	// socket would have given it (Host and Content-Length headers included,
+	// which a signature covers).
+	var wire bytes.Buffer
+	if err := r.Write(&wire); err != nil {
+		return nil, err
 	}
-	in := r.Clone(r.Context())
-	in.Body = io.NopCloser(bytes.NewReader(body))
-	in.RequestURI = r.URL.RequestURI()
+	in, err := http.ReadRequest(bufio.NewReader(&wire))
+	if err != nil {
+		return nil, err
+	}
+	in = in.WithContext(r.Context())
 	in.RemoteAddr = "127.0.0.1:0"
+	rec := httptest.NewRecorder()
 	t.h.ServeHTTP(rec, in)
 	res := rec.Result()
 	res.Request = r
