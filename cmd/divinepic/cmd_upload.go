@@ -70,7 +70,7 @@ func uploadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	})
 	fmt.Fprintln(stderr)
 	for _, r := range res.Refused {
-		fmt.Fprintf(stderr, "refused: %s\n", r)
+		fmt.Fprintf(stderr, "refused: %s\n", names.Printable(r))
 	}
 	if err != nil {
 		return fail(err)
@@ -81,7 +81,7 @@ func uploadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if res.Execution == "" {
 		return 0
 	}
-	fmt.Fprintf(stdout, "processing: execution %s\n", res.Execution)
+	fmt.Fprintf(stdout, "processing: execution %s\n", names.Printable(res.Execution))
 	if !*wait {
 		return 0
 	}
