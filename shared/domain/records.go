@@ -34,6 +34,28 @@ type Face struct {
 	Score     float32       `json:"score"`
 	Landmarks [5][2]float32 `json:"landmarks"`
 	Embedding []float32     `json:"embedding,omitempty"` // nil until embedded; L2-normalised
+	// Quality is measured when the face is embedded; nil before.
+	Quality *FaceQuality `json:"quality,omitempty"`
+	// Filtered says why the face is not in the vector store (the quality
+	// filter's reason); empty for an indexed face.
+	Filtered string `json:"filtered,omitempty"`
+}
+
+// FaceQuality is what the quality filter judges a face by (shared/face
+// measures it; see face.Measure and face.QualityFilter).
+type FaceQuality struct {
+	SizePx    float32 `json:"sizePx"`    // the box's shorter side, original photo pixels
+	Sharpness float32 `json:"sharpness"` // variance of the Laplacian of the aligned chip's grey levels
+	Flatness  float32 `json:"flatness"`  // share of the chip's pixels equal to their four neighbours (drawings: high)
+	Yaw       float32 `json:"yaw"`       // degrees, from the landmarks; + is the face turned to the viewer's right
+	Pitch     float32 `json:"pitch"`     // degrees, from the landmarks; + is the face tilted up
+	Roll      float32 `json:"roll"`      // degrees, the eye line's angle
+	Score     float32 `json:"score"`     // the detector's score
+	// Geometry is how far the five landmarks are from a human face's
+	// layout once pose is allowed for: the RMS residual of their best
+	// similarity fit onto the ArcFace template, in template pixels (112
+	// wide), 0 for a perfect fit.
+	Geometry float32 `json:"geometry"`
 }
 
 // Width and Height of the box.

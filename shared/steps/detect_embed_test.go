@@ -40,20 +40,41 @@ func TestDetectThenEmbed(t *testing.T) {
 	require.Len(t, chips, 2)
 	assert.Equal(t, byte(2), chips[1][0])
 
+	// The fake's chips are one flat grey each: the default quality filter
+	// takes them for drawings, and the record keeps them with the reason.
 	res, err := s.Embed(ctx, EmbedInput{DetectInput: in, Detect: det})
 	require.NoError(t, err)
-	assert.Equal(t, domain.ItemResult{Image: info.Key, ETag: info.ETag, Status: domain.StatusDone, Faces: 2}, res)
+	assert.Equal(t, domain.ItemResult{Image: info.Key, ETag: info.ETag, Status: domain.StatusDone, Faces: 0}, res, "no face worth indexing")
 	var rec domain.FaceRecord
 	require.NoError(t, getJSON(ctx, b, names.RecordKey("a", "default-1", id), &rec))
-	assert.Equal(t, domain.FaceRecord{AlbumID: "a", ImageID: id, Key: info.Key, ETag: info.ETag, Pack: "default", PackVersion: "default-1",
+	want := domain.FaceRecord{AlbumID: "a", ImageID: id, Key: info.Key, ETag: info.ETag, Pack: "default", PackVersion: "default-1",
 		Width: 64, Height: 48, Faces: []domain.Face{
 			{Box: faces[0].Box, Score: 0.9, Landmarks: faces[0].Landmarks, Embedding: unit(1)},
 			{Box: faces[1].Box, Score: 0.8, Landmarks: faces[1].Landmarks, Embedding: unit(2)},
-		}}, rec)
+		}}
+	for i := range want.Faces {
+		q := face.Measure(faces[i], chips[i])
+		want.Faces[i].Quality = &q
+		want.Faces[i].Filtered = face.DefaultQuality.Reason(want.Faces[i])
+		assert.Contains(t, want.Faces[i].Filtered, "a drawing")
+	}
+	assert.Equal(t, want, rec)
 
-	assert.Equal(t, []engineCall{{Op: "detect", Width: 64, Height: 48}, {Op: "align", Width: 64, Height: 48, N: 2}, {Op: "embed", N: 2}},
+	// With the filter off (NONE), both are indexed.
+	s.Quality = face.QualityNone
+	res, err = s.Embed(ctx, EmbedInput{DetectInput: in, Detect: det})
+	require.NoError(t, err)
+	assert.Equal(t, domain.ItemResult{Image: info.Key, ETag: info.ETag, Status: domain.StatusDone, Faces: 2}, res)
+	rec = domain.FaceRecord{}
+	require.NoError(t, getJSON(ctx, b, names.RecordKey("a", "default-1", id), &rec))
+	for i := range want.Faces {
+		want.Faces[i].Filtered = ""
+	}
+	assert.Equal(t, want, rec)
+
+	assert.Equal(t, []engineCall{{Op: "detect", Width: 64, Height: 48}, {Op: "align", Width: 64, Height: 48, N: 2}, {Op: "embed", N: 2}, {Op: "embed", N: 2}},
 		engines.engine.Calls())
-	assert.Equal(t, []string{"default", "default"}, engines.packs)
+	assert.Equal(t, []string{"default", "default", "default"}, engines.packs)
 }
 
 // A photo with no face gets its empty face record from Detect, and no

@@ -5,12 +5,16 @@ import (
 	"fmt"
 
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/names"
 )
 
-// Embed is EmbedFaces: read the photo's detections, embed the chips, and
-// write the photo's face record under RecordKey (a pure function of album,
-// pack version and photo, so a retry overwrites instead of duplicating).
+// Embed is EmbedFaces: read the photo's detections, embed the chips,
+// measure each face's quality and judge it at s.Quality (face.Measure,
+// QualityLevel.Reason: a face not worth indexing keeps the reason in
+// Filtered), and write the photo's face record under RecordKey (a pure
+// function of album, pack version and photo, so a retry overwrites instead
+// of duplicating). Its result counts the faces worth indexing.
 func (s *Steps) Embed(ctx context.Context, in EmbedInput) (domain.ItemResult, error) {
 	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return domain.ItemResult{}, err
@@ -54,11 +58,21 @@ func (s *Steps) Embed(ctx context.Context, in EmbedInput) (domain.ItemResult, er
 	rec := domain.FaceRecord{AlbumID: in.AlbumID, ImageID: imageID, Key: in.Image.Key, ETag: det.ETag,
 		Pack: pack.Name, PackVersion: pack.Version, Width: det.Width, Height: det.Height,
 		Faces: make([]domain.Face, len(det.Faces))}
+	level := s.Quality
+	if level == "" {
+		level = face.DefaultQuality
+	}
+	indexed := 0
 	for i, f := range det.Faces {
-		rec.Faces[i] = domain.Face{Box: f.Box, Score: f.Score, Landmarks: f.Landmarks, Embedding: embs[i]}
+		q := face.Measure(f, chips[i])
+		rec.Faces[i] = domain.Face{Box: f.Box, Score: f.Score, Landmarks: f.Landmarks, Embedding: embs[i], Quality: &q}
+		rec.Faces[i].Filtered = level.Reason(rec.Faces[i])
+		if rec.Faces[i].Filtered == "" {
+			indexed++
+		}
 	}
 	if err := putJSON(ctx, b, names.RecordKey(in.AlbumID, pack.Version, imageID), rec); err != nil {
 		return domain.ItemResult{}, err
 	}
-	return domain.ItemResult{Image: in.Image.Key, ETag: det.ETag, Status: domain.StatusDone, Faces: len(det.Faces)}, nil
+	return domain.ItemResult{Image: in.Image.Key, ETag: det.ETag, Status: domain.StatusDone, Faces: indexed}, nil
 }

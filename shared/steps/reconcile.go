@@ -173,7 +173,10 @@ func (r *reconciliation) putIDs() []string {
 }
 
 // record takes the face record read for a photo to put (nil when there is
-// none) and returns its vectors. A record whose content is not the one the
+// none) and returns the vectors of its faces the quality filter kept (those
+// with no Filtered reason): the photo's vector keys number them 0..n-1, and
+// each vector's FaceIndex is its face's place in the record. The index
+// entry's Faces is n, the photo's vectors. A record whose content is not the one the
 // index has (the photo changed and a later run wrote it), or none at all,
 // takes the photo out of the index: the next run redoes it.
 func (r *reconciliation) record(id string, rec *domain.FaceRecord) []vectors.Vector {
@@ -182,9 +185,10 @@ func (r *reconciliation) record(id string, rec *domain.FaceRecord) []vectors.Vec
 		delete(r.Index.Images, id)
 		return nil
 	}
-	e.Faces = len(rec.Faces)
+	vs := recordVectors(r.in.AlbumID, id, r.in.PackVersion, rec)
+	e.Faces = len(vs)
 	r.Index.Images[id] = e
-	return recordVectors(r.in.AlbumID, id, r.in.PackVersion, rec)
+	return vs
 }
 
 // finish counts the album's faces and returns the rest of the work: every

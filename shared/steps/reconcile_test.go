@@ -213,3 +213,34 @@ func TestReconcileVectorsAndCleanUp(t *testing.T) {
 	assert.Equal(t, 60.0, sum.DurationSeconds)
 	assert.Equal(t, AggregateOutput{SummaryKey: "k", Images: 5, Processed: 3, Skipped: 2, Failed: 1, Faces: 4}, r.output("k"))
 }
+
+// Faces the quality filter marked stay in the record but are not put: the
+// photo's vectors number its indexed faces 0..n-1, each naming its face's
+// place in the record, and the index counts n.
+func TestReconcilePutsOnlyIndexedFaces(t *testing.T) {
+	mixed, mixedID := photo("mixed.jpg", "e1")
+	r, err := reconcile(reconcileInput{AlbumID: "a", Pack: "default", PackVersion: "default-1", Old: oldIndex(),
+		Listing: []blob.Info{mixed},
+		Results: map[string]domain.ItemResult{mixedID: {Image: mixed.Key, ETag: mixed.ETag, Status: domain.StatusDone, Faces: 2}}})
+	require.NoError(t, err)
+	a, b := []float32{1, 0}, []float32{0, 1}
+	vs := r.record(mixedID, &domain.FaceRecord{ETag: mixed.ETag, Faces: []domain.Face{
+		{Embedding: []float32{0.6, 0.8}, Filtered: "not a face: a drawing"},
+		{Embedding: a, Score: 0.9},
+		{Embedding: []float32{0.8, 0.6}, Filtered: "too small: 10 px under MEDIUM's 32"},
+		{Embedding: b, Score: 0.8},
+	}})
+	require.Len(t, vs, 2)
+	vk := func(i int) string { return names.VectorKey("a", mixedID, i) }
+	assert.Equal(t, vk(0), vs[0].Key)
+	assert.Equal(t, a, vs[0].Data)
+	assert.Equal(t, 1, vs[0].Metadata.FaceIndex)
+	assert.Equal(t, vk(1), vs[1].Key)
+	assert.Equal(t, b, vs[1].Data)
+	assert.Equal(t, 3, vs[1].Metadata.FaceIndex)
+	assert.Equal(t, 2, r.Index.Images[mixedID].Faces)
+
+	w := r.finish([]string{vk(0), vk(1), vk(2), vk(3)}, "")
+	assert.Equal(t, []string{vk(2), vk(3)}, w.DeleteVectors, "leftovers of a version that indexed every face go")
+	assert.Equal(t, 2, r.Summary.Faces)
+}

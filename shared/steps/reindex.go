@@ -25,11 +25,17 @@ type FaceRecords struct {
 
 var _ vectors.Source = FaceRecords{}
 
-// recordVectors are the vectors of a face record, as Aggregate puts them.
+// recordVectors are the vectors of a face record, as Aggregate puts them:
+// the faces the quality filter kept (no Filtered reason; the others stay in
+// the record only), numbered 0..n-1 in the photo's vector keys, each
+// vector's FaceIndex naming its face's place in the record.
 func recordVectors(albumID, imageID, packVersion string, rec *domain.FaceRecord) []vectors.Vector {
 	vs := make([]vectors.Vector, 0, len(rec.Faces))
 	for i, f := range rec.Faces {
-		vs = append(vs, vectors.Vector{Key: names.VectorKey(albumID, imageID, i), Data: f.Embedding,
+		if f.Filtered != "" {
+			continue
+		}
+		vs = append(vs, vectors.Vector{Key: names.VectorKey(albumID, imageID, len(vs)), Data: f.Embedding,
 			Metadata: vectors.Metadata{AlbumID: albumID, ImageID: imageID, FaceIndex: i, Pack: packVersion, Box: f.Box, Score: f.Score}})
 	}
 	return vs

@@ -44,6 +44,9 @@ type Steps struct {
 	Bucket      string          // the bucket when the input names none
 	DefaultPack string          // the pack when the input names none
 	Decode      imaging.Options // decoding limits (pixel budget)
+	// Quality is the quality filter's level: which faces EmbedFaces marks
+	// as not worth indexing ("": face.DefaultQuality).
+	Quality face.QualityLevel
 	Now         func() time.Time
 }
 
