@@ -1,0 +1,844 @@
+// Package people groups an album's indexed faces into people: who is in
+// this album. It is pure Go with no I/O: the People step (shared/steps)
+// reads the face records and stores what Regroup and Assign return.
+//
+// The algorithm is leader (centroid) clustering with one refinement pass,
+// under constraints:
+//
+//   - Faces are taken best first (Face.Weight, then ID). A face joins the
+//     person whose centroid (the normalised mean of its faces' embeddings)
+//     it matches best, if that cosine similarity is at least the threshold;
+//     otherwise it starts a person. Then every face is taken out and put back
+//     where it now fits best (the k-means step), which undoes most of the
+//     order's accidents; a face that no longer reaches its own person's
+//     threshold leaves it: split rather than merge.
+//   - Two faces of one photo are never one person (cannot-link); the
+//     photographer's corrections add more: Apart pairs never share a person,
+//     Together pairs always do (they are placed as one unit).
+//   - Comparing a face with every person is O(faces x people): at 50,000
+//     faces that is too slow, so persons are filed under coarse cells (an
+//     inverted file: k-means centres of the faces, about sqrt(n) of them) and
+//     a face is compared, in int8 with the AVX2 kernel of shared/vectors,
+//     with the persons of its nprobe nearest cells only; every candidate near
+//     the threshold is then verified in full float32.
+//
+// Why not DBSCAN (Immich) or chinese whispers: both need each face's
+// neighbours within a radius (an all-pairs or ANN graph, O(n^2) or an index
+// per run), and both chain: A~B~C puts A and C together however far apart
+// they are, which merges look-alikes, the error a guest minds most. A face
+// matched against a person's centroid cannot chain, and the centroid grows
+// more reliable as the person gains faces.
+//
+// Person ids are stable: Assign keeps every person's id and adds new faces
+// to them; Regroup (a new pack, or on request) clusters from scratch and
+// then gives each new person the id of the old person it shares most faces
+// with. A new person's id is derived from its first face's id.
+package people
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/divinepic/pipeline/shared/vectors"
+)
+
+// Face is one indexed face to group.
+type Face struct {
+	ID        string    // stable across runs (the People step uses names.FaceID)
+	Photo     string    // the photo's id: two faces of one photo are never one person
+	Embedding []float32 // L2-normalised, all of one dimension
+	Weight    float32   // how good the face is: taken first, and a person's representative
+}
+
+// Person is a group of faces: one person, the faces best first (the first
+// is the representative).
+type Person struct {
+	ID    string   `json:"id"`
+	Faces []string `json:"faces"`
+}
+
+// Corrections are the photographer's, by face id, so that they survive
+// reruns (a face keeps its id while its photo is unchanged).
+type Corrections struct {
+	// Together: each pair is one person (a merge: a face of each person).
+	Together [][2]string `json:"together,omitempty"`
+	// Apart: each pair is never one person (a split: the face taken out,
+	// and a face of the person it was taken out of).
+	Apart [][2]string `json:"apart,omitempty"`
+}
+
+// DefaultThreshold is the cosine similarity a face needs with a person's
+// centroid to join it. How it was chosen (BCubed precision and recall on
+// the labelled set of ../shared/testdata, README.md "People") is in
+// eval_test.go; the search step's single-face threshold is 0.4.
+const DefaultThreshold = 0.5
+
+// Options tune the grouping; zero values are the defaults.
+type Options struct {
+	Threshold float32 // DefaultThreshold when 0
+	NProbe    int     // coarse cells a face is compared in; 12 when 0
+}
+
+func (o Options) threshold() float32 {
+	if o.Threshold == 0 {
+		return DefaultThreshold
+	}
+	return o.Threshold
+}
+
+// candidateMargin is how far under the threshold an int8 similarity may be
+// and still be verified in float32: int8 rounding moves a 512-d cosine by
+// well under 0.01.
+const candidateMargin = 0.03
+
+// Regroup clusters faces from scratch; each new person takes the id of the
+// old person it shares the most faces with (old may be nil).
+func Regroup(faces []Face, old []Person, c Corrections, o Options) ([]Person, error) {
+	if len(faces) == 0 {
+		return []Person{}, nil
+	}
+	g, err := newGrouper(faces, c, o)
+	if err != nil {
+		return nil, err
+	}
+	g.place(g.order())
+	g.refine()
+	g.merge()
+	return g.result(old, true), nil
+}
+
+// Assign keeps the old persons (without the faces no longer given, and
+// amended by the corrections) and places the faces no old person holds:
+// each joins the nearest person above the threshold, or starts one.
+func Assign(faces []Face, old []Person, c Corrections, o Options) ([]Person, error) {
+	if len(faces) == 0 {
+		return []Person{}, nil
+	}
+	g, err := newGrouper(faces, c, o)
+	if err != nil {
+		return nil, err
+	}
+	g.seed(old)
+	var todo []int
+	for _, u := range g.order() {
+		if g.personOf[u] < 0 {
+			todo = append(todo, u)
+		}
+	}
+	g.place(todo)
+	return g.result(old, false), nil
+}
+
+// unit is what is placed: one face, or the faces the photographer put
+// together.
+type unit struct {
+	faces  []int
+	photos []int32
+	emb    []float32 // normalised mean
+	q16    []int16   // quantised emb, when first needed (g.quantised)
+	qstep  float32
+	weight float32
+	first  string // the smallest face id, for a stable order
+}
+
+type person struct {
+	id     string
+	units  []int
+	photos map[int32]int // photo -> faces of it (0 or 1 unless corrections force more)
+	sum    []float32
+	cent   []float32
+	cell   int
+	row    int
+	alive  bool
+}
+
+type cell struct {
+	rows    []int8
+	steps   []float32
+	persons []int
+}
+
+type grouper struct {
+	o       Options
+	t       float32
+	dim     int
+	stride  int
+	faces   []Face
+	units   []unit
+	unitOf  []int         // face -> unit
+	apart   map[int][]int // unit -> units it must not share a person with
+	persons []*person
+	// personOf is unit -> person index, -1 when unplaced.
+	personOf []int
+	centres  []int8 // coarse centres, quantised rows
+	csteps   []float32
+	cells    []cell
+	dots     []int32
+	q8       []int8 // scratch
+}
+
+// quantised returns unit u's int8 embedding (as int16, for the kernel),
+// computing it on first use: Assign never compares most old faces.
+func (g *grouper) quantised(u int) *unit {
+	un := &g.units[u]
+	if un.q16 == nil {
+		if g.q8 == nil {
+			g.q8 = make([]int8, g.stride)
+		}
+		un.qstep = quantize(g.q8, un.emb)
+		un.q16 = make([]int16, g.stride)
+		for j, v := range g.q8 {
+			un.q16[j] = int16(v)
+		}
+	}
+	return un
+}
+
+func newGrouper(faces []Face, c Corrections, o Options) (*grouper, error) {
+	g := &grouper{o: o, t: o.threshold(), faces: faces, apart: map[int][]int{}}
+	if g.o.NProbe == 0 {
+		g.o.NProbe = 12
+	}
+	byID := make(map[string]int, len(faces))
+	photoIdx := map[string]int32{}
+	photoOf := make([]int32, len(faces))
+	for i, f := range faces {
+		if i == 0 {
+			g.dim = len(f.Embedding)
+		}
+		if len(f.Embedding) != g.dim || g.dim == 0 {
+			return nil, fmt.Errorf("face %s: embedding of %d values, the others have %d", f.ID, len(f.Embedding), g.dim)
+		}
+		if _, dup := byID[f.ID]; dup {
+			return nil, fmt.Errorf("face %s given twice", f.ID)
+		}
+		byID[f.ID] = i
+		p, ok := photoIdx[f.Photo]
+		if !ok {
+			p = int32(len(photoIdx))
+			photoIdx[f.Photo] = p
+		}
+		photoOf[i] = p
+	}
+	g.stride = (g.dim + vectors.QStride - 1) / vectors.QStride * vectors.QStride
+	// Together pairs: union-find over the faces given (pairs naming a face
+	// that is gone are ignored: the correction waits for its face).
+	root := make([]int, len(faces))
+	for i := range root {
+		root[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for root[i] != i {
+			root[i] = root[root[i]]
+			i = root[i]
+		}
+		return i
+	}
+	for _, p := range c.Together {
+		a, okA := byID[p[0]]
+		b, okB := byID[p[1]]
+		if okA && okB {
+			ra, rb := find(a), find(b)
+			if ra != rb {
+				root[max(ra, rb)] = min(ra, rb)
+			}
+		}
+	}
+	g.unitOf = make([]int, len(faces))
+	unitOfRoot := map[int]int{}
+	for i := range faces {
+		r := find(i)
+		u, ok := unitOfRoot[r]
+		if !ok {
+			u = len(g.units)
+			unitOfRoot[r] = u
+			g.units = append(g.units, unit{first: faces[i].ID})
+		}
+		un := &g.units[u]
+		un.faces = append(un.faces, i)
+		un.photos = append(un.photos, photoOf[i])
+		un.weight = max(un.weight, faces[i].Weight)
+		if faces[i].ID < un.first {
+			un.first = faces[i].ID
+		}
+		g.unitOf[i] = u
+	}
+	for u := range g.units {
+		un := &g.units[u]
+		if len(un.faces) == 1 {
+			un.emb = faces[un.faces[0]].Embedding // already normalised
+			continue
+		}
+		un.emb = make([]float32, g.dim)
+		for _, f := range un.faces {
+			for j, v := range faces[f].Embedding {
+				un.emb[j] += v
+			}
+		}
+		normalise(un.emb)
+	}
+	for _, p := range c.Apart {
+		a, okA := byID[p[0]]
+		b, okB := byID[p[1]]
+		if okA && okB {
+			ua, ub := g.unitOf[a], g.unitOf[b]
+			if ua == ub {
+				return nil, fmt.Errorf("faces %s and %s are corrected both together and apart", p[0], p[1])
+			}
+			g.apart[ua] = append(g.apart[ua], ub)
+			g.apart[ub] = append(g.apart[ub], ua)
+		}
+	}
+	g.personOf = make([]int, len(g.units))
+	for i := range g.personOf {
+		g.personOf[i] = -1
+	}
+	g.train()
+	return g, nil
+}
+
+func normalise(v []float32) {
+	var s float64
+	for _, x := range v {
+		s += float64(x) * float64(x)
+	}
+	if s == 0 {
+		return
+	}
+	inv := float32(1 / math.Sqrt(s))
+	for i := range v {
+		v[i] *= inv
+	}
+}
+
+// order is the units best first.
+func (g *grouper) order() []int {
+	ord := make([]int, len(g.units))
+	for i := range ord {
+		ord[i] = i
+	}
+	sort.Slice(ord, func(i, j int) bool {
+		a, b := &g.units[ord[i]], &g.units[ord[j]]
+		if a.weight != b.weight {
+			return a.weight > b.weight
+		}
+		return a.first < b.first
+	})
+	return ord
+}
+
+// train picks the coarse cells: about sqrt(units) k-means centres of a
+// sample of the units, four Lloyd iterations in int8.
+func (g *grouper) train() {
+	n := len(g.units)
+	c := int(math.Sqrt(float64(n)))
+	c = max(1, min(c, 512))
+	sample := make([]int, 0, min(n, 16*c))
+	step := max(1, n/(16*c))
+	for u := 0; u < n && len(sample) < 16*c; u += step {
+		sample = append(sample, u)
+	}
+	cent := make([][]float32, c)
+	for i := range cent {
+		cent[i] = append([]float32(nil), g.units[sample[i*len(sample)/c]].emb...)
+	}
+	assign := make([]int, len(sample))
+	for iter := 0; ; iter++ {
+		g.setCentres(cent)
+		if iter == 4 {
+			break
+		}
+		for i, u := range sample {
+			assign[i] = g.nearestCells(u, 1)[0]
+		}
+		sums := make([][]float32, c)
+		for i, u := range sample {
+			k := assign[i]
+			if sums[k] == nil {
+				sums[k] = make([]float32, g.dim)
+			}
+			for j, v := range g.units[u].emb {
+				sums[k][j] += v
+			}
+		}
+		for k := range sums {
+			if sums[k] != nil {
+				normalise(sums[k])
+				cent[k] = sums[k]
+			}
+		}
+	}
+	g.cells = make([]cell, c)
+}
+
+func (g *grouper) setCentres(cent [][]float32) {
+	g.centres = make([]int8, len(cent)*g.stride)
+	g.csteps = make([]float32, len(cent))
+	for k, v := range cent {
+		g.csteps[k] = vectors.Quantize(g.centres[k*g.stride:(k+1)*g.stride], v)
+	}
+}
+
+// nearestCells returns the k coarse cells nearest unit u, best first.
+func (g *grouper) nearestCells(u, k int) []int { return g.nearestCellsOf(g.quantised(u).q16, k) }
+
+// nearestCellsOf returns the k coarse cells nearest a quantised vector.
+func (g *grouper) nearestCellsOf(q16 []int16, k int) []int {
+	n := len(g.csteps)
+	if cap(g.dots) < n {
+		g.dots = make([]int32, n)
+	}
+	dots := g.dots[:n]
+	vectors.DotsInt8(q16, g.centres, g.stride, dots)
+	k = min(k, n)
+	best := make([]int, 0, k+1)
+	for i := range dots {
+		s := float32(dots[i]) * g.csteps[i]
+		j := len(best)
+		for j > 0 && float32(dots[best[j-1]])*g.csteps[best[j-1]] < s {
+			j--
+		}
+		if j < k {
+			best = append(best, 0)
+			copy(best[j+1:], best[j:])
+			best[j] = i
+			if len(best) > k {
+				best = best[:k]
+			}
+		}
+	}
+	return best
+}
+
+// allowed reports whether unit u may join person p.
+func (g *grouper) allowed(u int, p *person) bool {
+	for _, ph := range g.units[u].photos {
+		if p.photos[ph] > 0 {
+			return false
+		}
+	}
+	for _, v := range g.apart[u] {
+		if pi := g.personOf[v]; pi >= 0 && g.persons[pi] == p {
+			return false
+		}
+	}
+	return true
+}
+
+// best returns the person unit u fits best (at least the threshold, and
+// allowed), or -1, and the coarse cell nearest u.
+func (g *grouper) best(u int) (int, int) {
+	cells := g.nearestCells(u, g.o.NProbe)
+	un := g.quantised(u)
+	bestP, bestS := -1, float32(0)
+	for _, ci := range cells {
+		c := &g.cells[ci]
+		n := len(c.persons)
+		if n == 0 {
+			continue
+		}
+		if cap(g.dots) < n {
+			g.dots = make([]int32, n)
+		}
+		dots := g.dots[:n]
+		vectors.DotsInt8(un.q16, c.rows, g.stride, dots)
+		for r, d := range dots {
+			if float32(d)*un.qstep*c.steps[r] < g.t-candidateMargin {
+				continue
+			}
+			pi := c.persons[r]
+			p := g.persons[pi]
+			if !p.alive {
+				continue
+			}
+			s := vectors.Dot(un.emb, p.cent)
+			if s >= g.t && (bestP < 0 || s > bestS) && g.allowed(u, p) {
+				bestP, bestS = pi, s
+			}
+		}
+	}
+	return bestP, cells[0]
+}
+
+// newPerson starts a person in cell ci.
+func (g *grouper) newPerson(ci int, id string) int {
+	p := &person{id: id, photos: map[int32]int{}, sum: make([]float32, g.dim), cent: make([]float32, g.dim), cell: ci, alive: true}
+	c := &g.cells[ci]
+	p.row = len(c.persons)
+	c.persons = append(c.persons, len(g.persons))
+	c.rows = append(c.rows, make([]int8, g.stride)...)
+	c.steps = append(c.steps, 0)
+	g.persons = append(g.persons, p)
+	return len(g.persons) - 1
+}
+
+// add puts unit u into person pi (sign 1) or takes it out (-1).
+func (g *grouper) add(u, pi int, sign float32) {
+	p := g.persons[pi]
+	un := &g.units[u]
+	for _, f := range un.faces {
+		for j, v := range g.faces[f].Embedding {
+			p.sum[j] += sign * v
+		}
+	}
+	for _, ph := range un.photos {
+		p.photos[ph] += int(sign)
+	}
+	if sign > 0 {
+		p.units = append(p.units, u)
+		g.personOf[u] = pi
+	} else {
+		for i, v := range p.units {
+			if v == u {
+				p.units = append(p.units[:i], p.units[i+1:]...)
+				break
+			}
+		}
+		g.personOf[u] = -1
+	}
+	copy(p.cent, p.sum)
+	normalise(p.cent)
+	c := &g.cells[p.cell]
+	row := c.rows[p.row*g.stride : (p.row+1)*g.stride]
+	if len(p.units) == 0 {
+		clear(row)
+		c.steps[p.row] = 0
+		p.alive = false
+		return
+	}
+	p.alive = true
+	c.steps[p.row] = quantize(row, p.cent)
+}
+
+// quantize is vectors.Quantize in float32, for the centroids requantised
+// on every change: q[i]*step ≈ v[i], |q[i]| <= 127.
+func quantize(q []int8, v []float32) (step float32) {
+	var m float32
+	for _, x := range v {
+		if x > m {
+			m = x
+		} else if -x > m {
+			m = -x
+		}
+	}
+	if m == 0 {
+		clear(q)
+		return 0
+	}
+	inv := 127 / m
+	for i, x := range v {
+		r := x * inv
+		if r >= 0 {
+			q[i] = int8(r + 0.5)
+		} else {
+			q[i] = int8(r - 0.5)
+		}
+	}
+	return m / 127
+}
+
+// place puts each unit, in order, into its best person or a new one.
+func (g *grouper) place(order []int) {
+	for _, u := range order {
+		pi, ci := g.best(u)
+		if pi < 0 {
+			pi = g.newPerson(ci, "")
+		}
+		g.add(u, pi, 1)
+	}
+}
+
+// refine takes every unit out and puts it back where it fits best now.
+func (g *grouper) refine() {
+	for _, u := range g.order() {
+		cur := g.personOf[u]
+		g.add(u, cur, -1)
+		pi, ci := g.best(u)
+		switch {
+		case pi >= 0:
+		case !g.persons[cur].alive:
+			pi = cur // alone before, alone again
+		default:
+			pi = g.newPerson(ci, "")
+		}
+		g.add(u, pi, 1)
+	}
+}
+
+// merge joins persons whose centroids match (at least the threshold, no
+// photo or Apart pair in common): the same person split because its faces
+// were filed under different coarse cells. A centroid is compared as a
+// face is, smallest persons first, each into the person it fits best.
+func (g *grouper) merge() {
+	var order []int
+	for pi, p := range g.persons {
+		if p.alive {
+			order = append(order, pi)
+		}
+	}
+	sort.SliceStable(order, func(i, j int) bool { return len(g.persons[order[i]].units) < len(g.persons[order[j]].units) })
+	probe := unit{q16: make([]int16, g.stride), emb: make([]float32, g.dim)}
+	q8 := make([]int8, g.stride)
+	for _, pi := range order {
+		p := g.persons[pi]
+		if !p.alive {
+			continue
+		}
+		copy(probe.emb, p.cent)
+		probe.qstep = quantize(q8, probe.emb)
+		for j, v := range q8 {
+			probe.q16[j] = int16(v)
+		}
+		best, bestS := -1, float32(0)
+		for _, ci := range g.nearestCellsOf(probe.q16, g.o.NProbe) {
+			c := &g.cells[ci]
+			n := len(c.persons)
+			if n == 0 {
+				continue
+			}
+			if cap(g.dots) < n {
+				g.dots = make([]int32, n)
+			}
+			dots := g.dots[:n]
+			vectors.DotsInt8(probe.q16, c.rows, g.stride, dots)
+			for r, qi := range c.persons {
+				if qi == pi || float32(dots[r])*probe.qstep*c.steps[r] < g.t-candidateMargin {
+					continue // moved rows are zero
+				}
+				o := g.persons[qi]
+				if !o.alive {
+					continue
+				}
+				s := vectors.Dot(probe.emb, o.cent)
+				if s >= g.t && (best < 0 || s > bestS) && g.compatible(p, o) {
+					best, bestS = qi, s
+				}
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		for _, u := range append([]int(nil), p.units...) {
+			g.add(u, pi, -1)
+			g.add(u, best, 1)
+		}
+	}
+}
+
+// compatible reports whether persons p and o may be one: no photo in
+// common, no Apart pair between them.
+func (g *grouper) compatible(p, o *person) bool {
+	for ph, n := range p.photos {
+		if n > 0 && o.photos[ph] > 0 {
+			return false
+		}
+	}
+	for _, u := range p.units {
+		if !g.allowed(u, o) {
+			return false
+		}
+	}
+	return true
+}
+
+// seed rebuilds the old persons from the faces still given, applying the
+// corrections: units an Apart pair or a photo conflict excludes from their
+// old person are left unplaced; a Together unit spanning persons joins the
+// one holding its first face.
+func (g *grouper) seed(old []Person) {
+	byID := make(map[string]int, len(g.faces))
+	for i, f := range g.faces {
+		byID[f.ID] = i
+	}
+	for _, op := range old {
+		var us []int
+		seen := map[int]bool{}
+		for _, id := range op.Faces {
+			f, ok := byID[id]
+			if !ok {
+				continue // its photo left, or changed
+			}
+			u := g.unitOf[f]
+			if !seen[u] && g.personOf[u] < 0 {
+				seen[u] = true
+				us = append(us, u)
+			}
+		}
+		if len(us) == 0 {
+			continue
+		}
+		// The person's cell is its centroid's nearest; its faces go in
+		// without requantising the centroid after each.
+		pi := g.newPerson(0, op.ID)
+		p := g.persons[pi]
+		for _, u := range us {
+			if g.allowed(u, p) {
+				g.join(u, pi)
+			}
+		}
+		g.file(pi)
+	}
+}
+
+// join puts unit u into person pi without updating the centroid (file
+// does, once).
+func (g *grouper) join(u, pi int) {
+	p := g.persons[pi]
+	for _, f := range g.units[u].faces {
+		for j, v := range g.faces[f].Embedding {
+			p.sum[j] += v
+		}
+	}
+	for _, ph := range g.units[u].photos {
+		p.photos[ph]++
+	}
+	p.units = append(p.units, u)
+	g.personOf[u] = pi
+}
+
+// file computes person pi's centroid and moves it to the coarse cell
+// nearest it.
+func (g *grouper) file(pi int) {
+	p := g.persons[pi]
+	copy(p.cent, p.sum)
+	normalise(p.cent)
+	if g.q8 == nil {
+		g.q8 = make([]int8, g.stride)
+	}
+	quantize(g.q8, p.cent)
+	q16 := make([]int16, g.stride)
+	for j, v := range g.q8 {
+		q16[j] = int16(v)
+	}
+	ci := g.nearestCellsOf(q16, 1)[0]
+	if ci != p.cell {
+		old := &g.cells[p.cell]
+		clear(old.rows[p.row*g.stride : (p.row+1)*g.stride])
+		old.steps[p.row] = 0
+		old.persons[p.row] = -1
+		c := &g.cells[ci]
+		p.cell, p.row = ci, len(c.persons)
+		c.persons = append(c.persons, pi)
+		c.rows = append(c.rows, make([]int8, g.stride)...)
+		c.steps = append(c.steps, 0)
+	}
+	c := &g.cells[p.cell]
+	p.alive = len(p.units) > 0
+	c.steps[p.row] = quantize(c.rows[p.row*g.stride:(p.row+1)*g.stride], p.cent)
+}
+
+// result lists the live persons, with ids: kept (seeded persons), inherited
+// from the old person sharing most faces (inherit), or derived from the
+// first face's id.
+func (g *grouper) result(old []Person, inherit bool) []Person {
+	var out []Person
+	var live []*person
+	for _, p := range g.persons {
+		if !p.alive || len(p.units) == 0 {
+			continue
+		}
+		var fs []int
+		for _, u := range p.units {
+			fs = append(fs, g.units[u].faces...)
+		}
+		sort.Slice(fs, func(i, j int) bool {
+			a, b := &g.faces[fs[i]], &g.faces[fs[j]]
+			if a.Weight != b.Weight {
+				return a.Weight > b.Weight
+			}
+			return a.ID < b.ID
+		})
+		ids := make([]string, len(fs))
+		for i, f := range fs {
+			ids[i] = g.faces[f].ID
+		}
+		out = append(out, Person{ID: p.id, Faces: ids})
+		live = append(live, p)
+	}
+	used := map[string]bool{}
+	for _, p := range out {
+		if p.ID != "" {
+			used[p.ID] = true
+		}
+	}
+	if inherit && len(old) > 0 {
+		oldOf := map[string]string{}
+		for _, op := range old {
+			for _, f := range op.Faces {
+				oldOf[f] = op.ID
+			}
+		}
+		type match struct {
+			n        int
+			oldID    string
+			newIndex int
+		}
+		var ms []match
+		for i, p := range out {
+			count := map[string]int{}
+			for _, f := range p.Faces {
+				if id, ok := oldOf[f]; ok {
+					count[id]++
+				}
+			}
+			for id, n := range count {
+				ms = append(ms, match{n, id, i})
+			}
+		}
+		sort.Slice(ms, func(i, j int) bool {
+			if ms[i].n != ms[j].n {
+				return ms[i].n > ms[j].n
+			}
+			if ms[i].oldID != ms[j].oldID {
+				return ms[i].oldID < ms[j].oldID
+			}
+			return ms[i].newIndex < ms[j].newIndex
+		})
+		for _, m := range ms {
+			if out[m.newIndex].ID == "" && !used[m.oldID] {
+				out[m.newIndex].ID = m.oldID
+				used[m.oldID] = true
+			}
+		}
+	}
+	// Fresh ids, in an order that does not depend on the map iteration.
+	sort.SliceStable(out, func(i, j int) bool { return smallest(out[i].Faces) < smallest(out[j].Faces) })
+	for i := range out {
+		if out[i].ID != "" {
+			continue
+		}
+		id := newID(smallest(out[i].Faces))
+		for k := 2; used[id]; k++ {
+			id = fmt.Sprintf("%s-%d", newID(smallest(out[i].Faces)), k)
+		}
+		used[id] = true
+		out[i].ID = id
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if len(out[i].Faces) != len(out[j].Faces) {
+			return len(out[i].Faces) > len(out[j].Faces)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+func smallest(ids []string) string {
+	s := ids[0]
+	for _, id := range ids[1:] {
+		if id < s {
+			s = id
+		}
+	}
+	return s
+}
+
+// newID is a person id derived from a face id.
+func newID(faceID string) string {
+	h := sha256.Sum256([]byte(faceID))
+	return "p" + hex.EncodeToString(h[:6])
+}
