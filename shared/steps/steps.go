@@ -47,7 +47,7 @@ type Steps struct {
 	// Quality is the quality filter's level: which faces EmbedFaces marks
 	// as not worth indexing ("": face.DefaultQuality).
 	Quality face.QualityLevel
-	Now         func() time.Time
+	Now     func() time.Time
 }
 
 func (s *Steps) now() time.Time {
