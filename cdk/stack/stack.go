@@ -301,6 +301,7 @@ var functionSpecs = []functionSpec{
 	{names.StepDetect, 2048, 50, "decode, orient and detect faces in one photo; write the aligned chips"},
 	{names.StepEmbed, 2048, 50, "embed one photo's face chips and write its face record"},
 	{names.StepAggregate, 1024, 900, "upsert an album's faces into S3 Vectors and write the album summary"},
+	{names.StepPeople, 2048, 900, "group an album's indexed faces into people, keeping the photographer's corrections"},
 	{names.StepReprocess, 512, 900, "nightly: start one execution per album that needs work"},
 	{names.StepSearch, 2048, 60, "selfie search: detect, embed the largest face, top-k in the album"},
 }

@@ -163,7 +163,7 @@ func TestResourceCounts(t *testing.T) {
 		{"AWS::S3::Bucket", 1},
 		{"AWS::S3Vectors::VectorBucket", 1},
 		{"AWS::S3Vectors::Index", len(m.PackNames())},
-		{"AWS::Lambda::Function", 7}, // the steps and the app
+		{"AWS::Lambda::Function", len(names.Steps) + 1}, // the steps and the app
 		{"AWS::StepFunctions::StateMachine", 1},
 		{"AWS::Scheduler::Schedule", 1},
 	}
@@ -251,7 +251,7 @@ func TestStateMachine(t *testing.T) {
 
 	fns := map[string]any{}
 	taskFunctions(asl["States"].(map[string]any), fns)
-	want := map[string]string{"ListImages": names.StepList, "DetectFaces": names.StepDetect, "EmbedFaces": names.StepEmbed, "Aggregate": names.StepAggregate}
+	want := map[string]string{"ListImages": names.StepList, "DetectFaces": names.StepDetect, "EmbedFaces": names.StepEmbed, "Aggregate": names.StepAggregate, "People": names.StepPeople}
 	require.Len(t, fns, len(want), "Tasks in the definition: %v", keys(fns))
 	for state, step := range want {
 		b, _ := json.Marshal(getAtt(s.functionID(t, step), "Arn"))

@@ -12,6 +12,7 @@ type AlbumInput struct {
 	Bucket    string `json:"bucket,omitempty"`    // default: the configured bucket
 	Prefix    string `json:"prefix,omitempty"`    // default: albums/<albumId>/
 	Reprocess bool   `json:"reprocess,omitempty"` // redo every photo, done or not
+	Regroup   bool   `json:"regroup,omitempty"`   // group the album's people from scratch
 	Pack      string `json:"pack,omitempty"`      // model pack name; default: the configured pack
 }
 
@@ -86,6 +87,34 @@ type FaceRecord struct {
 	Width       int    `json:"width"`
 	Height      int    `json:"height"`
 	Faces       []Face `json:"faces"`
+}
+
+// Person is one person of an album: their faces (names.FaceID), best first;
+// the first is the representative.
+type Person struct {
+	ID    string   `json:"id"`
+	Faces []string `json:"faces"`
+}
+
+// PeopleRecord is the album's people, as the People step last grouped them
+// (at names.PeopleKey).
+type PeopleRecord struct {
+	AlbumID     string    `json:"albumId"`
+	PackVersion string    `json:"packVersion"`
+	Threshold   float32   `json:"threshold"`
+	People      []Person  `json:"people"` // most faces first; singletons included
+	Faces       int       `json:"faces"`  // faces grouped
+	UpdatedAt   time.Time `json:"updatedAt"`
+}
+
+// PeopleCorrections are the photographer's corrections of an album's
+// people, by face id (at names.CorrectionsKey): they survive reruns.
+type PeopleCorrections struct {
+	// Together: each pair is one person (a merge: a face of each person).
+	Together [][2]string `json:"together,omitempty"`
+	// Apart: each pair is never one person (a split: the face taken out,
+	// and a face of the person it was taken out of).
+	Apart [][2]string `json:"apart,omitempty"`
 }
 
 // Status is where a photo stands in an album index and a Map result.

@@ -73,7 +73,7 @@ func TestJSONataTwin(t *testing.T) {
 	wantSum, wantX := run(jsonPath, "jp", dir)
 	gotSum, gotX := run(jsonata, "ata", dir)
 	compare(wantSum, gotSum, wantX, gotX)
-	assert.Equal(t, []string{"ListImages", "AnyWork?", "ProcessImages", "Aggregate", "Done"}, gotX.Path())
+	assert.Equal(t, []string{"ListImages", "AnyWork?", "ProcessImages", "Aggregate", "People", "Done"}, gotX.Path())
 	assert.Len(t, gotSum.Failed, len(tr.Rejected), "the files that cannot be read fail in RecordFailure")
 	assert.Equal(t, 1, gotSum.NoFaces, "view.jpg goes through NoFaces")
 
@@ -109,5 +109,5 @@ func TestJSONataTwin(t *testing.T) {
 	wantSum, wantX = run(jsonPath, "jp-empty", empty)
 	gotSum, gotX = run(jsonata, "ata-empty", empty)
 	compare(wantSum, gotSum, wantX, gotX)
-	assert.Equal(t, []string{"ListImages", "AnyWork?", "Aggregate", "Done"}, gotX.Path())
+	assert.Equal(t, []string{"ListImages", "AnyWork?", "Aggregate", "People", "Done"}, gotX.Path())
 }

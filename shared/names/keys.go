@@ -157,6 +157,27 @@ func SummaryKey(albumID, packVersion string) string {
 	return AlbumStatePrefix(albumID) + packVersion + "/summary.json"
 }
 
+// PeopleKey is the key of the album's people (the People step's record).
+func PeopleKey(albumID, packVersion string) string {
+	return AlbumStatePrefix(albumID) + packVersion + "/people.json"
+}
+
+// CorrectionsKey is the key of the photographer's corrections of the
+// album's people (merges and splits), kept across reruns.
+func CorrectionsKey(albumID, packVersion string) string {
+	return AlbumStatePrefix(albumID) + packVersion + "/people-corrections.json"
+}
+
+// FaceID names a face of a photo in the album's people: the photo's id and
+// the face's place in its face record (stable while the photo is).
+func FaceID(imageID string, face int) string { return imageID + "/" + strconv.Itoa(face) }
+
+// ImageOfFaceID returns the photo id of a FaceID.
+func ImageOfFaceID(id string) string {
+	img, _, _ := strings.Cut(id, "/")
+	return img
+}
+
 // VectorKey is a face's key in the vector store: albumId/imageId/faceIndex.
 func VectorKey(albumID, imageID string, face int) string {
 	return albumID + "/" + imageID + "/" + strconv.Itoa(face)

@@ -42,6 +42,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
 
@@ -55,20 +56,11 @@ type Face struct {
 
 // Person is a group of faces: one person, the faces best first (the first
 // is the representative).
-type Person struct {
-	ID    string   `json:"id"`
-	Faces []string `json:"faces"`
-}
+type Person = domain.Person
 
 // Corrections are the photographer's, by face id, so that they survive
 // reruns (a face keeps its id while its photo is unchanged).
-type Corrections struct {
-	// Together: each pair is one person (a merge: a face of each person).
-	Together [][2]string `json:"together,omitempty"`
-	// Apart: each pair is never one person (a split: the face taken out,
-	// and a face of the person it was taken out of).
-	Apart [][2]string `json:"apart,omitempty"`
-}
+type Corrections = domain.PeopleCorrections
 
 // DefaultThreshold is the cosine similarity a face needs with a person's
 // centroid to join it. How it was chosen (BCubed precision and recall on

@@ -56,6 +56,7 @@ func (s *Steps) Registry() []Entry {
 		step(names.StepDetect, s.Detect),
 		step(names.StepEmbed, s.Embed),
 		step(names.StepAggregate, s.Aggregate),
+		step(names.StepPeople, s.People),
 		step(names.StepReprocess, s.Reprocess),
 		step(names.StepSearch, s.Search),
 	}

@@ -3,13 +3,17 @@ package steps
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
+	"github.com/divinepic/pipeline/shared/people"
 	"github.com/divinepic/pipeline/shared/vectors"
 )
 
@@ -31,7 +35,10 @@ const (
 
 // Search finds the photos of an album that show the person in a selfie:
 // detect the selfie's largest face, embed it, take the nearest faces of the
-// album, and return each photo once (with its best face), best score first.
+// album, and return each photo once (with its best face), best score first;
+// when the album's people are grouped, the photos of the person the best
+// match belongs to join them (withPerson), single-face matches of no
+// person staying in the list.
 func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error) {
 	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return SearchOutput{}, err
@@ -85,7 +92,122 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 	if in.MinScore != nil {
 		minScore = *in.MinScore
 	}
-	return SearchOutput{Query: largest.Box, Photos: rankPhotos(matches, idx, minScore, topK)}, nil
+	// The album's people, when the People step has grouped them.
+	var ppl *domain.PeopleRecord
+	var rec domain.PeopleRecord
+	if err := getJSON(ctx, albums, names.PeopleKey(in.AlbumID, pack.Version), &rec); err == nil {
+		ppl = &rec
+	} else if !isMissing(err) {
+		return SearchOutput{}, err
+	}
+	photos := rankPhotos(matches, idx, minScore, topK)
+	photos = withPerson(photos, matches, idx, ppl, minScore, topK)
+	if err := s.personBoxes(ctx, albums, in.AlbumID, pack.Version, ppl, photos); err != nil {
+		return SearchOutput{}, err
+	}
+	return SearchOutput{Query: largest.Box, Photos: photos}, nil
+}
+
+// withPerson adds the photos of the person the selfie matched: the best
+// match, if at least people.DefaultThreshold, is one of a person's faces
+// (of two or more), and each photo of that person not matched directly
+// joins the list with the best match's score (so right after it: the
+// person's evidence is that strong), marked with the person. A photo
+// uploaded twice (same content under two names) is listed once.
+func withPerson(photos []SearchMatch, matches []vectors.Match, idx *domain.AlbumIndex, ppl *domain.PeopleRecord, minScore float32, topK int) []SearchMatch {
+	if ppl == nil || len(matches) == 0 {
+		return photos
+	}
+	best := matches[0]
+	for _, m := range matches[1:] {
+		if m.Score > best.Score {
+			best = m
+		}
+	}
+	if best.Score < max(minScore, people.DefaultThreshold) {
+		return photos
+	}
+	if e, ok := idx.Images[best.Metadata.ImageID]; !ok || e.Status != domain.StatusDone {
+		return photos
+	}
+	matched := names.FaceID(best.Metadata.ImageID, best.Metadata.FaceIndex)
+	var person *domain.Person
+	for i := range ppl.People {
+		if slices.Contains(ppl.People[i].Faces, matched) {
+			person = &ppl.People[i]
+			break
+		}
+	}
+	if person == nil || len(person.Faces) < 2 {
+		return photos
+	}
+	seen := map[string]bool{}
+	for _, p := range photos {
+		seen[p.ImageID] = true
+		if e := idx.Images[p.ImageID]; e.ETag != "" {
+			seen["etag:"+e.ETag] = true
+		}
+	}
+	out := append([]SearchMatch(nil), photos...)
+	for _, f := range person.Faces {
+		id := names.ImageOfFaceID(f)
+		e, ok := idx.Images[id]
+		if !ok || e.Status != domain.StatusDone || seen[id] || (e.ETag != "" && seen["etag:"+e.ETag]) {
+			continue
+		}
+		seen[id] = true
+		if e.ETag != "" {
+			seen["etag:"+e.ETag] = true
+		}
+		out = append(out, SearchMatch{Key: e.Key, ImageID: id, Score: best.Score, Person: person.ID})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	if len(out) > topK {
+		out = out[:topK]
+	}
+	return out
+}
+
+// personBoxes gives each photo found through a person the box of that
+// person's face in it, from its face record.
+func (s *Steps) personBoxes(ctx context.Context, b blob.Store, albumID, packVersion string, ppl *domain.PeopleRecord, photos []SearchMatch) error {
+	if ppl == nil {
+		return nil
+	}
+	faceOf := map[string]string{} // image id -> the person's face in it
+	for i := range photos {
+		if photos[i].Person == "" {
+			continue
+		}
+		for _, p := range ppl.People {
+			if p.ID != photos[i].Person {
+				continue
+			}
+			for _, f := range p.Faces {
+				if names.ImageOfFaceID(f) == photos[i].ImageID {
+					faceOf[photos[i].ImageID] = f
+				}
+			}
+		}
+	}
+	for i := range photos {
+		f, ok := faceOf[photos[i].ImageID]
+		if !ok {
+			continue
+		}
+		var rec domain.FaceRecord
+		if err := getJSON(ctx, b, names.RecordKey(albumID, packVersion, photos[i].ImageID), &rec); err != nil {
+			if isMissing(err) {
+				continue
+			}
+			return err
+		}
+		_, n, _ := strings.Cut(f, "/")
+		if k, err := strconv.Atoi(n); err == nil && k >= 0 && k < len(rec.Faces) {
+			photos[i].Box = rec.Faces[k].Box
+		}
+	}
+	return nil
 }
 
 // selfie returns the selfie's bytes (given, or read from its object) and a
@@ -160,10 +282,13 @@ func rankPhotos(matches []vectors.Match, idx *domain.AlbumIndex, minScore float3
 		if m.Score < minScore || !indexed || e.Status != domain.StatusDone {
 			continue // a stranger, or a leftover of a photo the album no longer has
 		}
-		if seen[id] {
-			continue
+		if seen[id] || (e.ETag != "" && seen["etag:"+e.ETag]) {
+			continue // one photo, or the same photo uploaded under another name
 		}
 		seen[id] = true
+		if e.ETag != "" {
+			seen["etag:"+e.ETag] = true
+		}
 		photos = append(photos, SearchMatch{Key: e.Key, ImageID: id, Score: m.Score, Box: m.Metadata.Box})
 	}
 	sort.SliceStable(photos, func(i, j int) bool { return photos[i].Score > photos[j].Score })

@@ -76,6 +76,25 @@ type AggregateOutput struct {
 	Faces      int    `json:"faces"`
 }
 
+// PeopleInput is the whole execution state when People runs: the album's
+// input, ListImages' result, and Aggregate's (whose counts People passes
+// on as the execution's output).
+type PeopleInput struct {
+	domain.AlbumInput
+	List      ListOutput      `json:"list"`
+	Aggregate AggregateOutput `json:"aggregate"`
+}
+
+// PeopleOutput is the execution's output: Aggregate's counts and the
+// album's people.
+type PeopleOutput struct {
+	AggregateOutput
+	PeopleKey string `json:"peopleKey"`
+	People    int    `json:"people"`  // persons of two faces or more
+	Grouped   int    `json:"grouped"` // faces grouped (every indexed face)
+	Regrouped bool   `json:"regrouped"`
+}
+
 // SearchInput asks which photos of an album show the person in a selfie.
 type SearchInput struct {
 	AlbumID string `json:"albumId"`
@@ -105,6 +124,10 @@ type SearchMatch struct {
 	ImageID string     `json:"imageId"`
 	Score   float32    `json:"score"`
 	Box     [4]float32 `json:"box"`
+	// Person is the album person the photo was found through: the selfie
+	// matched one of their faces, and this photo shows another (Score and
+	// Box are then the matched face's). Empty for a direct match.
+	Person string `json:"person,omitempty"`
 }
 
 // SearchOutput lists photos best first.
