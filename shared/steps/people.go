@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 
@@ -142,4 +143,96 @@ func (s *Steps) indexedFaces(ctx context.Context, b blob.Store, albumID, packVer
 		}
 	}
 	return faces, nil
+}
+
+// PeopleCorrection is one correction of an album's people by the
+// photographer: merge two persons, or split a face out of its person.
+type PeopleCorrection struct {
+	AlbumID string    `json:"albumId"`
+	Bucket  string    `json:"bucket,omitempty"`
+	Pack    string    `json:"pack,omitempty"`
+	Merge   [2]string `json:"merge,omitempty"` // two person ids: one person
+	Split   string    `json:"split,omitempty"` // a face id (names.FaceID): not its person's
+}
+
+// CorrectPeople stores a correction under CorrectionsKey (by face id, so
+// it holds on every later run, incremental or regrouped) and applies it at
+// once by running People. Two persons seen in one photo cannot be merged.
+func (s *Steps) CorrectPeople(ctx context.Context, c PeopleCorrection) (PeopleOutput, error) {
+	if err := names.ValidateAlbumID(c.AlbumID); err != nil {
+		return PeopleOutput{}, err
+	}
+	pack, err := s.pack(c.Pack)
+	if err != nil {
+		return PeopleOutput{}, err
+	}
+	b, err := s.bucket(c.Bucket)
+	if err != nil {
+		return PeopleOutput{}, err
+	}
+	var rec domain.PeopleRecord
+	if err := getJSON(ctx, b, names.PeopleKey(c.AlbumID, pack.Version), &rec); err != nil {
+		if isMissing(err) {
+			return PeopleOutput{}, &domain.InvalidInput{Field: "albumId", Reason: "the album's people have not been grouped yet: run the album first"}
+		}
+		return PeopleOutput{}, err
+	}
+	byID := map[string]*domain.Person{}
+	for i := range rec.People {
+		byID[rec.People[i].ID] = &rec.People[i]
+	}
+	corr, err := s.corrections(ctx, b, c.AlbumID, pack.Version)
+	if err != nil {
+		return PeopleOutput{}, err
+	}
+	switch {
+	case c.Merge != [2]string{} && c.Split != "":
+		return PeopleOutput{}, &domain.InvalidInput{Field: "merge", Reason: "merge or split, not both at once"}
+	case c.Merge != [2]string{}:
+		a, b := byID[c.Merge[0]], byID[c.Merge[1]]
+		if a == nil || b == nil {
+			return PeopleOutput{}, &domain.InvalidInput{Field: "merge", Reason: "no such person in this album"}
+		}
+		if a == b {
+			return PeopleOutput{}, &domain.InvalidInput{Field: "merge", Reason: "a person cannot be merged with itself"}
+		}
+		photos := map[string]bool{}
+		for _, f := range a.Faces {
+			photos[names.ImageOfFaceID(f)] = true
+		}
+		for _, f := range b.Faces {
+			if photos[names.ImageOfFaceID(f)] {
+				return PeopleOutput{}, &domain.InvalidInput{Field: "merge", Reason: "the two are seen together in one photo: they are two people"}
+			}
+		}
+		corr.Together = append(corr.Together, [2]string{a.Faces[0], b.Faces[0]})
+	case c.Split != "":
+		var from *domain.Person
+		for i := range rec.People {
+			if slices.Contains(rec.People[i].Faces, c.Split) {
+				from = &rec.People[i]
+			}
+		}
+		if from == nil {
+			return PeopleOutput{}, &domain.InvalidInput{Field: "split", Reason: "no such face among the album's people"}
+		}
+		if len(from.Faces) < 2 {
+			return PeopleOutput{}, &domain.InvalidInput{Field: "split", Reason: "the face is a person of its own already"}
+		}
+		// Apart from every other face of the person: it leaves the person
+		// whoever else joins it later.
+		for _, f := range from.Faces {
+			if f != c.Split {
+				corr.Apart = append(corr.Apart, [2]string{c.Split, f})
+			}
+		}
+		// A merge that put it there no longer holds.
+		corr.Together = slices.DeleteFunc(corr.Together, func(p [2]string) bool { return p[0] == c.Split || p[1] == c.Split })
+	default:
+		return PeopleOutput{}, &domain.InvalidInput{Field: "merge", Reason: "say which two persons to merge or which face to split"}
+	}
+	if err := putJSON(ctx, b, names.CorrectionsKey(c.AlbumID, pack.Version), corr); err != nil {
+		return PeopleOutput{}, err
+	}
+	return s.People(ctx, PeopleInput{AlbumInput: domain.AlbumInput{AlbumID: c.AlbumID, Bucket: c.Bucket, Pack: c.Pack}})
 }

@@ -155,3 +155,49 @@ func TestWithPerson(t *testing.T) {
 	assert.Len(t, withPerson(direct, matches, idx, nil, 0.4, 10), 2, "no people record: direct matches only")
 	assert.Len(t, withPerson(direct, matches, idx, ppl, 0.4, 2), 2, "topK holds")
 }
+
+func TestCorrectPeople(t *testing.T) {
+	s, _ := testSteps(t)
+	ctx := context.Background()
+	ids := peopleAlbum(t, s, "P1", "P2", "P3", "P4")
+	_, err := s.CorrectPeople(ctx, PeopleCorrection{AlbumID: "a", Split: "x/0"})
+	assert.ErrorContains(t, err, "not been grouped yet")
+	_, err = s.People(ctx, PeopleInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}})
+	require.NoError(t, err)
+	rec := readPeople(t, s)
+	require.Len(t, rec.People, 2)
+	big, small := rec.People[0].ID, rec.People[1].ID
+
+	out, err := s.CorrectPeople(ctx, PeopleCorrection{AlbumID: "a", Merge: [2]string{big, small}})
+	require.NoError(t, err)
+	assert.Equal(t, 1, out.People)
+	rec = readPeople(t, s)
+	require.Len(t, rec.People, 1, "merged")
+	assert.Len(t, rec.People[0].Faces, 4)
+	assert.Equal(t, big, rec.People[0].ID)
+
+	p3 := names.FaceID(ids["P3"], 0)
+	_, err = s.CorrectPeople(ctx, PeopleCorrection{AlbumID: "a", Split: p3})
+	require.NoError(t, err)
+	rec = readPeople(t, s)
+	require.Len(t, rec.People, 2)
+	assert.NotContains(t, rec.People[0].Faces, p3)
+	assert.Equal(t, []string{p3}, rec.People[1].Faces)
+
+	// Both hold on a full regroup.
+	_, err = s.People(ctx, PeopleInput{AlbumInput: domain.AlbumInput{AlbumID: "a", Regroup: true}})
+	require.NoError(t, err)
+	again := readPeople(t, s)
+	assert.Equal(t, rec.People, again.People)
+
+	for _, bad := range []PeopleCorrection{
+		{AlbumID: "a"},
+		{AlbumID: "a", Merge: [2]string{big, big}},
+		{AlbumID: "a", Merge: [2]string{big, "nobody"}},
+		{AlbumID: "a", Split: p3}, // alone already
+		{AlbumID: "a", Split: "nope/0"},
+	} {
+		_, err := s.CorrectPeople(ctx, bad)
+		assert.Equal(t, domain.ErrInvalidInput, errorName(err), "%+v", bad)
+	}
+}
