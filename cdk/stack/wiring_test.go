@@ -135,14 +135,22 @@ func (f *fakeEngines) Engine(_ context.Context, p *modelpack.Pack) (steps.FaceEn
 
 type fakeEngine struct{ dim int }
 
+// Detect finds one face laid out like a face (the ArcFace template's
+// landmarks in an 80-pixel box), so that the quality filter indexes it.
 func (e fakeEngine) Detect(img *imaging.RGB) ([]face.Face, error) {
-	return []face.Face{{Box: [4]float32{10, 10, 90, 90}, Score: 0.9}}, nil
+	return []face.Face{{Box: [4]float32{10, 10, 90, 90}, Score: 0.9,
+		Landmarks: [5][2]float32{{37, 45}, {63, 45}, {50, 60}, {40, 75}, {61, 75}}}}, nil
 }
 
+// Align gives textured chips (a photograph's, not a flat drawing's).
 func (e fakeEngine) Align(img *imaging.RGB, faces []face.Face) ([]face.Chip, error) {
 	chips := make([]face.Chip, len(faces))
 	for i := range chips {
-		chips[i] = bytes.Repeat([]byte{1}, face.ChipBytes)
+		c := make(face.Chip, face.ChipBytes)
+		for j := range c {
+			c[j] = byte(j*7919%251 + 1)
+		}
+		chips[i] = c
 	}
 	return chips, nil
 }
