@@ -170,6 +170,7 @@ type grouper struct {
 	cells    []cell
 	dots     []int32
 	q8       []int8 // scratch
+	byID     map[string]int
 }
 
 // quantised returns unit u's int8 embedding (as int16, for the kernel),
@@ -191,10 +192,11 @@ func (g *grouper) quantised(u int) *unit {
 
 func newGrouper(faces []Face, c Corrections, o Options) (*grouper, error) {
 	g := &grouper{o: o, t: o.threshold(), faces: faces, apart: map[int][]int{}}
+	byID := make(map[string]int, len(faces))
+	g.byID = byID
 	if g.o.NProbe == 0 {
 		g.o.NProbe = 12
 	}
-	byID := make(map[string]int, len(faces))
 	photoIdx := map[string]int32{}
 	photoOf := make([]int32, len(faces))
 	for i, f := range faces {
@@ -456,16 +458,24 @@ func (g *grouper) best(u int) (int, int) {
 	return bestP, cells[0]
 }
 
-// newPerson starts a person in cell ci.
+// newPerson starts a person in cell ci; ci -1 files it nowhere yet (file
+// does, once its faces are in).
 func (g *grouper) newPerson(ci int, id string) int {
 	p := &person{id: id, photos: map[int32]int{}, sum: make([]float32, g.dim), cent: make([]float32, g.dim), cell: ci, alive: true}
-	c := &g.cells[ci]
-	p.row = len(c.persons)
-	c.persons = append(c.persons, len(g.persons))
-	c.rows = append(c.rows, make([]int8, g.stride)...)
-	c.steps = append(c.steps, 0)
+	if ci >= 0 {
+		g.addRow(p, ci, len(g.persons))
+	}
 	g.persons = append(g.persons, p)
 	return len(g.persons) - 1
+}
+
+// addRow gives person p (index pi) a row in cell ci.
+func (g *grouper) addRow(p *person, ci, pi int) {
+	c := &g.cells[ci]
+	p.cell, p.row = ci, len(c.persons)
+	c.persons = append(c.persons, pi)
+	c.rows = append(c.rows, make([]int8, g.stride)...)
+	c.steps = append(c.steps, 0)
 }
 
 // add puts unit u into person pi (sign 1) or takes it out (-1).
@@ -509,28 +519,21 @@ func (g *grouper) add(u, pi int, sign float32) {
 // quantize is vectors.Quantize in float32, for the centroids requantised
 // on every change: q[i]*step ≈ v[i], |q[i]| <= 127.
 func quantize(q []int8, v []float32) (step float32) {
-	var m float32
+	var m uint32
 	for _, x := range v {
-		if x > m {
-			m = x
-		} else if -x > m {
-			m = -x
-		}
+		m = max(m, math.Float32bits(x)&0x7fffffff)
 	}
-	if m == 0 {
+	top := math.Float32frombits(m)
+	if top == 0 {
 		clear(q)
 		return 0
 	}
-	inv := 127 / m
+	inv := 127 / top
+	q = q[:len(v)]
 	for i, x := range v {
-		r := x * inv
-		if r >= 0 {
-			q[i] = int8(r + 0.5)
-		} else {
-			q[i] = int8(r - 0.5)
-		}
+		q[i] = int8(math.Round(float64(x * inv)))
 	}
-	return m / 127
+	return top / 127
 }
 
 // place puts each unit, in order, into its best person or a new one.
@@ -642,10 +645,7 @@ func (g *grouper) compatible(p, o *person) bool {
 // old person are left unplaced; a Together unit spanning persons joins the
 // one holding its first face.
 func (g *grouper) seed(old []Person) {
-	byID := make(map[string]int, len(g.faces))
-	for i, f := range g.faces {
-		byID[f.ID] = i
-	}
+	byID := g.byID
 	for _, op := range old {
 		var us []int
 		seen := map[int]bool{}
@@ -665,7 +665,7 @@ func (g *grouper) seed(old []Person) {
 		}
 		// The person's cell is its centroid's nearest; its faces go in
 		// without requantising the centroid after each.
-		pi := g.newPerson(0, op.ID)
+		pi := g.newPerson(-1, op.ID)
 		p := g.persons[pi]
 		for _, u := range us {
 			if g.allowed(u, p) {
@@ -692,35 +692,29 @@ func (g *grouper) join(u, pi int) {
 	g.personOf[u] = pi
 }
 
-// file computes person pi's centroid and moves it to the coarse cell
-// nearest it.
+// file computes person pi's centroid (its faces joined) and gives it a
+// row in the coarse cell nearest the centroid.
 func (g *grouper) file(pi int) {
 	p := g.persons[pi]
+	if len(p.units) == 0 {
+		p.alive = false
+		return
+	}
 	copy(p.cent, p.sum)
 	normalise(p.cent)
 	if g.q8 == nil {
 		g.q8 = make([]int8, g.stride)
 	}
-	quantize(g.q8, p.cent)
+	step := quantize(g.q8, p.cent)
 	q16 := make([]int16, g.stride)
 	for j, v := range g.q8 {
 		q16[j] = int16(v)
 	}
-	ci := g.nearestCellsOf(q16, 1)[0]
-	if ci != p.cell {
-		old := &g.cells[p.cell]
-		clear(old.rows[p.row*g.stride : (p.row+1)*g.stride])
-		old.steps[p.row] = 0
-		old.persons[p.row] = -1
-		c := &g.cells[ci]
-		p.cell, p.row = ci, len(c.persons)
-		c.persons = append(c.persons, pi)
-		c.rows = append(c.rows, make([]int8, g.stride)...)
-		c.steps = append(c.steps, 0)
-	}
+	g.addRow(p, g.nearestCellsOf(q16, 1)[0], pi)
 	c := &g.cells[p.cell]
-	p.alive = len(p.units) > 0
-	c.steps[p.row] = quantize(c.rows[p.row*g.stride:(p.row+1)*g.stride], p.cent)
+	copy(c.rows[p.row*g.stride:(p.row+1)*g.stride], g.q8)
+	c.steps[p.row] = step
+	p.alive = true
 }
 
 // result lists the live persons, with ids: kept (seeded persons), inherited
@@ -798,14 +792,19 @@ func (g *grouper) result(old []Person, inherit bool) []Person {
 		}
 	}
 	// Fresh ids, in an order that does not depend on the map iteration.
-	sort.SliceStable(out, func(i, j int) bool { return smallest(out[i].Faces) < smallest(out[j].Faces) })
+	first := make([]string, len(out))
+	order := make([]int, len(out))
 	for i := range out {
+		first[i], order[i] = smallest(out[i].Faces), i
+	}
+	sort.Slice(order, func(a, b int) bool { return first[order[a]] < first[order[b]] })
+	for _, i := range order {
 		if out[i].ID != "" {
 			continue
 		}
-		id := newID(smallest(out[i].Faces))
+		id := newID(first[i])
 		for k := 2; used[id]; k++ {
-			id = fmt.Sprintf("%s-%d", newID(smallest(out[i].Faces)), k)
+			id = fmt.Sprintf("%s-%d", newID(first[i]), k)
 		}
 		used[id] = true
 		out[i].ID = id
