@@ -173,12 +173,11 @@ func (r *reconciliation) putIDs() []string {
 }
 
 // record takes the face record read for a photo to put (nil when there is
-// none) and returns the vectors of its faces the quality filter kept (those
-// with no Filtered reason): the photo's vector keys number them 0..n-1, and
-// each vector's FaceIndex is its face's place in the record. The index
-// entry's Faces is n, the photo's vectors. A record whose content is not the one the
-// index has (the photo changed and a later run wrote it), or none at all,
-// takes the photo out of the index: the next run redoes it.
+// none) and returns the vectors of its faces the quality filter kept
+// (recordVectors); the index entry's Faces is their number. A record whose
+// content is not the one the index has (the photo changed and a later run
+// wrote it), or none at all, takes the photo out of the index: the next
+// run redoes it.
 func (r *reconciliation) record(id string, rec *domain.FaceRecord) []vectors.Vector {
 	e := r.Index.Images[id]
 	if rec == nil || rec.ETag != e.ETag {
