@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/domain"
@@ -89,7 +88,7 @@ func peopleCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		shown++
 		photo := idx.Images[names.ImageOfFaceID(person.Faces[0])].Key
-		fmt.Fprintf(stdout, "%s  %3d faces  %s\n", person.ID, len(person.Faces), printable(strings.TrimPrefix(photo, prefix)))
+		fmt.Fprintf(stdout, "%s  %3d faces  %s\n", person.ID, len(person.Faces), names.Printable(strings.TrimPrefix(photo, prefix)))
 	}
 	fmt.Fprintf(stdout, "%d people of %d faces or more; %d faces of nobody else\n", shown, *minFaces, alone)
 	return 0
@@ -123,15 +122,4 @@ func readPeople(ctx context.Context, p *embedded.Pipeline, album, packName strin
 		}
 	}
 	return &rec, &idx, nil
-}
-
-// printable replaces what a terminal would interpret (control characters,
-// escapes) in a name by '?'.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsPrint(r) {
-			return r
-		}
-		return '?'
-	}, s)
 }

@@ -14,6 +14,10 @@
 // (imaging.RGB.Scale maps the decoded image to it), whatever size the photo
 // was decoded or resized to.
 //
+// quality.go measures each face (size, sharpness and flatness of the aligned
+// chip, pose and layout of the landmarks, the detector's score) and judges
+// it at a QualityLevel (NONE, LOW, MEDIUM, HIGH) for indexing.
+//
 // Pre- and post-processing are pure functions (resizeInto, fillTensor,
 // decodeYuNet, decodeSCRFD, nms, similarity, warpChip) with their own tests;
 // the types that hold ONNX sessions only sequence them.
