@@ -28,6 +28,7 @@ type Config struct {
 	Bucket          string
 	Pack            string
 	MaxPixels       int64
+	Quality         string // the face quality filter's level (face.ParseQualityLevel reads it); "" is the default
 	StateMachineARN string // the reprocess step's state machine
 	SFNEndpoint     string
 	Threads         int // ONNX intra-op threads per session
@@ -37,7 +38,7 @@ type Config struct {
 // Variables are the environment variables Parse reads.
 var Variables = []string{
 	names.EnvData, names.EnvPack, names.EnvBlobs, names.EnvVectors, names.EnvBucket,
-	names.EnvStateMachineARN, names.EnvSFNEndpoint, names.EnvMaxPixels,
+	names.EnvStateMachineARN, names.EnvSFNEndpoint, names.EnvMaxPixels, names.EnvQuality,
 }
 
 // DefaultDataDir is where the embedded mode keeps its state: $DIVINEPIC_DATA,
@@ -92,6 +93,7 @@ func Parse(getenv func(string) string) (Config, error) {
 	}
 	c.StateMachineARN = getenv(names.EnvStateMachineARN)
 	c.SFNEndpoint = getenv(names.EnvSFNEndpoint)
+	c.Quality = getenv(names.EnvQuality)
 	if v := getenv(names.EnvMaxPixels); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {

@@ -13,7 +13,7 @@ import (
 
 func TestFromEnv(t *testing.T) {
 	t.Setenv(names.EnvData, "/data/dp")
-	for _, k := range []string{names.EnvBlobs, names.EnvVectors, names.EnvBucket, names.EnvPack, names.EnvMaxPixels, names.EnvStateMachineARN, names.EnvSFNEndpoint} {
+	for _, k := range []string{names.EnvBlobs, names.EnvVectors, names.EnvBucket, names.EnvPack, names.EnvMaxPixels, names.EnvStateMachineARN, names.EnvSFNEndpoint, names.EnvQuality} {
 		t.Setenv(k, "")
 	}
 	c, err := FromEnv()
@@ -27,9 +27,10 @@ func TestFromEnv(t *testing.T) {
 	t.Setenv(names.EnvBucket, "photos")
 	t.Setenv(names.EnvPack, "buffalo_l")
 	t.Setenv(names.EnvMaxPixels, "50000000")
+	t.Setenv(names.EnvQuality, "HIGH")
 	c, err = FromEnv()
 	require.NoError(t, err)
-	assert.Equal(t, Config{Blobs: "s3://", Vectors: "s3vectors://faces", Bucket: "photos", Pack: "buffalo_l", MaxPixels: 50_000_000}, c)
+	assert.Equal(t, Config{Blobs: "s3://", Vectors: "s3vectors://faces", Bucket: "photos", Pack: "buffalo_l", MaxPixels: 50_000_000, Quality: "HIGH"}, c)
 
 	t.Setenv(names.EnvMaxPixels, "lots")
 	_, err = FromEnv()

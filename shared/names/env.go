@@ -11,6 +11,7 @@ const (
 	EnvBucket    = "DIVINEPIC_BUCKET"     // the bucket when an input names none
 	EnvPack      = "DIVINEPIC_PACK"       // the model pack when an input names none
 	EnvMaxPixels = "DIVINEPIC_MAX_PIXELS" // the decoder's pixel budget
+	EnvQuality   = "DIVINEPIC_QUALITY"    // the face quality filter's level: NONE, LOW, MEDIUM (default) or HIGH
 	// The state machine the reprocess step and `divinepic start` start
 	// executions of, and an optional Step Functions-compatible endpoint.
 	EnvStateMachineARN = "DIVINEPIC_STATE_MACHINE_ARN"

@@ -20,6 +20,7 @@ import (
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/imaging"
 	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/sfnclient"
 	"github.com/divinepic/pipeline/shared/steps"
 	"github.com/divinepic/pipeline/shared/vectors"
@@ -64,6 +65,10 @@ func Build(ctx context.Context, c config.Config) (*Deps, error) {
 	if c.Bucket == "" {
 		c.Bucket = config.DefaultBucket
 	}
+	quality, err := face.ParseQualityLevel(c.Quality)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", names.EnvQuality, err)
+	}
 	blobs, err := blob.Open(ctx, c.Blobs)
 	if err != nil {
 		return nil, err
@@ -81,7 +86,7 @@ func Build(ctx context.Context, c config.Config) (*Deps, error) {
 	d.closers = append(d.closers, d.Engines.Close)
 	d.Steps = &steps.Steps{
 		Blobs: blobs, Vectors: vs, Packs: packs, Engines: stepEngines{d.Engines},
-		Bucket: c.Bucket, DefaultPack: c.Pack, Decode: imaging.Options{MaxPixels: c.MaxPixels},
+		Bucket: c.Bucket, DefaultPack: c.Pack, Decode: imaging.Options{MaxPixels: c.MaxPixels}, Quality: quality,
 	}
 	if l, ok := vs.(*vectors.Local); ok {
 		l.SetSource(steps.FaceRecords{Steps: d.Steps}, func(r vectors.Repair) {

@@ -27,6 +27,7 @@ func TestBuildRefusesBadConfiguration(t *testing.T) {
 		"s3vectors no bucket":  {Blobs: "mem://", Vectors: "s3vectors://"},
 		"unknown blob store":   {Blobs: "ftp://x", Vectors: "mem://"},
 		"bad state machine":    {Blobs: "mem://", Vectors: "file://" + dir, StateMachineARN: "arn:aws:lambda:x"},
+		"unknown quality":      {Blobs: "mem://", Vectors: "mem://", Quality: "AUTO"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Build(ctx, c)
@@ -38,6 +39,11 @@ func TestBuildRefusesBadConfiguration(t *testing.T) {
 	assert.Equal(t, "default", d.Steps.DefaultPack)
 	assert.Equal(t, config.DefaultBucket, d.Steps.Bucket)
 	assert.Nil(t, d.Steps.Executions, "no state machine, no starter")
+	assert.Equal(t, face.DefaultQuality, d.Steps.Quality)
+	assert.NoError(t, d.Close())
+	d, err = Build(ctx, config.Config{Blobs: "mem://", Vectors: "mem://", Quality: "high"})
+	require.NoError(t, err)
+	assert.Equal(t, face.QualityHigh, d.Steps.Quality)
 	assert.NoError(t, d.Close())
 }
 
