@@ -224,8 +224,7 @@ func newGrouper(faces []Face, c Corrections, o Options) (*grouper, error) {
 	for i := range root {
 		root[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for root[i] != i {
 			root[i] = root[root[i]]
 			i = root[i]
@@ -722,7 +721,6 @@ func (g *grouper) file(pi int) {
 // first face's id.
 func (g *grouper) result(old []Person, inherit bool) []Person {
 	var out []Person
-	var live []*person
 	for _, p := range g.persons {
 		if !p.alive || len(p.units) == 0 {
 			continue
@@ -743,7 +741,6 @@ func (g *grouper) result(old []Person, inherit bool) []Person {
 			ids[i] = g.faces[f].ID
 		}
 		out = append(out, Person{ID: p.id, Faces: ids})
-		live = append(live, p)
 	}
 	used := map[string]bool{}
 	for _, p := range out {
