@@ -82,10 +82,13 @@ func TestVectorLogDamageLosesNoAlbum(t *testing.T) {
 	clean := t.TempDir()
 	ctx := context.Background()
 	p := open(t, clean, Options{})
-	for id, dir := range map[string]string{"wed": wed, "party": party} {
-		_, err := p.Import(ctx, id, dir)
+	// In this order (the album with more faces first), the middle of the
+	// log lies inside wed's record, not in the last one: a flipped byte there
+	// is damage, not a torn tail.
+	for _, al := range []struct{ id, dir string }{{"wed", wed}, {"party", party}} {
+		_, err := p.Import(ctx, al.id, al.dir)
 		require.NoError(t, err)
-		_, _, err = p.RunAlbum(ctx, domain.AlbumInput{AlbumID: id})
+		_, _, err = p.RunAlbum(ctx, domain.AlbumInput{AlbumID: al.id})
 		require.NoError(t, err)
 	}
 	before := searchAlbums(t, p, "wed", "party")
