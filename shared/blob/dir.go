@@ -3,8 +3,6 @@ package blob
 import (
 	"context"
 	"crypto/md5"
-	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -100,7 +98,7 @@ func (d *DirBuckets) Bucket(name string) (Store, error) {
 	if err := ValidateBucket(name); err != nil {
 		return nil, err
 	}
-	return &DirStore{d: d, r: d.r, bucket: name}, nil
+	return &DirStore{d: d, r: d.r, bucket: name, etags: etagCache{r: d.r, dir: filepath.Join(dirETag, name), tmp: d.createTemp}}, nil
 }
 
 func (d *DirBuckets) removeStaleTemps() {
@@ -118,14 +116,7 @@ func (d *DirBuckets) removeStaleTemps() {
 // createTemp creates a new temp file under ROOT/.tmp; the caller removes
 // or renames it.
 func (d *DirBuckets) createTemp(kind string) (*os.File, string, error) {
-	for {
-		name := filepath.Join(dirTmp, kind+"-"+rand.Text())
-		f, err := d.r.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		return f, name, err
-	}
+	return createTemp(d.r, dirTmp, kind)
 }
 
 // DirStore is one bucket of a DirBuckets. Its paths are relative to the root.
@@ -133,6 +124,7 @@ type DirStore struct {
 	d      *DirBuckets
 	r      *os.Root
 	bucket string
+	etags  etagCache // ROOT/.etag/BUCKET
 }
 
 var _ Store = (*DirStore)(nil)
@@ -169,11 +161,11 @@ func (s *DirStore) Get(ctx context.Context, key string) ([]byte, Info, error) {
 		return nil, Info{}, s.fail("get", key, err)
 	}
 	info := Info{Key: key, Size: int64(len(body)), LastModified: fi.ModTime().UTC()}
-	if etag, ok := s.cachedETag(key, fi); ok {
+	if etag, ok := s.etags.get(key, fi); ok {
 		info.ETag = etag
 	} else {
 		info.ETag = ETagOf(body)
-		s.cacheETag(key, fi, info.ETag)
+		s.etags.put(key, fi, info.ETag)
 	}
 	return body, info, nil
 }
@@ -201,7 +193,7 @@ func (s *DirStore) head(key, p string) (Info, error) {
 	}
 	defer f.Close()
 	info := Info{Key: key, Size: fi.Size(), LastModified: fi.ModTime().UTC()}
-	if etag, ok := s.cachedETag(key, fi); ok {
+	if etag, ok := s.etags.get(key, fi); ok {
 		info.ETag = etag
 		return info, nil
 	}
@@ -210,7 +202,7 @@ func (s *DirStore) head(key, p string) (Info, error) {
 		return Info{}, err
 	}
 	info.ETag = hex.EncodeToString(h.Sum(nil))
-	s.cacheETag(key, fi, info.ETag)
+	s.etags.put(key, fi, info.ETag)
 	return info, nil
 }
 
@@ -250,7 +242,7 @@ func (s *DirStore) Put(ctx context.Context, key string, body []byte) (Info, erro
 		return Info{}, s.fail("put", key, err)
 	}
 	etag := ETagOf(body)
-	s.cacheETag(key, fi, etag)
+	s.etags.put(key, fi, etag)
 	return Info{Key: key, Size: int64(len(body)), ETag: etag, LastModified: fi.ModTime().UTC()}, nil
 }
 
@@ -376,7 +368,7 @@ func (s *DirStore) Delete(ctx context.Context, key string) error {
 	if err := s.r.Remove(p); err != nil && !isMissing(err) {
 		return s.fail("delete", key, err)
 	}
-	_ = s.r.Remove(s.etagPath(key))
+	s.etags.remove(key)
 	parent := filepath.Dir(p)
 	if err := s.syncDir(parent); err != nil && !isMissing(err) {
 		return s.fail("delete", key, err)
@@ -452,52 +444,6 @@ func (s *DirStore) List(ctx context.Context, prefix string, fn func(Info) error)
 		}
 	}
 	return nil
-}
-
-// The ETag cache: ROOT/.etag/BUCKET/hh/sha256(key) holds
-// "etag size mtime-ns inode"; trusted only while all three still match.
-
-func (s *DirStore) etagPath(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	h := hex.EncodeToString(sum[:])
-	return filepath.Join(dirETag, s.bucket, h[:2], h)
-}
-
-func etagStamp(fi fs.FileInfo) string {
-	return fmt.Sprintf("%d %d %d", fi.Size(), fi.ModTime().UnixNano(), inode(fi))
-}
-
-func (s *DirStore) cachedETag(key string, fi fs.FileInfo) (string, bool) {
-	b, err := s.r.ReadFile(s.etagPath(key))
-	if err != nil {
-		return "", false
-	}
-	etag, stamp, ok := strings.Cut(strings.TrimSpace(string(b)), " ")
-	if !ok || stamp != etagStamp(fi) || len(etag) != 32 {
-		return "", false
-	}
-	if _, err := hex.DecodeString(etag); err != nil {
-		return "", false
-	}
-	return etag, true
-}
-
-// cacheETag records etag for the file fi describes. Best effort: the cache
-// is only an accelerator, a missing or stale entry is recomputed.
-func (s *DirStore) cacheETag(key string, fi fs.FileInfo, etag string) {
-	p := s.etagPath(key)
-	if err := s.r.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return
-	}
-	tmp, tmpName, err := s.d.createTemp("etag")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.WriteString(etag + " " + etagStamp(fi) + "\n")
-	cerr := tmp.Close()
-	if werr != nil || cerr != nil || s.r.Rename(tmpName, p) != nil {
-		s.r.Remove(tmpName)
-	}
 }
 
 func (s *DirStore) syncDir(dir string) error {

@@ -228,7 +228,7 @@ func TestDirETagCache(t *testing.T) {
 	_, s := newDirStore(t, root)
 	put, err := s.Put(ctx, "k/obj", []byte("content"))
 	require.NoError(t, err)
-	cache := filepath.Join(root, s.etagPath("k/obj"))
+	cache := filepath.Join(root, s.etags.path("k/obj"))
 	require.FileExists(t, cache)
 	require.True(t, strings.HasPrefix(cache, filepath.Join(root, dirETag, "photos")+string(filepath.Separator)))
 

@@ -26,11 +26,37 @@ static int dp_tj_decode(const unsigned char *buf, unsigned long len,
 	tjDestroy(t);
 	return rc;
 }
+
+// dp_tj_encode compresses src (w x h packed RGB) into dst, which holds cap
+// bytes (tjBufSize's bound), and returns the JPEG's length or -1.
+static long dp_tj_encode(const unsigned char *src, int w, int h, int subsamp,
+                         int quality, unsigned char *dst, unsigned long cap,
+                         char *msg, int msglen) {
+	tjhandle t = tjInitCompress();
+	if (t == NULL) {
+		snprintf(msg, msglen, "%s", tjGetErrorStr2(NULL));
+		return -1;
+	}
+	unsigned char *out = dst;
+	unsigned long size = cap;
+	int rc = tjCompress2(t, src, w, 0, h, TJPF_RGB, &out, &size, subsamp, quality,
+	                     TJFLAG_NOREALLOC | TJFLAG_FASTDCT);
+	if (rc != 0) {
+		snprintf(msg, msglen, "%s", tjGetErrorStr2(t));
+	}
+	tjDestroy(t);
+	return rc != 0 ? -1 : (long)size;
+}
+
+static unsigned long dp_tj_bufsize(int w, int h, int subsamp) {
+	return tjBufSize(w, h, subsamp);
+}
 */
 import "C"
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"unsafe"
 )
@@ -68,4 +94,23 @@ func decodeJPEG(data []byte, h header, minLongSide int) (*RGB, error) {
 		cmykToRGB(img.Pix, buf, w*ht, h.adobe)
 	}
 	return img, nil
+}
+
+// encodeJPEG compresses img through libjpeg-turbo.
+func encodeJPEG(img *RGB, quality int, sub Subsampling) ([]byte, error) {
+	ss := C.int(C.TJSAMP_420)
+	switch sub {
+	case Subsampling422:
+		ss = C.TJSAMP_422
+	case Subsampling444:
+		ss = C.TJSAMP_444
+	}
+	dst := make([]byte, int(C.dp_tj_bufsize(C.int(img.W), C.int(img.H), ss)))
+	var msg [256]C.char
+	n := C.dp_tj_encode((*C.uchar)(unsafe.Pointer(&img.Pix[0])), C.int(img.W), C.int(img.H), ss, C.int(quality),
+		(*C.uchar)(unsafe.Pointer(&dst[0])), C.ulong(len(dst)), &msg[0], C.int(len(msg)))
+	if n < 0 {
+		return nil, fmt.Errorf("encode JPEG: %s", C.GoString(&msg[0]))
+	}
+	return dst[:n:n], nil
 }

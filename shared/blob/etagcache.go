@@ -1,0 +1,81 @@
+package blob
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// etagCache remembers the ETags of files so that a file is hashed once per
+// content: <dir>/hh/sha256(key) holds "etag size mtime-ns inode", trusted
+// only while the file's size, modification time and inode still match.
+// Best effort: a missing or stale entry is recomputed.
+type etagCache struct {
+	r   *os.Root
+	dir string                                       // relative to r
+	tmp func(kind string) (*os.File, string, error) // a temp file on r's file system
+}
+
+func (c etagCache) path(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	h := hex.EncodeToString(sum[:])
+	return filepath.Join(c.dir, h[:2], h)
+}
+
+func etagStamp(fi fs.FileInfo) string {
+	return fmt.Sprintf("%d %d %d", fi.Size(), fi.ModTime().UnixNano(), inode(fi))
+}
+
+// get returns the ETag cached for the file fi describes.
+func (c etagCache) get(key string, fi fs.FileInfo) (string, bool) {
+	b, err := c.r.ReadFile(c.path(key))
+	if err != nil {
+		return "", false
+	}
+	etag, stamp, ok := strings.Cut(strings.TrimSpace(string(b)), " ")
+	if !ok || stamp != etagStamp(fi) || len(etag) != 32 {
+		return "", false
+	}
+	if _, err := hex.DecodeString(etag); err != nil {
+		return "", false
+	}
+	return etag, true
+}
+
+// put records etag for the file fi describes.
+func (c etagCache) put(key string, fi fs.FileInfo, etag string) {
+	p := c.path(key)
+	if err := c.r.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return
+	}
+	tmp, tmpName, err := c.tmp("etag")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.WriteString(etag + " " + etagStamp(fi) + "\n")
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil || c.r.Rename(tmpName, p) != nil {
+		c.r.Remove(tmpName)
+	}
+}
+
+func (c etagCache) remove(key string) { _ = c.r.Remove(c.path(key)) }
+
+// createTemp creates a new file in dir under r; the caller removes or
+// renames it.
+func createTemp(r *os.Root, dir, kind string) (*os.File, string, error) {
+	for {
+		name := filepath.Join(dir, kind+"-"+rand.Text())
+		f, err := r.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, name, err
+	}
+}

@@ -1,0 +1,311 @@
+package blob
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/divinepic/pipeline/shared/domain"
+)
+
+// ErrReadOnly: a Folder is never written (Put and Delete fail with it).
+var ErrReadOnly = errors.New("read-only: the files of a folder indexed in place are never written or deleted by the pipeline")
+
+// Folder is a read-only Store over a directory that belongs to someone else:
+// a photographer's folder of photos, indexed where it is instead of copied.
+// Key k is the file DIR/k. It lists the regular files of DIR and its
+// subdirectories, leaving out hidden directories (a name starting with
+// "."), symbolic links, names that are not valid keys, and files over
+// MaxSize; Scan says which were left out and why.
+//
+// ETags are the hex MD5 of the content, as for every Store. A file is
+// hashed once per content: the ETag is cached under the cache directory
+// (which belongs to the pipeline, never inside DIR), keyed by the file's
+// size, modification time and inode, so a file that changes is hashed again
+// and one that does not is only stat'ed. List hashes the files it has no
+// ETag for on every core.
+//
+// DIR is opened anew by every call (through os.Root, so a symbolic link
+// inside it cannot lead a read outside it): a folder that is moved away or
+// not mounted makes every call fail, saying so, instead of looking empty.
+type Folder struct {
+	dir     string
+	maxSize int64
+	cache   *os.Root
+	etags   etagCache
+}
+
+var _ Store = (*Folder)(nil)
+
+const folderCacheETag = "etag" // ETags under the cache directory
+
+// NewFolder returns the Folder over dir (which need not exist yet), with
+// its ETag cache in cacheDir (created if needed). Files over maxSize bytes
+// are left out (0: no limit). Close releases the cache directory.
+func NewFolder(dir, cacheDir string, maxSize int64) (*Folder, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("blob: folder %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(filepath.Join(cacheDir, dirTmp), 0o755); err != nil {
+		return nil, fmt.Errorf("blob: folder cache: %w", err)
+	}
+	r, err := os.OpenRoot(cacheDir)
+	if err != nil {
+		return nil, fmt.Errorf("blob: folder cache: %w", err)
+	}
+	f := &Folder{dir: abs, maxSize: maxSize, cache: r}
+	f.etags = etagCache{r: r, dir: folderCacheETag, tmp: func(kind string) (*os.File, string, error) { return createTemp(r, dirTmp, kind) }}
+	return f, nil
+}
+
+// Dir is the folder's absolute path.
+func (f *Folder) Dir() string { return f.dir }
+
+// Close releases the cache directory.
+func (f *Folder) Close() error { return f.cache.Close() }
+
+// open opens the folder itself.
+func (f *Folder) open() (*os.Root, error) {
+	r, err := os.OpenRoot(f.dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("blob: folder %s is gone (moved, renamed or not mounted): %w", f.dir, err)
+		}
+		return nil, fmt.Errorf("blob: folder %s: %w", f.dir, err)
+	}
+	return r, nil
+}
+
+// Get implements Store; the content is hashed while it is in memory when
+// its ETag is not cached.
+func (f *Folder) Get(ctx context.Context, key string) ([]byte, Info, error) {
+	file, fi, err := f.openFile(ctx, key)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	defer file.Close()
+	body := make([]byte, fi.Size())
+	if _, err := io.ReadFull(file, body); err != nil {
+		return nil, Info{}, fmt.Errorf("blob: folder %s: get %s: %w", f.dir, key, err)
+	}
+	info := Info{Key: key, Size: fi.Size(), LastModified: fi.ModTime().UTC()}
+	if etag, ok := f.etags.get(key, fi); ok {
+		info.ETag = etag
+	} else {
+		info.ETag = ETagOf(body)
+		f.etags.put(key, fi, info.ETag)
+	}
+	return body, info, nil
+}
+
+// Head implements Store.
+func (f *Folder) Head(ctx context.Context, key string) (Info, error) {
+	file, fi, err := f.openFile(ctx, key)
+	if err != nil {
+		return Info{}, err
+	}
+	defer file.Close()
+	return f.info(key, file, fi)
+}
+
+// info is the Info of an open file, hashing it when its ETag is not cached.
+func (f *Folder) info(key string, file *os.File, fi fs.FileInfo) (Info, error) {
+	info := Info{Key: key, Size: fi.Size(), LastModified: fi.ModTime().UTC()}
+	if etag, ok := f.etags.get(key, fi); ok {
+		info.ETag = etag
+		return info, nil
+	}
+	h := md5.New()
+	if _, err := io.Copy(h, file); err != nil {
+		return Info{}, fmt.Errorf("blob: folder %s: read %s: %w", f.dir, key, err)
+	}
+	info.ETag = hex.EncodeToString(h.Sum(nil))
+	f.etags.put(key, fi, info.ETag)
+	return info, nil
+}
+
+func (f *Folder) openFile(ctx context.Context, key string) (*os.File, fs.FileInfo, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	r, err := f.open()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	file, err := r.Open(filepath.FromSlash(key))
+	if err != nil {
+		if isMissing(err) {
+			return nil, nil, &domain.ObjectMissing{Key: key}
+		}
+		return nil, nil, fmt.Errorf("blob: folder %s: %s: %w", f.dir, key, err)
+	}
+	fi, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, nil, fmt.Errorf("blob: folder %s: %s: %w", f.dir, key, err)
+	}
+	if !fi.Mode().IsRegular() || (f.maxSize > 0 && fi.Size() > f.maxSize) {
+		file.Close()
+		return nil, nil, &domain.ObjectMissing{Key: key}
+	}
+	return file, fi, nil
+}
+
+// Put implements Store: a Folder is read-only.
+func (f *Folder) Put(_ context.Context, key string, _ []byte) (Info, error) {
+	return Info{}, fmt.Errorf("blob: folder %s: put %s: %w", f.dir, key, ErrReadOnly)
+}
+
+// Delete implements Store: a Folder is read-only.
+func (f *Folder) Delete(_ context.Context, key string) error {
+	return fmt.Errorf("blob: folder %s: delete %s: %w", f.dir, key, ErrReadOnly)
+}
+
+// Left is a file a Folder does not list, and why.
+type Left struct {
+	Name   string // the path under the folder, "/"-separated
+	Reason string
+}
+
+// Scan counts the files List would list under prefix (without hashing
+// them) and names those it leaves out: names that cannot be keys and files
+// over MaxSize (hidden directories and symbolic links are left out
+// silently).
+func (f *Folder) Scan(ctx context.Context, prefix string) (files int, left []Left, err error) {
+	err = f.walk(ctx, prefix, func(string, fs.FileInfo) { files++ }, func(l Left) { left = append(left, l) })
+	return files, left, err
+}
+
+// walk calls file for each file List lists under prefix and, when not nil,
+// leave for the others that are not hidden.
+func (f *Folder) walk(ctx context.Context, prefix string, file func(key string, fi fs.FileInfo), leave func(Left)) error {
+	if err := validatePrefix(prefix); err != nil {
+		return err
+	}
+	base := "."
+	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+		if ValidateKey(prefix[:i]) != nil {
+			return nil // no key lies under it
+		}
+		base = prefix[:i]
+	}
+	r, err := f.open()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	err = fs.WalkDir(r.FS(), base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if isMissing(err) && p == base {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != "." && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || !strings.HasPrefix(p, prefix) {
+			return nil
+		}
+		if err := ValidateKey(p); err != nil {
+			if leave != nil {
+				leave(Left{Name: p, Reason: "the name cannot be a key: " + err.Error()})
+			}
+			return nil
+		}
+		fi, err := d.Info()
+		if err != nil {
+			if isMissing(err) {
+				return nil // gone since the directory was read
+			}
+			return err
+		}
+		if f.maxSize > 0 && fi.Size() > f.maxSize {
+			if leave != nil {
+				leave(Left{Name: p, Reason: fmt.Sprintf("%d MB, over the %d MB a file may have", fi.Size()>>20, f.maxSize>>20)})
+			}
+			return nil
+		}
+		file(p, fi)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("blob: folder %s: list %q: %w", f.dir, prefix, err)
+	}
+	return nil
+}
+
+// List implements Store. Files with no cached ETag are hashed first, on
+// every core; then fn is called in key order.
+func (f *Folder) List(ctx context.Context, prefix string, fn func(Info) error) error {
+	type item struct {
+		key string
+		fi  fs.FileInfo
+	}
+	var items []item
+	if err := f.walk(ctx, prefix, func(key string, fi fs.FileInfo) { items = append(items, item{key, fi}) }, nil); err != nil {
+		return err
+	}
+	slices.SortFunc(items, func(a, b item) int { return strings.Compare(a.key, b.key) })
+	infos := make([]Info, len(items))
+	errs := make([]error, len(items))
+	var todo []int // files to hash
+	for i, it := range items {
+		infos[i] = Info{Key: it.key, Size: it.fi.Size(), LastModified: it.fi.ModTime().UTC()}
+		if etag, ok := f.etags.get(it.key, it.fi); ok {
+			infos[i].ETag = etag
+		} else {
+			todo = append(todo, i)
+		}
+	}
+	if len(todo) > 0 {
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), len(todo)) {
+			wg.Go(func() {
+				for i := range next {
+					infos[i], errs[i] = f.Head(ctx, items[i].key)
+				}
+			})
+		}
+		for _, i := range todo {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+	}
+	for i := range infos {
+		if err := errs[i]; err != nil {
+			var missing *domain.ObjectMissing
+			if errors.As(err, &missing) {
+				continue // deleted since the walk
+			}
+			return err
+		}
+		if err := fn(infos[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package blob
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/divinepic/pipeline/shared/domain"
+)
+
+func write(t *testing.T, path, body string) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
+}
+
+func newFolder(t *testing.T, dir string, maxSize int64) *Folder {
+	t.Helper()
+	f, err := NewFolder(dir, t.TempDir(), maxSize)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func listAll(t *testing.T, s Store, prefix string) map[string]Info {
+	t.Helper()
+	out := map[string]Info{}
+	var keys []string
+	require.NoError(t, s.List(context.Background(), prefix, func(i Info) error {
+		keys = append(keys, i.Key)
+		out[i.Key] = i
+		return nil
+	}))
+	require.IsIncreasing(t, keys)
+	return out
+}
+
+// A folder lists its regular files in key order with their MD5 ETags,
+// leaving out hidden directories, symbolic links and files over the size
+// limit (Scan names those).
+func TestFolderList(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "b.jpg"), "bee")
+	write(t, filepath.Join(dir, "a.jpg"), "ay")
+	write(t, filepath.Join(dir, "day 2", "c.jpg"), "sea")
+	write(t, filepath.Join(dir, ".thumbnails", "x.jpg"), "hidden")
+	write(t, filepath.Join(dir, "big.jpg"), strings.Repeat("x", 100))
+	outside := filepath.Join(t.TempDir(), "secret.jpg")
+	write(t, outside, "secret")
+	require.NoError(t, os.Symlink(outside, filepath.Join(dir, "link.jpg")))
+	f := newFolder(t, dir, 10)
+
+	got := listAll(t, f, "")
+	require.Len(t, got, 3)
+	require.Equal(t, ETagOf([]byte("ay")), got["a.jpg"].ETag)
+	require.Equal(t, ETagOf([]byte("sea")), got["day 2/c.jpg"].ETag)
+	require.EqualValues(t, 3, got["b.jpg"].Size)
+	require.Len(t, listAll(t, f, "day 2/"), 1)
+	require.Empty(t, listAll(t, f, "nothing/"))
+
+	n, left, err := f.Scan(context.Background(), "")
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	require.Len(t, left, 1)
+	require.Equal(t, "big.jpg", left[0].Name)
+	require.Contains(t, left[0].Reason, "over the")
+
+	body, info, err := f.Get(context.Background(), "day 2/c.jpg")
+	require.NoError(t, err)
+	require.Equal(t, "sea", string(body))
+	require.Equal(t, ETagOf(body), info.ETag)
+	_, _, err = f.Get(context.Background(), "link.jpg")
+	require.ErrorContains(t, err, "escapes", "a symbolic link out of the folder is not followed")
+	_, _, err = f.Get(context.Background(), "big.jpg")
+	var missing *domain.ObjectMissing
+	require.ErrorAs(t, err, &missing)
+}
+
+// A file is hashed once per content: while its size, time and inode are
+// those it was hashed with, the cached ETag is trusted; once any changes,
+// it is hashed again.
+func TestFolderHashesOnce(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.jpg")
+	write(t, p, "one")
+	f := newFolder(t, dir, 0)
+	require.Equal(t, ETagOf([]byte("one")), listAll(t, f, "")["a.jpg"].ETag)
+
+	// Same size, same time, same inode: the file is not read again (the
+	// stale ETag proves it).
+	fi, err := os.Stat(p)
+	require.NoError(t, err)
+	fh, err := os.OpenFile(p, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = fh.WriteAt([]byte("two"), 0)
+	require.NoError(t, err)
+	require.NoError(t, fh.Close())
+	require.NoError(t, os.Chtimes(p, fi.ModTime(), fi.ModTime()))
+	require.Equal(t, ETagOf([]byte("one")), listAll(t, f, "")["a.jpg"].ETag)
+
+	// A new modification time: hashed again.
+	later := fi.ModTime().Add(time.Second)
+	require.NoError(t, os.Chtimes(p, later, later))
+	require.Equal(t, ETagOf([]byte("two")), listAll(t, f, "")["a.jpg"].ETag)
+	info, err := f.Head(context.Background(), "a.jpg")
+	require.NoError(t, err)
+	require.Equal(t, ETagOf([]byte("two")), info.ETag)
+}
+
+// A folder is never written; a folder that went away fails every call
+// instead of looking empty.
+func TestFolderReadOnlyAndGone(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "wedding")
+	write(t, filepath.Join(dir, "a.jpg"), "ay")
+	f := newFolder(t, dir, 0)
+	_, err := f.Put(ctx, "a.jpg", []byte("x"))
+	require.ErrorIs(t, err, ErrReadOnly)
+	require.ErrorIs(t, f.Delete(ctx, "a.jpg"), ErrReadOnly)
+	body, err := os.ReadFile(filepath.Join(dir, "a.jpg"))
+	require.NoError(t, err)
+	require.Equal(t, "ay", string(body))
+
+	require.NoError(t, os.Rename(dir, dir+"-moved"))
+	err = f.List(ctx, "", func(Info) error { return nil })
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "is gone")
+	_, err = f.Head(ctx, "a.jpg")
+	require.Contains(t, err.Error(), "is gone")
+	var bad *domain.InvalidInput
+	_, err = f.Head(ctx, "../x")
+	require.True(t, errors.As(err, &bad))
+}
+
+// Mounts serve a prefix from a folder and the rest from the base: listings
+// merge in key order, base keys under the mount are hidden, keys and
+// missing-object errors carry the outer key, writes to the folder fail.
+func TestMounts(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "a.jpg"), "ay")
+	write(t, filepath.Join(dir, "sub", "b.jpg"), "bee")
+	m := NewMounts(NewMem())
+	base, err := m.Base().Bucket("bkt")
+	require.NoError(t, err)
+	for _, k := range []string{"albums/w/old-copy.jpg", "albums/v/x.jpg", "faces/w/1.json", "albums/w0"} {
+		_, err := base.Put(ctx, k, []byte(k))
+		require.NoError(t, err)
+	}
+	f := newFolder(t, dir, 0)
+	require.NoError(t, m.Mount("bkt", "albums/w/", f))
+	require.Error(t, m.Mount("bkt", "albums/", f), "around a mount")
+	require.Error(t, m.Mount("bkt", "albums/w/sub/", f), "inside a mount")
+	require.Error(t, m.Mount("bkt", "albums/w", f), "no trailing slash")
+	s, err := m.Bucket("bkt")
+	require.NoError(t, err)
+
+	keys := func(prefix string) []string {
+		var ks []string
+		for k := range listAll(t, s, prefix) {
+			ks = append(ks, k)
+		}
+		slices.Sort(ks)
+		return ks
+	}
+	require.Equal(t, []string{"albums/v/x.jpg", "albums/w/a.jpg", "albums/w/sub/b.jpg", "albums/w0", "faces/w/1.json"}, keys(""))
+	require.Equal(t, []string{"albums/w/sub/b.jpg"}, keys("albums/w/sub"))
+	require.Equal(t, []string{"faces/w/1.json"}, keys("faces/"))
+
+	body, info, err := s.Get(ctx, "albums/w/sub/b.jpg")
+	require.NoError(t, err)
+	require.Equal(t, "bee", string(body))
+	require.Equal(t, "albums/w/sub/b.jpg", info.Key)
+	_, err = s.Head(ctx, "albums/w/old-copy.jpg")
+	var missing *domain.ObjectMissing
+	require.ErrorAs(t, err, &missing, "the base's copy is hidden")
+	require.Equal(t, "albums/w/old-copy.jpg", missing.Key)
+	_, err = s.Put(ctx, "albums/w/new.jpg", []byte("x"))
+	require.ErrorIs(t, err, ErrReadOnly)
+	_, err = s.Put(ctx, "faces/w/2.json", []byte("{}"))
+	require.NoError(t, err)
+
+	require.Same(t, f, m.Unmount("bkt", "albums/w/"))
+	require.Nil(t, m.Mounted("bkt", "albums/w/"))
+	require.Equal(t, []string{"albums/w/old-copy.jpg"}, keys("albums/w/"))
+}
+
