@@ -18,7 +18,7 @@ import (
 // Best effort: a missing or stale entry is recomputed.
 type etagCache struct {
 	r   *os.Root
-	dir string                                       // relative to r
+	dir string                                      // relative to r
 	tmp func(kind string) (*os.File, string, error) // a temp file on r's file system
 }
 

@@ -191,4 +191,3 @@ func TestMounts(t *testing.T) {
 	require.Nil(t, m.Mounted("bkt", "albums/w/"))
 	require.Equal(t, []string{"albums/w/old-copy.jpg"}, keys("albums/w/"))
 }
-
