@@ -48,7 +48,7 @@ func benchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return 1
 	}
 	defer p.Close()
-	if _, err := p.Import(ctx, "bench", pos[0]); err != nil {
+	if _, err := p.IndexInPlace(ctx, "bench", pos[0]); err != nil {
 		fmt.Fprintf(stderr, "divinepic bench: %v\n", err)
 		return 1
 	}

@@ -31,8 +31,8 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: divinepic run DIR [--album ID] [--pack P] [--data DIR] [--reprocess] [--concurrency N] [--json]")
-		fmt.Fprintln(stderr, "Copies the photos of DIR into the local store (new and changed ones; photos gone from DIR leave the album),")
+		fmt.Fprintln(stderr, "usage: divinepic run DIR [--album ID] [--pack P] [--data DIR] [--reprocess] [--copy] [--concurrency N] [--json]")
+		fmt.Fprintln(stderr, "Indexes the photos of DIR where they are (nothing is copied; photos gone from DIR leave the album),")
 		fmt.Fprintln(stderr, "runs statemachine.asl.json over the album and prints the album summary.")
 		fs.PrintDefaults()
 	}
@@ -40,6 +40,7 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	pack := fs.String("pack", "", "model pack (default: "+defaultPackName()+")")
 	data := fs.String("data", config.DefaultDataDir(), "data directory: every file the pipeline writes goes below it")
 	reprocess := fs.Bool("reprocess", false, "redo every photo, even those already done")
+	copyIn := fs.Bool("copy", false, "copy the photos into the data directory (a self-contained data directory) instead of reading them in DIR")
 	conc := fs.Int("concurrency", 0, "photos processed at once (0: one per CPU)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -67,15 +68,15 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	defer p.Close()
-	imp, err := p.Import(ctx, *album, dir)
+	imp, err := importAlbum(ctx, p, *album, dir, *copyIn)
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic run: %v\n", err)
 		return 1
 	}
 	if !*quiet {
-		fmt.Fprintf(stderr, "album %s: %d photos copied, %d unchanged, %d removed (data in %s)\n", *album, imp.Copied, imp.Unchanged, imp.Removed, *data)
+		fmt.Fprintf(stderr, "%s (data in %s)\n", describeImport(*album, dir, imp), *data)
 	}
-	if imp.Copied+imp.Unchanged == 0 && len(imp.LeftOut) == 0 {
+	if imp.InPlace+imp.Copied+imp.Unchanged == 0 && len(imp.LeftOut) == 0 {
 		fmt.Fprintf(stderr, "album %s: %s holds no photos (hidden files and sidecars such as .json and .xmp are left out)\n", *album, dir)
 	}
 	sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: *album, Reprocess: *reprocess, Pack: *pack}, states.WithListener(prog.listen), states.WithoutHistory())
@@ -92,6 +93,27 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	printSummary(stdout, sum, names.AlbumPrefix(*album))
 	return 0
+}
+
+// importAlbum makes the photos of dir the album's: read where they are, or
+// copied into the data directory.
+func importAlbum(ctx context.Context, p *embedded.Pipeline, album, dir string, copyIn bool) (embedded.ImportResult, error) {
+	if copyIn {
+		return p.Import(ctx, album, dir)
+	}
+	return p.IndexInPlace(ctx, album, dir)
+}
+
+// describeImport is the line saying what importAlbum did.
+func describeImport(album, dir string, r embedded.ImportResult) string {
+	if r.InPlace == 0 && (r.Copied+r.Unchanged > 0 || r.Removed > 0) {
+		return fmt.Sprintf("album %s: %d photos copied, %d unchanged, %d removed", album, r.Copied, r.Unchanged, r.Removed)
+	}
+	line := fmt.Sprintf("album %s: %d photos, read in %s (not copied)", album, r.InPlace, names.Printable(dir))
+	if r.Removed > 0 {
+		line += fmt.Sprintf("; %d copies an earlier --copy run left deleted", r.Removed)
+	}
+	return line
 }
 
 func printSummary(w io.Writer, s *domain.Summary, prefix string) {

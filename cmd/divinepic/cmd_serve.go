@@ -112,13 +112,13 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	defer p.Close()
 	for _, imp := range imps {
-		res, err := p.Import(ctx, imp[0], imp[1])
+		res, err := p.IndexInPlace(ctx, imp[0], imp[1])
 		if err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stderr, "album %s: %d photos copied, %d unchanged, %d removed\n", imp[0], res.Copied, res.Unchanged, res.Removed)
+		fmt.Fprintln(stderr, describeImport(imp[0], imp[1], res))
 		for _, f := range res.LeftOut {
-			fmt.Fprintf(stderr, "album %s: left out %s: %s\n", imp[0], names.Printable(f.Name), f.Reason)
+			fmt.Fprintf(stderr, "album %s: left out %s: %s\n", imp[0], f.Name, f.Reason)
 		}
 	}
 	def, err := embedded.Definition(opt)

@@ -182,13 +182,13 @@ type Left struct {
 	Reason string
 }
 
-// Scan counts the files List would list under prefix (without hashing
-// them) and names those it leaves out: names that cannot be keys and files
-// over MaxSize (hidden directories and symbolic links are left out
-// silently).
-func (f *Folder) Scan(ctx context.Context, prefix string) (files int, left []Left, err error) {
-	err = f.walk(ctx, prefix, func(string, fs.FileInfo) { files++ }, func(l Left) { left = append(left, l) })
-	return files, left, err
+// Scan returns the keys List would list under prefix, without hashing
+// anything, and names the files it leaves out: names that cannot be keys
+// and files over MaxSize (hidden directories and symbolic links are left
+// out silently).
+func (f *Folder) Scan(ctx context.Context, prefix string) (keys []string, left []Left, err error) {
+	err = f.walk(ctx, prefix, func(k string, _ fs.FileInfo) { keys = append(keys, k) }, func(l Left) { left = append(left, l) })
+	return keys, left, err
 }
 
 // walk calls file for each file List lists under prefix and, when not nil,

@@ -8,8 +8,6 @@ package embedded
 
 import (
 	"context"
-	"crypto/md5"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +17,6 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -81,6 +78,8 @@ type Pipeline struct {
 	Machine *states.StateMachine
 	Bucket  blob.Store
 	opt     Options
+	mounts  *blob.Mounts
+	folders map[string]*blob.Folder // by album: the folders mounted at their albums' prefixes
 }
 
 // Open builds the pipeline over opt.DataDir.
@@ -118,9 +117,16 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 	if opt.Engines != nil {
 		deps.Steps.Engines = opt.Engines
 	}
-	p := &Pipeline{Deps: deps, Steps: deps.Steps, opt: opt}
+	// Albums indexed in place: their folders are mounted at their photos'
+	// prefixes, so the steps read the photos where they are.
+	p := &Pipeline{Deps: deps, Steps: deps.Steps, opt: opt, mounts: blob.NewMounts(deps.Blobs), folders: map[string]*blob.Folder{}}
+	deps.Blobs, deps.Steps.Blobs = p.mounts, p.mounts
 	if p.Bucket, err = deps.Blobs.Bucket(config.DefaultBucket); err != nil {
 		deps.Close()
+		return nil, err
+	}
+	if err := p.mountFolders(); err != nil {
+		p.Close()
 		return nil, err
 	}
 	p.Engine = states.New(append([]states.Option{
@@ -183,124 +189,139 @@ func Substitutions(maxConcurrency, toleratedPct int) map[string]string {
 	return vars
 }
 
-// Close releases the engines and the vector store.
-func (p *Pipeline) Close() error { return p.Deps.Close() }
+// Close releases the engines, the vector store and the folders.
+func (p *Pipeline) Close() error {
+	errs := []error{p.Deps.Close()}
+	for _, f := range p.folders {
+		errs = append(errs, f.Close())
+	}
+	return errors.Join(errs...)
+}
 
-// ImportResult says what Import did.
+// ImportResult says what Import or IndexInPlace did.
 type ImportResult struct {
-	Copied, Unchanged, Removed int
+	// InPlace is the number of photos read where they are (IndexInPlace).
+	InPlace int
+	// Copied, Unchanged: photos copied into the store, photos whose copy
+	// was up to date (Import).
+	Copied, Unchanged int
+	// Removed: copies of photos gone from the directory (Import), or every
+	// copy of the album's photos that an earlier Import left in the store
+	// (IndexInPlace).
+	Removed int
 	// LeftOut lists the files of the directory that are not photos of the
-	// album because they cannot be stored, each with the reason; the
-	// album's summary shows them too (names.LeftOutKey).
+	// album because they cannot be, each with the reason; the album's
+	// summary shows them too (names.LeftOutKey).
 	LeftOut []domain.LeftOut
 }
 
-// Import makes the album's photos in the store the files of dir (hidden
-// files and sidecars aside, see names.IsPhotoKey): new and changed files are
-// copied, files gone from dir are removed from the album. A symbolic link to
-// a file inside dir is imported as that file; anything that cannot be a
-// photo of the album (a name that cannot be a key, a file over
-// steps.MaxPhotoBytes, a link outside dir or to a folder, a FIFO, socket or
-// device) is left out with its reason, and the list is stored for the
-// summary.
-func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResult, error) {
+// IndexInPlace makes dir the album's photos, read where they are: the
+// directory is recorded in the data directory (and mounted at the album's
+// prefix), nothing is copied, and every later run, reprocess or serve over
+// this data directory reads the album's photos from dir. Hidden files and
+// directories and sidecars are left out (see blob.Folder, names.IsPhotoKey);
+// a symbolic link to a file inside dir is a photo like that file; anything
+// else that cannot be a photo of the album is left out with its reason (see
+// blob.Folder) and the list is stored for the summary. Copies of the
+// album's photos that an earlier Import made are deleted.
+func (p *Pipeline) IndexInPlace(ctx context.Context, albumID, dir string) (ImportResult, error) {
 	var res ImportResult
-	if err := names.ValidateAlbumID(albumID); err != nil {
+	f, err := p.openFolder(albumID, dir)
+	if err != nil {
 		return res, err
 	}
-	st, err := os.Stat(dir)
+	prefix := names.AlbumPrefix(albumID)
+	keys, left, err := f.Scan(ctx, "")
 	if err != nil {
-		return res, fmt.Errorf("album directory: %w", err)
+		f.Close()
+		return res, err
 	}
-	if !st.IsDir() {
-		return res, fmt.Errorf("album directory %s is not a directory", dir)
+	res.LeftOut = leftOut(prefix, left)
+	for _, k := range keys {
+		if names.IsPhotoKey(prefix + k) {
+			res.InPlace++
+		}
 	}
-	root, err := filepath.EvalSymlinks(dir)
+	src, err := json.Marshal(folderSource{Dir: f.Dir()})
 	if err != nil {
-		return res, fmt.Errorf("album directory: %w", err)
+		f.Close()
+		return res, err
+	}
+	if err := writeFileAtomic(filepath.Join(p.folderDir(albumID), sourceFile), src); err != nil {
+		f.Close()
+		return res, fmt.Errorf("album %s: record its folder: %w", albumID, err)
+	}
+	if err := p.mount(albumID, f); err != nil {
+		return res, err
+	}
+	// The copies an earlier Import made are no longer read: delete them.
+	base, err := p.mounts.Base().Bucket(config.DefaultBucket)
+	if err != nil {
+		return res, err
+	}
+	var copies []string
+	if err := base.List(ctx, prefix, func(i blob.Info) error { copies = append(copies, i.Key); return nil }); err != nil {
+		return res, err
+	}
+	for _, k := range copies {
+		if err := base.Delete(ctx, k); err != nil {
+			return res, err
+		}
+		res.Removed++
+	}
+	if err := p.storeLeftOut(ctx, albumID, res.LeftOut); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// Import makes the album's photos in the store copies of the files of dir
+// (hidden files and sidecars aside, see names.IsPhotoKey): new and changed
+// files are copied, files gone from dir are removed from the album. What
+// is a photo and what is left out is as for IndexInPlace, and the list of
+// left-out files is stored for the summary. An album indexed in place is no
+// longer: its photos are the copies from now on.
+func (p *Pipeline) Import(ctx context.Context, albumID, dir string) (ImportResult, error) {
+	var res ImportResult
+	f, err := p.openFolder(albumID, dir)
+	if err != nil {
+		return res, err
+	}
+	defer f.Close()
+	if err := p.unmount(albumID); err != nil {
+		return res, err
 	}
 	prefix := names.AlbumPrefix(albumID)
 	have := map[string]string{} // key → ETag
 	if err := p.Bucket.List(ctx, prefix, func(i blob.Info) error { have[i.Key] = i.ETag; return nil }); err != nil {
 		return res, err
 	}
-	seen := map[string]bool{}
-	leave := func(rel, reason string) {
-		res.LeftOut = append(res.LeftOut, domain.LeftOut{Name: names.Printable(filepath.ToSlash(rel)), Reason: reason})
+	keys, left, err := f.Scan(ctx, "")
+	if err != nil {
+		return res, err
 	}
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != dir && strings.HasPrefix(d.Name(), ".") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		key := prefix + filepath.ToSlash(rel)
+	res.LeftOut = leftOut(prefix, left)
+	seen := map[string]bool{}
+	for _, k := range keys {
+		key := prefix + k
 		if !names.IsPhotoKey(key) {
-			return nil // hidden files and sidecars are never photos
-		}
-		mode := d.Type()
-		if mode&fs.ModeSymlink != 0 {
-			target, err := filepath.EvalSymlinks(path)
-			if err != nil {
-				leave(rel, "a link to nothing (its target does not exist)")
-				return nil
-			}
-			if r, err := filepath.Rel(root, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-				leave(rel, "a link to a file outside the album's folder")
-				return nil
-			}
-			fi, err := os.Stat(target)
-			if err != nil {
-				return err
-			}
-			if fi.IsDir() {
-				leave(rel, "a link to a folder (the folder's photos are imported where they are)")
-				return nil
-			}
-			mode = fi.Mode().Type()
-		}
-		if !mode.IsRegular() {
-			leave(rel, "not a regular file (a FIFO, socket or device)")
-			return nil
-		}
-		if err := blob.ValidateKey(key); err != nil {
-			leave(rel, "the name cannot be stored: it has control characters, is not valid UTF-8 or is too long")
-			return nil
-		}
-		fi, err := os.Stat(path)
-		if err != nil {
-			return err
-		}
-		if fi.Size() > steps.MaxPhotoBytes {
-			leave(rel, fmt.Sprintf("%d MB, over the %d MB a photo may have", fi.Size()>>20, steps.MaxPhotoBytes>>20))
-			return nil
-		}
-		body, err := os.ReadFile(path)
-		if err != nil {
-			return err
+			continue
 		}
 		seen[key] = true
-		sum := md5.Sum(body)
-		if have[key] == hex.EncodeToString(sum[:]) {
+		// Every file is read and compared with its copy by the store's own
+		// ETag (MD5), as copying always did.
+		body, _, err := f.Get(ctx, k)
+		if err != nil {
+			return res, fmt.Errorf("import %s: %w", dir, err)
+		}
+		if have[key] == blob.ETagOf(body) {
 			res.Unchanged++
-			return nil
+			continue
 		}
 		if _, err := p.Bucket.Put(ctx, key, body); err != nil {
-			return err
+			return res, fmt.Errorf("import %s: %w", dir, err)
 		}
 		res.Copied++
-		return nil
-	})
-	if err != nil {
-		return res, fmt.Errorf("import %s: %w", dir, err)
 	}
 	for key := range have {
 		if !seen[key] {
@@ -329,6 +350,141 @@ func (p *Pipeline) storeLeftOut(ctx context.Context, albumID string, left []doma
 	}
 	_, err = p.Bucket.Put(ctx, key, body)
 	return err
+}
+
+// leftOut is the folder's left-out files that would be photos of the album
+// (hidden files and sidecars are never reported), their names made safe to
+// print.
+func leftOut(prefix string, left []blob.Left) []domain.LeftOut {
+	var out []domain.LeftOut
+	for _, l := range left {
+		if names.IsPhotoKey(prefix + l.Name) {
+			out = append(out, domain.LeftOut{Name: names.Printable(l.Name), Reason: l.Reason})
+		}
+	}
+	return out
+}
+
+// Where the data directory keeps what it knows of albums' folders:
+// <data>/folders/<album>/source.json names the folder an album indexed in
+// place reads its photos from (absent when its photos are copies), and the
+// rest of <data>/folders/<album>/ is that folder's ETag cache.
+const (
+	foldersDir = "folders"
+	sourceFile = "source.json"
+)
+
+type folderSource struct {
+	Dir string `json:"dir"` // absolute
+}
+
+func (p *Pipeline) folderDir(albumID string) string {
+	return filepath.Join(p.opt.DataDir, foldersDir, albumID)
+}
+
+// openFolder checks the album id and the directory and opens a Folder over
+// it with the album's ETag cache.
+func (p *Pipeline) openFolder(albumID, dir string) (*blob.Folder, error) {
+	if err := names.ValidateAlbumID(albumID); err != nil {
+		return nil, err
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("album directory: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("album directory %s is not a directory", dir)
+	}
+	return blob.NewFolder(dir, p.folderDir(albumID), steps.MaxPhotoBytes)
+}
+
+// mount serves the album's photos from f (closing the folder it replaces).
+func (p *Pipeline) mount(albumID string, f *blob.Folder) error {
+	if err := p.mounts.Mount(config.DefaultBucket, names.AlbumPrefix(albumID), f); err != nil {
+		f.Close()
+		return err
+	}
+	if old := p.folders[albumID]; old != nil && old != f {
+		old.Close()
+	}
+	p.folders[albumID] = f
+	return nil
+}
+
+// unmount makes the album's photos the store's again and forgets its folder.
+func (p *Pipeline) unmount(albumID string) error {
+	p.mounts.Unmount(config.DefaultBucket, names.AlbumPrefix(albumID))
+	if f := p.folders[albumID]; f != nil {
+		f.Close()
+		delete(p.folders, albumID)
+	}
+	if err := os.Remove(filepath.Join(p.folderDir(albumID), sourceFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("album %s: %w", albumID, err)
+	}
+	return nil
+}
+
+// mountFolders mounts the folder of every album indexed in place. A folder
+// that is gone is mounted all the same: its album's runs fail saying so,
+// rather than finding the album empty.
+func (p *Pipeline) mountFolders() error {
+	entries, err := os.ReadDir(filepath.Join(p.opt.DataDir, foldersDir))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		album := e.Name()
+		if !e.IsDir() || names.ValidateAlbumID(album) != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(p.folderDir(album), sourceFile))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // photos copied, not in place
+		}
+		if err != nil {
+			return err
+		}
+		var src folderSource
+		if err := json.Unmarshal(b, &src); err != nil || !filepath.IsAbs(src.Dir) {
+			return fmt.Errorf("album %s: %s does not name a folder: delete it, or run the album again", album, filepath.Join(p.folderDir(album), sourceFile))
+		}
+		f, err := blob.NewFolder(src.Dir, p.folderDir(album), steps.MaxPhotoBytes)
+		if err != nil {
+			return err
+		}
+		if err := p.mount(album, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFileAtomic writes path through a temp file and a rename, so a crash
+// leaves the old content or the new, and syncs it.
+func writeFileAtomic(path string, body []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(body); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 // RunAlbum runs one execution of the workflow for an album and returns the

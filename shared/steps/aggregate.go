@@ -64,7 +64,7 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err != nil {
 		return AggregateOutput{}, err
 	}
-	for _, k := range work.PruneRecords {
+	for _, k := range work.Prune {
 		if err := b.Delete(ctx, k); err != nil {
 			return AggregateOutput{}, err
 		}

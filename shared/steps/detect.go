@@ -17,10 +17,19 @@ import (
 // JPEG or HEIC is a few tens of MB); a larger one is refused unread.
 const MaxPhotoBytes = 200 << 20
 
+// A photo's thumbnail (for an album's page): the long side in pixels and
+// the JPEG quality.
+const (
+	ThumbnailLongSide = 512
+	ThumbnailQuality  = 80
+)
+
 // Detect is DetectFaces: decode and orient the photo, detect its faces, and
 // write them with their aligned 112x112 chips to one work object. A photo
 // with no face gets its (empty) face record here, since EmbedFaces will not
-// run for it.
+// run for it. The photo is decoded once: the detector's input, the source
+// of the aligned chips and the thumbnail (ThumbnailKey) all come from the
+// same reduced-scale decode.
 func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error) {
 	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return DetectOutput{}, err
@@ -50,6 +59,13 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 		return DetectOutput{}, err
 	}
 	body = nil // the decoded image is all that is needed from here on
+	thumb, err := Thumbnail(img)
+	if err != nil {
+		return DetectOutput{}, err
+	}
+	if _, err := b.Put(ctx, names.ThumbnailKey(in.AlbumID, imageID), thumb); err != nil {
+		return DetectOutput{}, err
+	}
 	eng, err := s.Engines.Engine(ctx, pack)
 	if err != nil {
 		return DetectOutput{}, &domain.EngineUnavailable{Pack: pack.Name, Err: err}
@@ -121,6 +137,17 @@ func decodeDetections(key string, obj []byte) (domain.Detections, []face.Chip, e
 		chips[i] = face.Chip(rest[i*face.ChipBytes : (i+1)*face.ChipBytes])
 	}
 	return det, chips, nil
+}
+
+// Thumbnail is the JPEG thumbnail of a decoded photo: ThumbnailLongSide
+// pixels on its long side (a smaller photo keeps its size), upright.
+func Thumbnail(img *imaging.RGB) ([]byte, error) {
+	w, h := img.W, img.H
+	if long := max(w, h); long > ThumbnailLongSide {
+		w = max(1, (w*ThumbnailLongSide+long/2)/long)
+		h = max(1, (h*ThumbnailLongSide+long/2)/long)
+	}
+	return imaging.EncodeJPEG(imaging.ResizeBilinear(img, w, h), ThumbnailQuality, imaging.Subsampling420)
 }
 
 // decode turns the photo's bytes into an upright image large enough for

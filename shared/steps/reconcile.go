@@ -41,7 +41,7 @@ type reconciliation struct {
 // aggregateWork is what is left to do once the vectors are in place.
 type aggregateWork struct {
 	DeleteVectors []string // vector keys the new index does not account for
-	PruneRecords  []string // face-record keys of photos that left the album
+	Prune         []string // the face records and thumbnails of photos that left the album
 	Spent         []string // the run's work objects (manifest, detections)
 }
 
@@ -216,10 +216,10 @@ func (r *reconciliation) finish(have []string, manifestKey string) aggregateWork
 	r.Summary.Removed = len(w.DeleteVectors)
 	for id := range r.in.Old.Images {
 		if _, ok := r.Index.Images[id]; !ok {
-			w.PruneRecords = append(w.PruneRecords, names.RecordKey(r.in.AlbumID, r.in.PackVersion, id))
+			w.Prune = append(w.Prune, names.RecordKey(r.in.AlbumID, r.in.PackVersion, id), names.ThumbnailKey(r.in.AlbumID, id))
 		}
 	}
-	sort.Strings(w.PruneRecords)
+	sort.Strings(w.Prune)
 	for id := range r.in.Results {
 		if e, ok := r.Index.Images[id]; ok && e.Status == domain.StatusDone {
 			w.Spent = append(w.Spent, names.DetectionsKey(r.in.AlbumID, r.in.PackVersion, id, e.ETag))

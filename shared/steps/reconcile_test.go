@@ -202,7 +202,7 @@ func TestReconcileVectorsAndCleanUp(t *testing.T) {
 	assert.Equal(t, []string{vk(redoneID, 1), vk(redoneID, 2), vk(failedID, 0), vk(goneID, 0)}, w.DeleteVectors)
 	assert.Equal(t, 4, r.Summary.Removed)
 	assert.Equal(t, 1+2+1, r.Summary.Faces)
-	assert.Equal(t, []string{names.RecordKey("a", "default-1", goneID)}, w.PruneRecords)
+	assert.Equal(t, []string{names.RecordKey("a", "default-1", goneID), names.ThumbnailKey("a", goneID)}, w.Prune)
 	assert.Equal(t, []string{"work/a/default-1/manifests/run.json", names.DetectionsKey("a", "default-1", redoneID, redone.ETag)}, w.Spent,
 		"the manifest and the detections of the done photos; not those of a failed one")
 
