@@ -9,13 +9,15 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/divinepic/pipeline/shared/cameraphoto"
 	"github.com/divinepic/pipeline/shared/imaging"
 	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/onnx"
 )
 
-// Per-stage benchmarks on Test3.jpg (1024x1024) and large_t1_5779x4000.jpg,
-// for the default pack (YuNet + faceplugin) and SCRFD-500m:
+// Per-stage benchmarks on Test3.jpg (1024x1024) and a camera-sized photo
+// (shared/cameraphoto: 24 MP, 9 MB, the t1 scene with six faces), for the
+// default pack (YuNet + faceplugin) and SCRFD-500m:
 //
 //	go test -run '^$' -bench . -benchtime 20x ./shared/face/
 //
@@ -25,21 +27,34 @@ import (
 // done separately, for reference). run: one ONNX Run of the detector. postprocess: outputs ->
 // faces (decode, threshold, NMS, map to original, filter). align: one 112x112
 // chip per face from the decoded image. embed: all faces' chips through the
-// recognizer.
+// recognizer. (The thumbnail's share is measured with the whole photo, by
+// BenchmarkCameraAlbum in shared/embedded.)
 func BenchmarkStages(b *testing.B) {
+	test3, err := os.ReadFile(filepath.Join(testdata(b), "faces/Test3.jpg"))
+	require.NoError(b, err)
+	camera := cameraPhoto(b)
 	for _, pack := range []string{"default", "scrfd-500m"} {
-		for _, file := range []string{"faces/Test3.jpg", "formats/large_t1_5779x4000.jpg"} {
-			benchStages(b, pack, file)
-		}
+		benchStages(b, pack, "Test3.jpg", test3)
+		benchStages(b, pack, "camera_24MP.jpg", camera)
 	}
 }
 
-func benchStages(b *testing.B, pack, file string) {
+// cameraPhoto is a camera-sized JPEG of the t1 scene (six faces).
+func cameraPhoto(b *testing.B) []byte {
+	b.Helper()
+	src, err := os.ReadFile(filepath.Join(testdata(b), "faces/t1.jpg"))
+	require.NoError(b, err)
+	scene, err := imaging.Decode(src, imaging.Options{})
+	require.NoError(b, err)
+	body, err := cameraphoto.Make(scene, cameraphoto.Options{Seed: 1})
+	require.NoError(b, err)
+	return body
+}
+
+func benchStages(b *testing.B, pack, file string, data []byte) {
 	e := engine(b, pack, Options{})
 	d := e.Detector
-	data, err := os.ReadFile(filepath.Join(testdata(b), file))
-	require.NoError(b, err)
-	name := pack + "/" + filepath.Base(file)
+	name := pack + "/" + file
 
 	img, err := imaging.Decode(data, imaging.Options{MinLongSide: DecodeLongSide})
 	require.NoError(b, err)

@@ -131,3 +131,4 @@ func BenchmarkDecodeOtherFormats(b *testing.B) {
 		})
 	}
 }
+
