@@ -131,4 +131,3 @@ func BenchmarkDecodeOtherFormats(b *testing.B) {
 		})
 	}
 }
-
