@@ -182,7 +182,7 @@ func TestServeAndStart(t *testing.T) {
 	}, time.Minute, 10*time.Millisecond, "serve never listened: %s", errOut.String())
 	assert.Contains(t, out.String(), "state machine "+localStateMachineARN)
 	assert.Contains(t, out.String(), "aws stepfunctions --endpoint-url "+url)
-	assert.Contains(t, errOut.String(), "album trip: 3 photos copied")
+	assert.Contains(t, errOut.String(), "album trip: 3 photos, read in ")
 
 	t.Setenv(names.EnvStateMachineARN, "")
 	t.Setenv(names.EnvSFNEndpoint, "")
