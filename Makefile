@@ -15,6 +15,9 @@ PACK ?= default
 # AWS CLI that the access test drives against `divinepic serve`, and the
 # headless browser (with a font) that the web app's browser test drives.
 DEB_PACKAGES := libturbojpeg0-dev libheif1 awscli chromium fonts-dejavu-core
+# What `make bench` adds: libjpeg-turbo's own benchmark, tjbench, which
+# BenchmarkDecodeCamera runs on the same file as the limit.
+BENCH_DEB_PACKAGES := libjpeg-turbo-progs
 # Lambdas that run ONNX Runtime (cgo, linux/amd64, container image), as
 # shared/names says; the rest are pure Go (CGO_ENABLED=0, linux/arm64,
 # provided.al2023 zip).
@@ -29,7 +32,7 @@ MAX_GLIBC := 2.34
 STATICCHECK := $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GO_FILES = $(shell find . -name '*.go' -not -path './.git/*' -not -path './bin/*' -not -path './cdk.out/*' -not -path '*/node_modules/*')
 
-.PHONY: setup system-packages models build cli lambdas image test test-long fuzz run synth bench lint fmt-check ci clean help screenshots
+.PHONY: setup system-packages bench-packages models build cli lambdas image test test-long fuzz run synth bench lint fmt-check ci clean help screenshots
 
 help:
 	@echo "make setup    install C libraries (apt), ONNX Runtime (npm) and the default model pack into the cache"
@@ -42,14 +45,22 @@ setup: system-packages
 	$(GO) run ./cmd/setup
 
 # Installs the Debian packages that are missing, and says so when none is.
-system-packages:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -z "$$missing" ]; then echo "system packages: already installed ($(DEB_PACKAGES))"; \
+define install-debs
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "system packages: already installed ($(1))"; \
 	else \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
 	  echo "system packages: installing$$missing"; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+system-packages:
+	$(call install-debs,$(DEB_PACKAGES))
+
+# What the benchmarks need besides: tjbench (the decode's limit).
+bench-packages:
+	$(call install-debs,$(BENCH_DEB_PACKAGES))
 
 models:
 	$(GO) run ./cmd/setup models --pack $(PACK)
@@ -117,7 +128,7 @@ synth:
 screenshots: setup
 	DIVINEPIC_SCREENSHOTS=$(abspath docs/screenshots) $(GO) test -count=1 -run TestBrowser ./shared/webapp
 
-bench: setup
+bench: setup bench-packages
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 lint: system-packages

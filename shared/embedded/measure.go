@@ -23,7 +23,7 @@ type Measurement struct {
 	Concurrency int           `json:"concurrency"`
 	Wall        time.Duration `json:"wallNs"`
 	InHandlers  time.Duration `json:"inHandlersNs"` // summed over concurrent invocations
-	PeakRSS     int64         `json:"peakRssBytes"` // the process's peak resident memory (Go heap and ONNX Runtime)
+	PeakRSS     int64         `json:"peakRssBytes"` // the peak resident memory (Go heap and ONNX Runtime) during the timed run
 }
 
 // PhotosPerSecond is the album's throughput.
@@ -71,6 +71,7 @@ func (p *Pipeline) MeasureAlbum(ctx context.Context, albumID string, timer *Hand
 		return Measurement{}, err
 	}
 	timer.Total.Store(0)
+	resetPeakRSS()
 	start := time.Now()
 	sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: albumID, Reprocess: true}, states.WithoutHistory())
 	wall := time.Since(start)
@@ -80,6 +81,11 @@ func (p *Pipeline) MeasureAlbum(ctx context.Context, albumID string, timer *Hand
 	return Measurement{Photos: sum.Processed, Faces: sum.Faces, Failed: len(sum.Failed), Concurrency: maxConcurrency(p.opt),
 		Wall: wall, InHandlers: time.Duration(timer.Total.Load()), PeakRSS: PeakRSS()}, nil
 }
+
+// resetPeakRSS makes the peak resident memory start again from the current
+// one (Linux: clear_refs 5), so that PeakRSS is the timed run's, not that of
+// whatever the process did before (making test photos, say). Best effort.
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
 
 // PeakRSS is the process's peak resident memory (VmHWM) in bytes, or 0
 // where /proc does not tell.
