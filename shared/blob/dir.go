@@ -160,14 +160,7 @@ func (s *DirStore) Get(ctx context.Context, key string) ([]byte, Info, error) {
 	if _, err := io.ReadFull(f, body); err != nil {
 		return nil, Info{}, s.fail("get", key, err)
 	}
-	info := Info{Key: key, Size: int64(len(body)), LastModified: fi.ModTime().UTC()}
-	if etag, ok := s.etags.get(key, fi); ok {
-		info.ETag = etag
-	} else {
-		info.ETag = ETagOf(body)
-		s.etags.put(key, fi, info.ETag)
-	}
-	return body, info, nil
+	return body, Info{Key: key, Size: int64(len(body)), ETag: s.etags.of(key, fi, body), LastModified: fi.ModTime().UTC()}, nil
 }
 
 // Head implements Store.

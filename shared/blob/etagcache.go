@@ -65,6 +65,17 @@ func (c etagCache) put(key string, fi fs.FileInfo, etag string) {
 	}
 }
 
+// of returns the ETag of body, the content of the file fi describes: the
+// cached one, else its MD5 (then cached).
+func (c etagCache) of(key string, fi fs.FileInfo, body []byte) string {
+	if etag, ok := c.get(key, fi); ok {
+		return etag
+	}
+	etag := ETagOf(body)
+	c.put(key, fi, etag)
+	return etag
+}
+
 func (c etagCache) remove(key string) { _ = c.r.Remove(c.path(key)) }
 
 // createTemp creates a new file in dir under r; the caller removes or

@@ -99,14 +99,7 @@ func (f *Folder) Get(ctx context.Context, key string) ([]byte, Info, error) {
 	if _, err := io.ReadFull(file, body); err != nil {
 		return nil, Info{}, fmt.Errorf("blob: folder %s: get %s: %w", f.dir, key, err)
 	}
-	info := Info{Key: key, Size: fi.Size(), LastModified: fi.ModTime().UTC()}
-	if etag, ok := f.etags.get(key, fi); ok {
-		info.ETag = etag
-	} else {
-		info.ETag = ETagOf(body)
-		f.etags.put(key, fi, info.ETag)
-	}
-	return body, info, nil
+	return body, Info{Key: key, Size: fi.Size(), ETag: f.etags.of(key, fi, body), LastModified: fi.ModTime().UTC()}, nil
 }
 
 // Head implements Store.
