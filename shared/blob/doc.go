@@ -7,7 +7,14 @@
 //   - DirBuckets: a local directory, the embedded default; a bucket is a
 //     subdirectory of the root, writes are atomic (temp file, fsync, rename)
 //     and a key can never name a file outside its bucket;
-//   - MemBuckets: memory, for the unit tests of other packages.
+//   - MemBuckets: memory, for the unit tests of other packages;
+//   - Folder: one read-only Store over a directory that is not the
+//     pipeline's (a photographer's folder, indexed where it is), its ETags
+//     cached outside it.
+//
+// Mounts puts them together: a Buckets whose buckets serve some key
+// prefixes from other Stores (a Folder at albums/<album>/) and the rest
+// from a base Buckets.
 //
 // Open picks one of them from a URL ("file:///path", "mem://", "s3://").
 //

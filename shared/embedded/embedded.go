@@ -2,7 +2,8 @@
 // statemachine.asl.json in the project's States Language engine, the step
 // handlers bound in-process through aws-lambda-go's handler adapter, blobs
 // in a local directory and the vector store in a local file, all under one
-// data directory. It is what `divinepic run` and `make run` use, and what the
+// data directory; an album's photos are read where they are (a folder
+// mounted at the album's prefix, see IndexInPlace) or copied in (Import). It is what `divinepic run` and `make run` use, and what the
 // end-to-end tests drive.
 package embedded
 
