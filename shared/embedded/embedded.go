@@ -3,8 +3,9 @@
 // handlers bound in-process through aws-lambda-go's handler adapter, blobs
 // in a local directory and the vector store in a local file, all under one
 // data directory; an album's photos are read where they are (a folder
-// mounted at the album's prefix, see IndexInPlace) or copied in (Import). It is what `divinepic run` and `make run` use, and what the
-// end-to-end tests drive.
+// mounted at the album's prefix, see IndexInPlace) or copied in (Import).
+// It is what `divinepic run` and `make run` use, and what the end-to-end
+// tests drive.
 package embedded
 
 import (
