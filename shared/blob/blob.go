@@ -12,7 +12,7 @@ import (
 type Info struct {
 	Key          string    // the object key, as given to Put
 	Size         int64     // the content length in bytes
-	ETag         string    // hex MD5 of the content, without quotes (S3 single-part ETag)
+	ETag         string    // a fingerprint of the content: hex MD5, without quotes (S3 single-part ETag); a Folder's is FolderETag
 	LastModified time.Time // when the object was last written (server or file time)
 }
 
@@ -46,6 +46,15 @@ type Store interface {
 	// returned as is. Objects put or deleted during a listing may or may not
 	// be seen.
 	List(ctx context.Context, prefix string, fn func(Info) error) error
+}
+
+// StatLister is implemented by stores whose ETags cost a read of the whole
+// object (a Folder, and Mounts over one): ListStat lists like List, but an
+// Info's ETag is empty where it is not known without reading the object
+// (Head or Get then gives it). The steps use it to list an album without
+// reading the photos they are about to read anyway.
+type StatLister interface {
+	ListStat(ctx context.Context, prefix string, fn func(Info) error) error
 }
 
 // Buckets opens a Store per bucket name: the workflow passes bucket names

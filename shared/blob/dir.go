@@ -3,7 +3,6 @@ package blob
 import (
 	"context"
 	"crypto/md5"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -98,7 +97,7 @@ func (d *DirBuckets) Bucket(name string) (Store, error) {
 	if err := ValidateBucket(name); err != nil {
 		return nil, err
 	}
-	return &DirStore{d: d, r: d.r, bucket: name, etags: etagCache{r: d.r, dir: filepath.Join(dirETag, name), tmp: d.createTemp}}, nil
+	return &DirStore{d: d, r: d.r, bucket: name, etags: etagCache{r: d.r, dir: filepath.Join(dirETag, name), tmp: d.createTemp, hash: md5.New}}, nil
 }
 
 func (d *DirBuckets) removeStaleTemps() {
@@ -185,18 +184,11 @@ func (s *DirStore) head(key, p string) (Info, error) {
 		return Info{}, err
 	}
 	defer f.Close()
-	info := Info{Key: key, Size: fi.Size(), LastModified: fi.ModTime().UTC()}
-	if etag, ok := s.etags.get(key, fi); ok {
-		info.ETag = etag
-		return info, nil
-	}
-	h := md5.New()
-	if _, err := io.Copy(h, f); err != nil {
+	etag, err := s.etags.read(key, f, fi)
+	if err != nil {
 		return Info{}, err
 	}
-	info.ETag = hex.EncodeToString(h.Sum(nil))
-	s.etags.put(key, fi, info.ETag)
-	return info, nil
+	return Info{Key: key, Size: fi.Size(), ETag: etag, LastModified: fi.ModTime().UTC()}, nil
 }
 
 // open opens the object file; a missing file, a missing parent, or a

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,9 +19,10 @@ import (
 // only while the file's size, modification time and inode still match.
 // Best effort: a missing or stale entry is recomputed.
 type etagCache struct {
-	r   *os.Root
-	dir string                                      // relative to r
-	tmp func(kind string) (*os.File, string, error) // a temp file on r's file system
+	r    *os.Root
+	dir  string                                      // relative to r
+	tmp  func(kind string) (*os.File, string, error) // a temp file on r's file system
+	hash func() hash.Hash                            // the ETag's hash: 16 bytes or more, the first 16 kept
 }
 
 func (c etagCache) path(key string) string {
@@ -66,14 +69,31 @@ func (c etagCache) put(key string, fi fs.FileInfo, etag string) {
 }
 
 // of returns the ETag of body, the content of the file fi describes: the
-// cached one, else its MD5 (then cached).
+// cached one, else its hash (then cached).
 func (c etagCache) of(key string, fi fs.FileInfo, body []byte) string {
 	if etag, ok := c.get(key, fi); ok {
 		return etag
 	}
-	etag := ETagOf(body)
+	h := c.hash()
+	h.Write(body)
+	etag := hex.EncodeToString(h.Sum(nil)[:16])
 	c.put(key, fi, etag)
 	return etag
+}
+
+// read returns the ETag of the open file fi describes: the cached one,
+// else the hash of its content from its current offset (then cached).
+func (c etagCache) read(key string, f io.Reader, fi fs.FileInfo) (string, error) {
+	if etag, ok := c.get(key, fi); ok {
+		return etag, nil
+	}
+	h := c.hash()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	etag := hex.EncodeToString(h.Sum(nil)[:16])
+	c.put(key, fi, etag)
+	return etag, nil
 }
 
 func (c etagCache) remove(key string) { _ = c.r.Remove(c.path(key)) }

@@ -42,7 +42,7 @@ func listAll(t *testing.T, s Store, prefix string) map[string]Info {
 	return out
 }
 
-// A folder lists its regular files in key order with their MD5 ETags,
+// A folder lists its regular files in key order with their ETags,
 // leaving out hidden directories, symbolic links and files over the size
 // limit (Scan names those).
 func TestFolderList(t *testing.T) {
@@ -59,8 +59,8 @@ func TestFolderList(t *testing.T) {
 
 	got := listAll(t, f, "")
 	require.Len(t, got, 3)
-	require.Equal(t, ETagOf([]byte("ay")), got["a.jpg"].ETag)
-	require.Equal(t, ETagOf([]byte("sea")), got["day 2/c.jpg"].ETag)
+	require.Equal(t, FolderETag([]byte("ay")), got["a.jpg"].ETag)
+	require.Equal(t, FolderETag([]byte("sea")), got["day 2/c.jpg"].ETag)
 	require.EqualValues(t, 3, got["b.jpg"].Size)
 	require.Len(t, listAll(t, f, "day 2/"), 1)
 	require.Empty(t, listAll(t, f, "nothing/"))
@@ -75,7 +75,7 @@ func TestFolderList(t *testing.T) {
 	body, info, err := f.Get(context.Background(), "day 2/c.jpg")
 	require.NoError(t, err)
 	require.Equal(t, "sea", string(body))
-	require.Equal(t, ETagOf(body), info.ETag)
+	require.Equal(t, FolderETag(body), info.ETag)
 	_, _, err = f.Get(context.Background(), "link.jpg")
 	require.ErrorContains(t, err, "escapes", "a symbolic link out of the folder is not followed")
 	_, _, err = f.Get(context.Background(), "big.jpg")
@@ -83,15 +83,27 @@ func TestFolderList(t *testing.T) {
 	require.ErrorAs(t, err, &missing)
 }
 
-// A file is hashed once per content: while its size, time and inode are
-// those it was hashed with, the cached ETag is trusted; once any changes,
-// it is hashed again.
+// A file is hashed once per content, when it is first read: ListStat
+// reads nothing (no ETag before the first Get), Get hashes; while the
+// file's size, time and inode are those it was hashed with, the cached ETag
+// is trusted; once any changes, it is hashed again.
 func TestFolderHashesOnce(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "a.jpg")
 	write(t, p, "one")
 	f := newFolder(t, dir, 0)
-	require.Equal(t, ETagOf([]byte("one")), listAll(t, f, "")["a.jpg"].ETag)
+	stat := func() Info {
+		var got []Info
+		require.NoError(t, f.ListStat(context.Background(), "", func(i Info) error { got = append(got, i); return nil }))
+		require.Len(t, got, 1)
+		return got[0]
+	}
+	require.Empty(t, stat().ETag, "not read yet")
+	_, info, err := f.Get(context.Background(), "a.jpg")
+	require.NoError(t, err)
+	require.Equal(t, FolderETag([]byte("one")), info.ETag)
+	require.Equal(t, FolderETag([]byte("one")), stat().ETag, "known without reading")
+	require.Equal(t, FolderETag([]byte("one")), listAll(t, f, "")["a.jpg"].ETag)
 
 	// Same size, same time, same inode: the file is not read again (the
 	// stale ETag proves it).
@@ -103,15 +115,16 @@ func TestFolderHashesOnce(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, fh.Close())
 	require.NoError(t, os.Chtimes(p, fi.ModTime(), fi.ModTime()))
-	require.Equal(t, ETagOf([]byte("one")), listAll(t, f, "")["a.jpg"].ETag)
+	require.Equal(t, FolderETag([]byte("one")), listAll(t, f, "")["a.jpg"].ETag)
 
 	// A new modification time: hashed again.
 	later := fi.ModTime().Add(time.Second)
 	require.NoError(t, os.Chtimes(p, later, later))
-	require.Equal(t, ETagOf([]byte("two")), listAll(t, f, "")["a.jpg"].ETag)
-	info, err := f.Head(context.Background(), "a.jpg")
+	require.Empty(t, stat().ETag, "changed: not known until read again")
+	require.Equal(t, FolderETag([]byte("two")), listAll(t, f, "")["a.jpg"].ETag)
+	info, err = f.Head(context.Background(), "a.jpg")
 	require.NoError(t, err)
-	require.Equal(t, ETagOf([]byte("two")), info.ETag)
+	require.Equal(t, FolderETag([]byte("two")), info.ETag)
 }
 
 // A folder is never written; a folder that went away fails every call
@@ -161,6 +174,12 @@ func TestMounts(t *testing.T) {
 	require.Error(t, m.Mount("bkt", "albums/w", f), "no trailing slash")
 	s, err := m.Bucket("bkt")
 	require.NoError(t, err)
+
+	// ListStat: the folder's files unread (no ETag yet), the base's with theirs.
+	stat := map[string]string{}
+	require.NoError(t, s.(StatLister).ListStat(ctx, "albums/", func(i Info) error { stat[i.Key] = i.ETag; return nil }))
+	require.Equal(t, map[string]string{"albums/v/x.jpg": ETagOf([]byte("albums/v/x.jpg")), "albums/w/a.jpg": "", "albums/w/sub/b.jpg": "", "albums/w0": ETagOf([]byte("albums/w0"))}, stat)
+
 
 	keys := func(prefix string) []string {
 		var ks []string

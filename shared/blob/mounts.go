@@ -24,7 +24,11 @@ type Mounts struct {
 	at   map[string]map[string]Store // bucket → prefix → store
 }
 
-var _ Buckets = (*Mounts)(nil)
+var (
+	_ Buckets    = (*Mounts)(nil)
+	_ StatLister = (*mountedStore)(nil)
+	_ StatLister = (*Folder)(nil)
+)
 
 // NewMounts returns Mounts over base with nothing mounted.
 func NewMounts(base Buckets) *Mounts {
@@ -154,6 +158,16 @@ func (s *mountedStore) Delete(ctx context.Context, key string) error {
 // List merges the base's keys (those outside mounted prefixes) with the
 // keys of every mounted store the prefix reaches, in key order.
 func (s *mountedStore) List(ctx context.Context, prefix string, fn func(Info) error) error {
+	return s.list(ctx, prefix, false, fn)
+}
+
+// ListStat implements StatLister: List, with the mounted stores that are
+// StatListers listed without reading their objects.
+func (s *mountedStore) ListStat(ctx context.Context, prefix string, fn func(Info) error) error {
+	return s.list(ctx, prefix, true, fn)
+}
+
+func (s *mountedStore) list(ctx context.Context, prefix string, stat bool, fn func(Info) error) error {
 	if err := validatePrefix(prefix); err != nil {
 		return err
 	}
@@ -191,7 +205,11 @@ func (s *mountedStore) List(ctx context.Context, prefix string, fn func(Info) er
 		return err
 	}
 	for _, p := range parts {
-		err := p.st.List(ctx, p.inner, func(i Info) error {
+		list := p.st.List
+		if sl, ok := p.st.(StatLister); ok && stat {
+			list = sl.ListStat
+		}
+		err := list(ctx, p.inner, func(i Info) error {
 			i.Key = p.at + i.Key
 			all = append(all, i)
 			return nil

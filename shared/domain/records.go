@@ -20,7 +20,7 @@ type AlbumInput struct {
 // a photo to process.
 type Image struct {
 	Key     string `json:"key"`
-	ETag    string `json:"etag"`
+	ETag    string `json:"etag"` // as listed; "" when the store learns it only by reading the photo (a folder indexed in place)
 	ImageID string `json:"imageId"`
 	Size    int64  `json:"size"`
 }

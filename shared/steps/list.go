@@ -47,13 +47,33 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 		return ListOutput{}, err
 	}
 	var work []domain.Image
-	err = b.List(ctx, prefix, func(info blob.Info) error {
+	// A store that learns an ETag only by reading the photo (a folder
+	// indexed in place) is listed without reading: a photo the index does
+	// not know is work whatever its content, and DetectFaces hashes it while
+	// it reads it anyway; only a photo the index knows, whose ETag is not at
+	// hand (touched or changed since), is read here to tell which.
+	list := b.List
+	if sl, ok := b.(blob.StatLister); ok {
+		list = sl.ListStat
+	}
+	err = list(ctx, prefix, func(info blob.Info) error {
 		if !names.IsPhotoKey(info.Key) {
 			return nil
 		}
-		out.Total++
 		img := domain.Image{Key: info.Key, ETag: info.ETag, ImageID: names.ImageID(info.Key), Size: info.Size}
-		if e, ok := index.Images[img.ImageID]; ok && !a.Reprocess && e.ETag == img.ETag && !s.retry(e) {
+		e, known := index.Images[img.ImageID]
+		if known && !a.Reprocess && !s.retry(e) && img.ETag == "" {
+			h, err := b.Head(ctx, info.Key)
+			if isMissing(err) {
+				return nil // gone since it was listed
+			}
+			if err != nil {
+				return err
+			}
+			img.ETag = h.ETag
+		}
+		out.Total++
+		if known && !a.Reprocess && e.ETag == img.ETag && !s.retry(e) {
 			out.Skipped++
 			return nil
 		}

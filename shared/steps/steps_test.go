@@ -3,6 +3,8 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -257,4 +259,45 @@ func TestAggregateProbesPastTheLastFace(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{names.VectorKey("a", id, 0), names.VectorKey("a", id, 1)}, keys)
 	assert.Equal(t, 2+4, store.asked, "the two known faces, then keys 2, 3, 4 and 5 (missing: the probe stops)")
+}
+
+// An album read in place (a Folder mounted at its prefix) is listed without
+// reading the photos the index does not know: their ETags are left for
+// DetectFaces' read; a photo the index knows is hashed to tell whether it
+// changed.
+func TestListReadsOnlyKnownPhotosOfAFolder(t *testing.T) {
+	s, _ := testSteps(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	for name, body := range map[string]string{"done.jpg": "1", "changed.jpg": "2", "new.jpg": "3"} {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+	}
+	f, err := blob.NewFolder(dir, t.TempDir(), 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	mounts := blob.NewMounts(s.Blobs)
+	require.NoError(t, mounts.Mount("photos", "albums/a/", f))
+	s.Blobs = mounts
+	b, err := mounts.Bucket("photos")
+	require.NoError(t, err)
+	idx := domain.AlbumIndex{AlbumID: "a", PackVersion: "default-1", Images: map[string]domain.IndexEntry{}}
+	for key, etag := range map[string]string{"albums/a/done.jpg": blob.FolderETag([]byte("1")), "albums/a/changed.jpg": "old"} {
+		idx.Images[names.ImageID(key)] = domain.IndexEntry{Key: key, ETag: etag, ImageID: names.ImageID(key), Status: domain.StatusDone}
+	}
+	require.NoError(t, putJSON(ctx, b, names.IndexKey("a", "default-1"), idx))
+
+	out, err := s.List(ctx, ListInput{Input: domain.AlbumInput{AlbumID: "a"}, ExecutionName: "run"})
+	require.NoError(t, err)
+	assert.Equal(t, 3, out.Total)
+	assert.Equal(t, 1, out.Skipped, "done.jpg, unchanged")
+	var items []domain.Image
+	require.NoError(t, getJSON(ctx, b, out.ManifestKey, &items))
+	etags := map[string]string{}
+	for _, it := range items {
+		etags[it.Key] = it.ETag
+	}
+	assert.Equal(t, map[string]string{"albums/a/changed.jpg": blob.FolderETag([]byte("2")), "albums/a/new.jpg": ""}, etags)
+	unread := map[string]string{}
+	require.NoError(t, f.ListStat(ctx, "", func(i blob.Info) error { unread[i.Key] = i.ETag; return nil }))
+	assert.Empty(t, unread["new.jpg"], "new.jpg was not read")
 }
