@@ -180,7 +180,6 @@ func TestMounts(t *testing.T) {
 	require.NoError(t, s.(StatLister).ListStat(ctx, "albums/", func(i Info) error { stat[i.Key] = i.ETag; return nil }))
 	require.Equal(t, map[string]string{"albums/v/x.jpg": ETagOf([]byte("albums/v/x.jpg")), "albums/w/a.jpg": "", "albums/w/sub/b.jpg": "", "albums/w0": ETagOf([]byte("albums/w0"))}, stat)
 
-
 	keys := func(prefix string) []string {
 		var ks []string
 		for k := range listAll(t, s, prefix) {
