@@ -51,10 +51,6 @@ type Options struct {
 	// cached; 0 means 4. A detector sees one or two shapes (landscape,
 	// portrait), a recognizer one.
 	MaxShapes int
-	// DynamicBatch loads the model with its batch dimension made dynamic
-	// when the file fixes it at 1 (see DynamicBatch), so that one Run takes
-	// many inputs; a model that cannot be rewritten is loaded as it is.
-	DynamicBatch bool
 }
 
 // Info names a model input or output and its declared shape (-1 = dynamic).

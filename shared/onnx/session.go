@@ -4,7 +4,6 @@ package onnx
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"sync"
 
@@ -55,29 +54,14 @@ func Open(path string, opts Options) (*Session, error) {
 		return nil, fmt.Errorf("onnx inter-op threads for %s: %w", path, err)
 	}
 
-	var data []byte // the rewritten model, or nil to load the file
-	if opts.DynamicBatch {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("onnx load %s: %w", path, err)
-		}
-		if data, err = DynamicBatch(b); err != nil {
-			data = nil // fixed batch it stays
-		}
-	}
-	ins, outs, err := ioInfo(path, data)
+	ins, outs, err := ioInfo(path)
 	if err != nil {
 		return nil, err
 	}
 	if len(ins) != 1 {
 		return nil, fmt.Errorf("onnx model %s has %d inputs; sessions here support exactly one", path, len(ins))
 	}
-	var s *ort.DynamicAdvancedSession
-	if data != nil {
-		s, err = ort.NewDynamicAdvancedSessionWithONNXData(data, infoNames(ins), infoNames(outs), so)
-	} else {
-		s, err = ort.NewDynamicAdvancedSession(path, infoNames(ins), infoNames(outs), so)
-	}
+	s, err := ort.NewDynamicAdvancedSession(path, infoNames(ins), infoNames(outs), so)
 	if err != nil {
 		return nil, fmt.Errorf("onnx load %s: %w", path, err)
 	}
@@ -92,22 +76,16 @@ func Open(path string, opts Options) (*Session, error) {
 	}, nil
 }
 
-// ioInfo reads the model's input and output names and shapes (of data when
-// not nil, else of the file) through a throw-away session with graph
-// optimisation off (cheap to create).
-func ioInfo(path string, data []byte) (ins, outs []Info, err error) {
+// ioInfo reads the model's input and output names and shapes through a
+// throw-away session with graph optimisation off (cheap to create).
+func ioInfo(path string) (ins, outs []Info, err error) {
 	so, err := ort.NewSessionOptions()
 	if err != nil {
 		return nil, nil, fmt.Errorf("onnx session options for %s: %w", path, err)
 	}
 	defer so.Destroy()
 	_ = so.SetGraphOptimizationLevel(ort.GraphOptimizationLevelDisableAll)
-	var in, out []ort.InputOutputInfo
-	if data != nil {
-		in, out, err = ort.GetInputOutputInfoWithONNXData(data)
-	} else {
-		in, out, err = ort.GetInputOutputInfoWithOptions(path, so)
-	}
+	in, out, err := ort.GetInputOutputInfoWithOptions(path, so)
 	if err != nil {
 		return nil, nil, fmt.Errorf("onnx read inputs/outputs of %s: %w", path, err)
 	}

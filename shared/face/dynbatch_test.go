@@ -1,4 +1,4 @@
-package onnx
+package face
 
 import (
 	"encoding/binary"
@@ -7,7 +7,15 @@ import (
 	"math"
 )
 
-// DynamicBatch rewrites an ONNX model whose batch dimension is fixed at 1
+// This file holds an experiment, not the engine: the shipped recognizer
+// (faceplugin) fixes its batch at 1, so EmbedFaces runs one face per ONNX
+// Run. dynamicBatch rewrites such a model to take any batch, and
+// BenchmarkEmbedBatch (batch_test.go) measures whether batching pays: on
+// this project's machine it does not (the same CPU time for 1 and 3 faces,
+// 5% more for 7), so the engine keeps one face per Run. Kept so that the
+// measurement can be made again on other machines and recognizers.
+
+// dynamicBatch rewrites an ONNX model whose batch dimension is fixed at 1
 // (a recognizer exported by tracing one chip) so that it takes any batch:
 // the first dimension of the graph's inputs and outputs becomes the
 // symbolic "N", the intermediate shapes recorded by the exporter
@@ -20,7 +28,7 @@ import (
 // It reads and writes the protobuf wire format directly (ModelProto →
 // GraphProto → ValueInfoProto/NodeProto/TensorProto), keeping every field
 // it does not change byte for byte.
-func DynamicBatch(model []byte) ([]byte, error) {
+func dynamicBatch(model []byte) ([]byte, error) {
 	top, err := parseFields(model)
 	if err != nil {
 		return nil, fmt.Errorf("onnx model: %w", err)

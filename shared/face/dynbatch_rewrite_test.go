@@ -1,4 +1,4 @@
-package onnx
+package face
 
 import (
 	"encoding/binary"
@@ -38,8 +38,8 @@ func tinyModel(reshapeFirst int64) []byte {
 	return encodeFields([]field{{num: 1, wire: wireVarint, v: 8}, {num: modelGraph, wire: wireBytes, data: graph}})
 }
 
-func TestDynamicBatch(t *testing.T) {
-	out, err := DynamicBatch(tinyModel(1))
+func TestDynamicBatchRewrite(t *testing.T) {
+	out, err := dynamicBatch(tinyModel(1))
 	require.NoError(t, err)
 	top, err := parseFields(out)
 	require.NoError(t, err)
@@ -65,10 +65,10 @@ func TestDynamicBatch(t *testing.T) {
 	}
 	require.Equal(t, []int{graphNode, graphInitializer, graphInput, graphOutput}, kinds, "value_info hints dropped, the rest kept in order")
 
-	_, err = DynamicBatch(out)
+	_, err = dynamicBatch(out)
 	require.ErrorContains(t, err, "no input has a batch dimension fixed at 1", "already dynamic")
-	_, err = DynamicBatch(tinyModel(4))
+	_, err = dynamicBatch(tinyModel(4))
 	require.ErrorContains(t, err, "starting with 4")
-	_, err = DynamicBatch([]byte{0xff})
+	_, err = dynamicBatch([]byte{0xff})
 	require.Error(t, err)
 }
