@@ -69,6 +69,9 @@ func benchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	fmt.Fprintf(stdout, "%d photos (%d failed), %d faces in %.2fs at concurrency %d: %.1f photos/s\n",
 		m.Photos, m.Failed, m.Faces, m.Wall.Seconds(), m.Concurrency, m.PhotosPerSecond())
+	if m.Photos > 0 && m.CPU > 0 {
+		fmt.Fprintf(stdout, "CPU time: %.0f ms a photo (user + system, all threads)\n", float64(m.CPU.Microseconds())/1e3/float64(m.Photos))
+	}
 	if share := m.EngineShare(); share >= 0 {
 		fmt.Fprintf(stdout, "engine overhead: %.2f%% of the time (the rest inside the step handlers)\n", 100*share)
 	} else {

@@ -23,6 +23,7 @@ type Measurement struct {
 	Concurrency int           `json:"concurrency"`
 	Wall        time.Duration `json:"wallNs"`
 	InHandlers  time.Duration `json:"inHandlersNs"` // summed over concurrent invocations
+	CPU         time.Duration `json:"cpuNs"`        // the process's CPU time (user + system) during the run
 	PeakRSS     int64         `json:"peakRssBytes"` // the peak resident memory (Go heap and ONNX Runtime) during the timed run
 }
 
@@ -72,14 +73,14 @@ func (p *Pipeline) MeasureAlbum(ctx context.Context, albumID string, timer *Hand
 	}
 	timer.Total.Store(0)
 	resetPeakRSS()
-	start := time.Now()
+	start, startCPU := time.Now(), processCPU()
 	sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: albumID, Reprocess: true}, states.WithoutHistory())
-	wall := time.Since(start)
+	wall, cpu := time.Since(start), processCPU()-startCPU
 	if err != nil {
 		return Measurement{}, err
 	}
 	return Measurement{Photos: sum.Processed, Faces: sum.Faces, Failed: len(sum.Failed), Concurrency: maxConcurrency(p.opt),
-		Wall: wall, InHandlers: time.Duration(timer.Total.Load()), PeakRSS: PeakRSS()}, nil
+		Wall: wall, InHandlers: time.Duration(timer.Total.Load()), CPU: cpu, PeakRSS: PeakRSS()}, nil
 }
 
 // resetPeakRSS makes the peak resident memory start again from the current
