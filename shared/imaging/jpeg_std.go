@@ -3,8 +3,6 @@ package imaging
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"image"
 	"image/jpeg"
 	"io"
 )
@@ -71,18 +69,4 @@ func halveCeil(src *RGB) *RGB {
 		}
 	}
 	return dst
-}
-
-// encodeJPEGStd compresses img with the standard library (always 4:2:0).
-func encodeJPEGStd(img *RGB, quality int) ([]byte, error) {
-	m := image.NewRGBA(image.Rect(0, 0, img.W, img.H))
-	for i := 0; i < img.W*img.H; i++ {
-		copy(m.Pix[4*i:4*i+3], img.Pix[3*i:3*i+3])
-		m.Pix[4*i+3] = 255
-	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: quality}); err != nil {
-		return nil, fmt.Errorf("encode JPEG: %w", err)
-	}
-	return buf.Bytes(), nil
 }
