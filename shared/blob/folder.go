@@ -24,9 +24,11 @@ var ErrReadOnly = errors.New("read-only: the files of a folder indexed in place 
 // Folder is a read-only Store over a directory that belongs to someone else:
 // a photographer's folder of photos, indexed where it is instead of copied.
 // Key k is the file DIR/k. It lists the regular files of DIR and its
-// subdirectories, leaving out hidden directories (a name starting with
-// "."), symbolic links, names that are not valid keys, and files over
-// MaxSize; Scan says which were left out and why.
+// subdirectories, and the symbolic links to such files (as those files),
+// leaving out hidden directories (a name starting with "."), links that
+// lead out of DIR, to nothing or to a folder, FIFOs, sockets and devices,
+// names that are not valid keys, and files over MaxSize; Scan says which
+// were left out and why.
 //
 // A Folder's ETag is not an MD5 but FolderETag (the first 128 bits of the
 // content's SHA-256, which this machine's SHA instructions compute in a
@@ -143,7 +145,25 @@ func (f *Folder) openFile(ctx context.Context, key string) (*os.File, fs.FileInf
 		return nil, nil, err
 	}
 	defer r.Close()
-	file, err := r.Open(filepath.FromSlash(key))
+	name := filepath.FromSlash(key)
+	li, err := r.Lstat(name)
+	if err != nil {
+		if isMissing(err) {
+			return nil, nil, &domain.ObjectMissing{Key: key}
+		}
+		return nil, nil, fmt.Errorf("blob: folder %s: %s: %w", f.dir, key, err)
+	}
+	if li.Mode()&fs.ModeSymlink != 0 {
+		target, reason, err := f.linkTarget(key)
+		if err != nil {
+			return nil, nil, fmt.Errorf("blob: folder %s: %s: %w", f.dir, key, err)
+		}
+		if reason != "" {
+			return nil, nil, &domain.ObjectMissing{Key: key} // not a file of the folder
+		}
+		name = target
+	}
+	file, err := r.Open(name)
 	if err != nil {
 		if isMissing(err) {
 			return nil, nil, &domain.ObjectMissing{Key: key}
@@ -160,6 +180,44 @@ func (f *Folder) openFile(ctx context.Context, key string) (*os.File, fs.FileInf
 		return nil, nil, &domain.ObjectMissing{Key: key}
 	}
 	return file, fi, nil
+}
+
+// Why a file is left out of a folder's listing.
+const (
+	leftDangling   = "a link to nothing (its target does not exist)"
+	leftOutside    = "a link to a file outside the album's folder"
+	leftFolderLink = "a link to a folder (the folder's photos are imported where they are)"
+	leftNotRegular = "not a regular file (a FIFO, socket or device)"
+	leftBadName    = "the name cannot be stored: it has control characters, is not valid UTF-8 or is too long"
+	leftTooLarge   = "%d MB, over the %d MB a photo may have"
+)
+
+// linkTarget resolves the symbolic link at key: the path inside the folder
+// of the file it leads to, or why it leads to none (a reason above).
+func (f *Folder) linkTarget(key string) (target, reason string, err error) {
+	root, err := filepath.EvalSymlinks(f.dir)
+	if err != nil {
+		return "", "", err
+	}
+	t, err := filepath.EvalSymlinks(filepath.Join(f.dir, filepath.FromSlash(key)))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", leftDangling, nil
+		}
+		return "", "", err
+	}
+	rel, err := filepath.Rel(root, t)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", leftOutside, nil
+	}
+	fi, err := os.Stat(t)
+	if err != nil {
+		return "", "", err
+	}
+	if fi.IsDir() {
+		return "", leftFolderLink, nil
+	}
+	return rel, "", nil
 }
 
 // Put implements Store: a Folder is read-only.
@@ -221,26 +279,48 @@ func (f *Folder) walk(ctx context.Context, prefix string, file func(key string, 
 			}
 			return nil
 		}
-		if !d.Type().IsRegular() || !strings.HasPrefix(p, prefix) {
+		if !strings.HasPrefix(p, prefix) {
 			return nil
 		}
-		if err := ValidateKey(p); err != nil {
+		left := func(reason string) {
 			if leave != nil {
-				leave(Left{Name: p, Reason: "the name cannot be a key: " + err.Error()})
+				leave(Left{Name: p, Reason: reason})
 			}
+		}
+		mode := d.Type()
+		var fi fs.FileInfo
+		if mode&fs.ModeSymlink != 0 {
+			target, reason, err := f.linkTarget(p)
+			if err != nil {
+				return err
+			}
+			if reason != "" {
+				left(reason)
+				return nil
+			}
+			if fi, err = r.Stat(target); err != nil {
+				return err
+			}
+			mode = fi.Mode().Type()
+		}
+		if !mode.IsRegular() {
+			left(leftNotRegular)
 			return nil
 		}
-		fi, err := d.Info()
-		if err != nil {
-			if isMissing(err) {
-				return nil // gone since the directory was read
+		if ValidateKey(p) != nil {
+			left(leftBadName)
+			return nil
+		}
+		if fi == nil {
+			if fi, err = d.Info(); err != nil {
+				if isMissing(err) {
+					return nil // gone since the directory was read
+				}
+				return err
 			}
-			return err
 		}
 		if f.maxSize > 0 && fi.Size() > f.maxSize {
-			if leave != nil {
-				leave(Left{Name: p, Reason: fmt.Sprintf("%d MB, over the %d MB a file may have", fi.Size()>>20, f.maxSize>>20)})
-			}
+			left(fmt.Sprintf(leftTooLarge, fi.Size()>>20, f.maxSize>>20))
 			return nil
 		}
 		file(p, fi)

@@ -68,18 +68,18 @@ func TestFolderList(t *testing.T) {
 	keys, left, err := f.Scan(context.Background(), "")
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{"a.jpg", "b.jpg", "day 2/c.jpg"}, keys)
-	require.Len(t, left, 1)
-	require.Equal(t, "big.jpg", left[0].Name)
-	require.Contains(t, left[0].Reason, "over the")
+	require.Len(t, left, 2)
+	require.Equal(t, Left{"big.jpg", "0 MB, over the 0 MB a photo may have"}, left[0])
+	require.Equal(t, Left{"link.jpg", "a link to a file outside the album's folder"}, left[1])
 
 	body, info, err := f.Get(context.Background(), "day 2/c.jpg")
 	require.NoError(t, err)
 	require.Equal(t, "sea", string(body))
 	require.Equal(t, FolderETag(body), info.ETag)
-	_, _, err = f.Get(context.Background(), "link.jpg")
-	require.ErrorContains(t, err, "escapes", "a symbolic link out of the folder is not followed")
-	_, _, err = f.Get(context.Background(), "big.jpg")
 	var missing *domain.ObjectMissing
+	_, _, err = f.Get(context.Background(), "link.jpg")
+	require.ErrorAs(t, err, &missing, "a symbolic link out of the folder is not followed")
+	_, _, err = f.Get(context.Background(), "big.jpg")
 	require.ErrorAs(t, err, &missing)
 }
 
