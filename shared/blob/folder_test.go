@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,6 +82,30 @@ func TestFolderList(t *testing.T) {
 	require.ErrorAs(t, err, &missing, "a symbolic link out of the folder is not followed")
 	_, _, err = f.Get(context.Background(), "big.jpg")
 	require.ErrorAs(t, err, &missing)
+}
+
+// A link to a file inside the folder is that file (listed, read, hashed as
+// it); links to nothing or to a folder, and FIFOs, are left out with why.
+func TestFolderLinks(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "day 1", "a.jpg"), "ay")
+	require.NoError(t, os.Symlink(filepath.Join("day 1", "a.jpg"), filepath.Join(dir, "rel.jpg")))
+	require.NoError(t, os.Symlink(filepath.Join(dir, "day 1", "a.jpg"), filepath.Join(dir, "abs.jpg")))
+	require.NoError(t, os.Symlink("/nonexistent/x.jpg", filepath.Join(dir, "dangling.jpg")))
+	require.NoError(t, os.Symlink("day 1", filepath.Join(dir, "folder-link")))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "pipe.jpg"), 0o644))
+	f := newFolder(t, dir, 0)
+	got := listAll(t, f, "")
+	require.Len(t, got, 3)
+	for _, k := range []string{"day 1/a.jpg", "rel.jpg", "abs.jpg"} {
+		require.Equal(t, FolderETag([]byte("ay")), got[k].ETag, k)
+		body, _, err := f.Get(context.Background(), k)
+		require.NoError(t, err)
+		require.Equal(t, "ay", string(body))
+	}
+	_, left, err := f.Scan(context.Background(), "")
+	require.NoError(t, err)
+	require.ElementsMatch(t, []Left{{"dangling.jpg", leftDangling}, {"folder-link", leftFolderLink}, {"pipe.jpg", leftNotRegular}}, left)
 }
 
 // A file is hashed once per content, when it is first read: ListStat
