@@ -76,6 +76,6 @@ func (s *DirStore) PutReader(ctx context.Context, key string, r io.Reader, wantM
 	if err != nil {
 		return Info{}, s.fail("put", key, err)
 	}
-	s.cacheETag(key, fi, etag)
+	s.etags.put(key, fi, etag)
 	return Info{Key: key, Size: fi.Size(), ETag: etag, LastModified: fi.ModTime().UTC()}, nil
 }
