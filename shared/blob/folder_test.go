@@ -229,6 +229,11 @@ func TestMounts(t *testing.T) {
 	require.ErrorIs(t, err, ErrReadOnly)
 	_, err = s.Put(ctx, "faces/w/2.json", []byte("{}"))
 	require.NoError(t, err)
+	info, err = PutReader(ctx, s, "albums/v/y.jpg", strings.NewReader("why"), ETagOf([]byte("why")))
+	require.NoError(t, err)
+	require.Equal(t, "albums/v/y.jpg", info.Key, "streamed to the base")
+	_, err = PutReader(ctx, s, "albums/w/y.jpg", strings.NewReader("why"), "")
+	require.ErrorIs(t, err, ErrReadOnly)
 
 	require.Same(t, f, m.Unmount("bkt", "albums/w/"))
 	require.Nil(t, m.Mounted("bkt", "albums/w/"))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -25,9 +26,10 @@ type Mounts struct {
 }
 
 var (
-	_ Buckets    = (*Mounts)(nil)
-	_ StatLister = (*mountedStore)(nil)
-	_ StatLister = (*Folder)(nil)
+	_ Buckets      = (*Mounts)(nil)
+	_ StatLister   = (*mountedStore)(nil)
+	_ ReaderPutter = (*mountedStore)(nil)
+	_ StatLister   = (*Folder)(nil)
 )
 
 // NewMounts returns Mounts over base with nothing mounted.
@@ -145,6 +147,16 @@ func (s *mountedStore) Put(ctx context.Context, key string, body []byte) (Info, 
 	}
 	st, p, k := s.route(key)
 	return outer(p)(st.Put(ctx, k, body))
+}
+
+// PutReader implements ReaderPutter: streamed when the store under key
+// streams (the base directory store), buffered otherwise.
+func (s *mountedStore) PutReader(ctx context.Context, key string, r io.Reader, wantMD5 string) (Info, error) {
+	if err := ValidateKey(key); err != nil {
+		return Info{}, err
+	}
+	st, p, k := s.route(key)
+	return outer(p)(PutReader(ctx, st, k, r, wantMD5))
 }
 
 func (s *mountedStore) Delete(ctx context.Context, key string) error {
