@@ -94,6 +94,10 @@ type FaceRecord struct {
 type Person struct {
 	ID    string   `json:"id"`
 	Faces []string `json:"faces"`
+	// Cell is the coarse cell of PeopleRecord.Cells the person is filed
+	// under (shared/people), so that the next incremental run need not
+	// file it again.
+	Cell int `json:"cell,omitempty"`
 }
 
 // PeopleRecord is the album's people, as the People step last grouped them
@@ -105,6 +109,18 @@ type PeopleRecord struct {
 	People      []Person  `json:"people"` // most faces first; singletons included
 	Faces       int       `json:"faces"`  // faces grouped
 	UpdatedAt   time.Time `json:"updatedAt"`
+	// Cells are the coarse cells the people are filed under: stored so
+	// that an incremental run does not train them again (absent in a
+	// record written before they were stored: that run trains them).
+	Cells *PeopleCells `json:"cells,omitempty"`
+}
+
+// PeopleCells are shared/people's coarse cells: k-means centres of the
+// faces, quantised to int8.
+type PeopleCells struct {
+	Dim     int       `json:"dim"`     // the embeddings' dimension
+	Centres []byte    `json:"centres"` // int8 rows, each dim padded to vectors.QStride
+	Steps   []float32 `json:"steps"`   // each row's quantisation step
 }
 
 // PeopleCorrections are the photographer's corrections of an album's

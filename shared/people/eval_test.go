@@ -219,7 +219,7 @@ func TestEvaluation(t *testing.T) {
 
 	var atDefault [2]float64
 	for _, th := range []float32{0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7} {
-		ps, err := Regroup(faces, nil, Corrections{}, Options{Threshold: th})
+		ps, _, err := Regroup(faces, nil, Corrections{}, Options{Threshold: th})
 		require.NoError(t, err)
 		p, r := bcubed(ps, label)
 		t.Logf("threshold %.2f: %3d persons, BCubed precision %.3f recall %.3f", th, len(ps), p, r)
@@ -237,7 +237,7 @@ func TestEvaluation(t *testing.T) {
 
 	// Search: a selfie (one original photo) asks for every other photo of
 	// its person (its own copies not counted).
-	ps, err := Regroup(faces, nil, Corrections{}, Options{})
+	ps, _, err := Regroup(faces, nil, Corrections{}, Options{})
 	require.NoError(t, err)
 	personOfFace := personOf(ps)
 	size := map[string]int{}

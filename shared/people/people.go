@@ -58,6 +58,11 @@ type Face struct {
 // is the representative).
 type Person = domain.Person
 
+// Cells are the coarse cells persons are filed under (Person.Cell): a
+// grouping returns them to be stored beside its persons, and Assign takes
+// them back (Options.Cells) instead of training new ones.
+type Cells = domain.PeopleCells
+
 // Corrections are the photographer's, by face id, so that they survive
 // reruns (a face keeps its id while its photo is unchanged).
 type Corrections = domain.PeopleCorrections
@@ -72,6 +77,10 @@ const DefaultThreshold = 0.5
 type Options struct {
 	Threshold float32 // DefaultThreshold when 0
 	NProbe    int     // coarse cells a face is compared in; 12 when 0
+	// Cells are the last grouping's (Assign only): used when they fit the
+	// faces' dimension, with each old person filed under its Person.Cell;
+	// otherwise, and in Regroup, new cells are trained.
+	Cells *Cells
 }
 
 func (o Options) threshold() float32 {
@@ -87,31 +96,35 @@ func (o Options) threshold() float32 {
 const candidateMargin = 0.03
 
 // Regroup clusters faces from scratch; each new person takes the id of the
-// old person it shares the most faces with (old may be nil).
-func Regroup(faces []Face, old []Person, c Corrections, o Options) ([]Person, error) {
+// old person it shares the most faces with (old may be nil). It returns the
+// persons and the coarse cells they are filed under (nil without faces).
+func Regroup(faces []Face, old []Person, c Corrections, o Options) ([]Person, *Cells, error) {
 	if len(faces) == 0 {
-		return []Person{}, nil
+		return []Person{}, nil, nil
 	}
+	o.Cells = nil
 	g, err := newGrouper(faces, c, o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	g.place(g.order())
 	g.refine()
 	g.merge()
-	return g.result(old, true), nil
+	return g.result(old, true), g.cellsOut(), nil
 }
 
 // Assign keeps the old persons (without the faces no longer given, and
 // amended by the corrections) and places the faces no old person holds:
-// each joins the nearest person above the threshold, or starts one.
-func Assign(faces []Face, old []Person, c Corrections, o Options) ([]Person, error) {
+// each joins the nearest person above the threshold, or starts one. With
+// the last grouping's cells (Options.Cells) it neither trains cells nor
+// files the old persons anew: that is most of its time at 50,000 faces.
+func Assign(faces []Face, old []Person, c Corrections, o Options) ([]Person, *Cells, error) {
 	if len(faces) == 0 {
-		return []Person{}, nil
+		return []Person{}, nil, nil
 	}
 	g, err := newGrouper(faces, c, o)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	g.seed(old)
 	var todo []int
@@ -121,7 +134,7 @@ func Assign(faces []Face, old []Person, c Corrections, o Options) ([]Person, err
 		}
 	}
 	g.place(todo)
-	return g.result(old, false), nil
+	return g.result(old, false), g.cellsOut(), nil
 }
 
 // unit is what is placed: one face, or the faces the photographer put
@@ -171,6 +184,8 @@ type grouper struct {
 	dots     []int32
 	q8       []int8 // scratch
 	byID     map[string]int
+	stored   bool // the cells are Options.Cells: old persons keep theirs
+	slab     []float32
 }
 
 // quantised returns unit u's int8 embedding (as int16, for the kernel),
@@ -290,8 +305,34 @@ func newGrouper(faces []Face, c Corrections, o Options) (*grouper, error) {
 	for i := range g.personOf {
 		g.personOf[i] = -1
 	}
-	g.train()
+	if !g.load(o.Cells) {
+		g.train()
+	}
 	return g, nil
+}
+
+// load takes stored cells when they fit this grouping's dimension.
+func (g *grouper) load(cs *Cells) bool {
+	if cs == nil || cs.Dim != g.dim || len(cs.Steps) == 0 || len(cs.Centres) != len(cs.Steps)*g.stride {
+		return false
+	}
+	g.centres = make([]int8, len(cs.Centres))
+	for i, v := range cs.Centres {
+		g.centres[i] = int8(v)
+	}
+	g.csteps = append([]float32(nil), cs.Steps...)
+	g.cells = make([]cell, len(cs.Steps))
+	g.stored = true
+	return true
+}
+
+// cellsOut is the cells to store beside the persons.
+func (g *grouper) cellsOut() *Cells {
+	cs := &Cells{Dim: g.dim, Centres: make([]byte, len(g.centres)), Steps: append([]float32(nil), g.csteps...)}
+	for i, v := range g.centres {
+		cs.Centres[i] = byte(v)
+	}
+	return cs
 }
 
 func normalise(v []float32) {
@@ -460,12 +501,24 @@ func (g *grouper) best(u int) (int, int) {
 // newPerson starts a person in cell ci; ci -1 files it nowhere yet (file
 // does, once its faces are in).
 func (g *grouper) newPerson(ci int, id string) int {
-	p := &person{id: id, photos: map[int32]int{}, sum: make([]float32, g.dim), cent: make([]float32, g.dim), cell: ci, alive: true}
+	p := &person{id: id, photos: map[int32]int{}, sum: g.vector(), cent: g.vector(), cell: ci, alive: true}
 	if ci >= 0 {
 		g.addRow(p, ci, len(g.persons))
 	}
 	g.persons = append(g.persons, p)
 	return len(g.persons) - 1
+}
+
+// vector returns a zeroed vector of the dimension, cut from a slab: a
+// grouping of 50,000 faces has tens of thousands of persons, two vectors
+// each.
+func (g *grouper) vector() []float32 {
+	if len(g.slab) < g.dim {
+		g.slab = make([]float32, 256*g.dim)
+	}
+	v := g.slab[:g.dim:g.dim]
+	g.slab = g.slab[g.dim:]
+	return v
 }
 
 // addRow gives person p (index pi) a row in cell ci.
@@ -645,6 +698,20 @@ func (g *grouper) compatible(p, o *person) bool {
 // one holding its first face.
 func (g *grouper) seed(old []Person) {
 	byID := g.byID
+	if g.stored {
+		// Each cell's rows grow once.
+		n := make([]int, len(g.cells))
+		for _, op := range old {
+			if op.Cell >= 0 && op.Cell < len(n) {
+				n[op.Cell]++
+			}
+		}
+		for ci, k := range n {
+			g.cells[ci].rows = make([]int8, 0, (k+8)*g.stride)
+			g.cells[ci].steps = make([]float32, 0, k+8)
+			g.cells[ci].persons = make([]int, 0, k+8)
+		}
+	}
 	for _, op := range old {
 		var us []int
 		seen := map[int]bool{}
@@ -671,7 +738,11 @@ func (g *grouper) seed(old []Person) {
 				g.join(u, pi)
 			}
 		}
-		g.file(pi)
+		cell := -1
+		if g.stored && op.Cell >= 0 && op.Cell < len(g.cells) {
+			cell = op.Cell
+		}
+		g.file(pi, cell)
 	}
 }
 
@@ -692,8 +763,8 @@ func (g *grouper) join(u, pi int) {
 }
 
 // file computes person pi's centroid (its faces joined) and gives it a
-// row in the coarse cell nearest the centroid.
-func (g *grouper) file(pi int) {
+// row in coarse cell ci, or (ci -1) in the cell nearest the centroid.
+func (g *grouper) file(pi, ci int) {
 	p := g.persons[pi]
 	if len(p.units) == 0 {
 		p.alive = false
@@ -705,11 +776,14 @@ func (g *grouper) file(pi int) {
 		g.q8 = make([]int8, g.stride)
 	}
 	step := quantize(g.q8, p.cent)
-	q16 := make([]int16, g.stride)
-	for j, v := range g.q8 {
-		q16[j] = int16(v)
+	if ci < 0 {
+		q16 := make([]int16, g.stride)
+		for j, v := range g.q8 {
+			q16[j] = int16(v)
+		}
+		ci = g.nearestCellsOf(q16, 1)[0]
 	}
-	g.addRow(p, g.nearestCellsOf(q16, 1)[0], pi)
+	g.addRow(p, ci, pi)
 	c := &g.cells[p.cell]
 	copy(c.rows[p.row*g.stride:(p.row+1)*g.stride], g.q8)
 	c.steps[p.row] = step
@@ -740,7 +814,7 @@ func (g *grouper) result(old []Person, inherit bool) []Person {
 		for i, f := range fs {
 			ids[i] = g.faces[f].ID
 		}
-		out = append(out, Person{ID: p.id, Faces: ids})
+		out = append(out, Person{ID: p.id, Faces: ids, Cell: p.cell})
 	}
 	used := map[string]bool{}
 	for _, p := range out {

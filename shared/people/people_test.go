@@ -31,7 +31,7 @@ func personOf(ps []Person) map[string]string {
 // about 0 between people) the grouping is nearly exact.
 func TestRegroupSynthetic(t *testing.T) {
 	s := makeSynthetic(1, 512, 200, 8, 300)
-	ps, err := Regroup(s.faces, nil, Corrections{}, Options{})
+	ps, _, err := Regroup(s.faces, nil, Corrections{}, Options{})
 	require.NoError(t, err)
 	p, r := bcubed(ps, labels(s))
 	t.Logf("synthetic: %d faces, %d persons, BCubed precision %.4f recall %.4f", len(s.faces), len(ps), p, r)
@@ -65,7 +65,7 @@ func TestTwoFacesOfOnePhotoStayApart(t *testing.T) {
 		{ID: "a/1", Photo: "a", Embedding: noisy(rng, id, 0.01), Weight: 0.9},
 		{ID: "b/0", Photo: "b", Embedding: noisy(rng, id, 0.01), Weight: 0.8},
 	}
-	ps, err := Regroup(faces, nil, Corrections{}, Options{})
+	ps, _, err := Regroup(faces, nil, Corrections{}, Options{})
 	require.NoError(t, err)
 	require.Len(t, ps, 2)
 	of := personOf(ps)
@@ -77,19 +77,25 @@ func TestTwoFacesOfOnePhotoStayApart(t *testing.T) {
 // gives the same persons with the same ids.
 func TestIDsAreStableAcrossReruns(t *testing.T) {
 	s := makeSynthetic(2, 128, 30, 6, 20)
-	first, err := Regroup(s.faces, nil, Corrections{}, Options{})
+	first, cells, err := Regroup(s.faces, nil, Corrections{}, Options{})
 	require.NoError(t, err)
-	again, err := Regroup(s.faces, first, Corrections{}, Options{})
+	again, _, err := Regroup(s.faces, first, Corrections{}, Options{})
 	require.NoError(t, err)
 	assert.Equal(t, first, again)
-	kept, err := Assign(s.faces, first, Corrections{}, Options{})
+	kept, _, err := Assign(s.faces, first, Corrections{}, Options{})
+	require.NoError(t, err)
+	assert.Equal(t, personOf(first), personOf(kept))
+	// With the stored cells every person stays filed where it was, and the
+	// cells come back unchanged, to be stored again.
+	kept, keptCells, err := Assign(s.faces, first, Corrections{}, Options{Cells: cells})
 	require.NoError(t, err)
 	assert.Equal(t, first, kept)
+	assert.Equal(t, cells, keptCells)
 
 	// A regroup of shuffled input inherits the same ids.
 	shuffled := append([]Face(nil), s.faces...)
 	rand.New(rand.NewPCG(9, 9)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-	re, err := Regroup(shuffled, first, Corrections{}, Options{})
+	re, _, err := Regroup(shuffled, first, Corrections{}, Options{})
 	require.NoError(t, err)
 	assert.Equal(t, personOf(first), personOf(re))
 }
@@ -104,7 +110,7 @@ func TestAssignIsIncremental(t *testing.T) {
 	for p := 0; p < 12; p++ {
 		faces = append(faces, Face{ID: fmt.Sprintf("p%d/0", p), Photo: fmt.Sprintf("p%d", p), Embedding: noisy(rng, ids[p%2], faceNoise(dim)), Weight: 1})
 	}
-	first, err := Regroup(faces, nil, Corrections{}, Options{})
+	first, firstCells, err := Regroup(faces, nil, Corrections{}, Options{})
 	require.NoError(t, err)
 	require.Len(t, first, 2)
 	of := personOf(first)
@@ -116,10 +122,17 @@ func TestAssignIsIncremental(t *testing.T) {
 		Face{ID: "p12/0", Photo: "p12", Embedding: noisy(rng, ids[0], faceNoise(dim)), Weight: 1},
 		Face{ID: "p13/0", Photo: "p13", Embedding: noisy(rng, ids[1], faceNoise(dim)), Weight: 1},
 		Face{ID: "p14/0", Photo: "p14", Embedding: noisy(rng, ids[2], faceNoise(dim)), Weight: 1})
-	got, err := Assign(next, first, Corrections{}, Options{})
+	got, _, err := Assign(next, first, Corrections{}, Options{})
 	require.NoError(t, err)
 	require.Len(t, got, 3)
 	after := personOf(got)
+	// The same with the first grouping's cells stored (a record of an
+	// earlier version has none; cells of another dimension are not used).
+	for _, cs := range []*Cells{firstCells, {Dim: 3, Centres: make([]byte, 64), Steps: []float32{1}}} {
+		again, _, err := Assign(next, first, Corrections{}, Options{Cells: cs})
+		require.NoError(t, err)
+		assert.Equal(t, after, personOf(again))
+	}
 	assert.Equal(t, of["p2/0"], after["p12/0"], "joins identity 0's person")
 	assert.Equal(t, of["p3/0"], after["p13/0"], "joins identity 1's person")
 	assert.NotContains(t, []string{of["p2/0"], of["p3/0"]}, after["p14/0"], "a new person")
@@ -141,14 +154,20 @@ func TestCorrectionsSurviveReruns(t *testing.T) {
 		}
 		faces = append(faces, Face{ID: fmt.Sprintf("p%d/0", p), Photo: fmt.Sprintf("p%d", p), Embedding: noisy(rng, id, faceNoise(dim)), Weight: 1})
 	}
-	first, err := Regroup(faces, nil, Corrections{}, Options{})
+	first, _, err := Regroup(faces, nil, Corrections{}, Options{})
 	require.NoError(t, err)
 	require.Len(t, first, 2)
 
 	c := Corrections{Together: [][2]string{{"p0/0", "p4/0"}}, Apart: [][2]string{{"p3/0", "p1/0"}}}
 	for name, run := range map[string]func() ([]Person, error){
-		"assign":  func() ([]Person, error) { return Assign(faces, first, c, Options{}) },
-		"regroup": func() ([]Person, error) { return Regroup(faces, first, c, Options{}) },
+		"assign": func() ([]Person, error) {
+			ps, _, err := Assign(faces, first, c, Options{})
+			return ps, err
+		},
+		"regroup": func() ([]Person, error) {
+			ps, _, err := Regroup(faces, first, c, Options{})
+			return ps, err
+		},
 	} {
 		got, err := run()
 		require.NoError(t, err, name)
@@ -157,16 +176,16 @@ func TestCorrectionsSurviveReruns(t *testing.T) {
 		assert.NotEqual(t, of["p3/0"], of["p1/0"], name+": split")
 		assert.Contains(t, []string{first[0].ID, first[1].ID}, of["p0/0"], name+": the merged person keeps an old id")
 	}
-	_, err = Regroup(faces, nil, Corrections{Together: [][2]string{{"p0/0", "p1/0"}}, Apart: [][2]string{{"p1/0", "p0/0"}}}, Options{})
+	_, _, err = Regroup(faces, nil, Corrections{Together: [][2]string{{"p0/0", "p1/0"}}, Apart: [][2]string{{"p1/0", "p0/0"}}}, Options{})
 	assert.ErrorContains(t, err, "both together and apart")
 }
 
 func TestBadInput(t *testing.T) {
-	_, err := Regroup([]Face{{ID: "a", Embedding: []float32{1, 0}}, {ID: "b", Embedding: []float32{1}}}, nil, Corrections{}, Options{})
+	_, _, err := Regroup([]Face{{ID: "a", Embedding: []float32{1, 0}}, {ID: "b", Embedding: []float32{1}}}, nil, Corrections{}, Options{})
 	assert.ErrorContains(t, err, "embedding of 1 values")
-	_, err = Regroup([]Face{{ID: "a", Embedding: []float32{1, 0}}, {ID: "a", Embedding: []float32{0, 1}}}, nil, Corrections{}, Options{})
+	_, _, err = Regroup([]Face{{ID: "a", Embedding: []float32{1, 0}}, {ID: "a", Embedding: []float32{0, 1}}}, nil, Corrections{}, Options{})
 	assert.ErrorContains(t, err, "given twice")
-	ps, err := Regroup(nil, nil, Corrections{}, Options{})
+	ps, _, err := Regroup(nil, nil, Corrections{}, Options{})
 	require.NoError(t, err)
 	assert.Empty(t, ps)
 }

@@ -57,12 +57,12 @@ func (s *Steps) People(ctx context.Context, in PeopleInput) (PeopleOutput, error
 	if regroup {
 		group = people.Regroup
 	}
-	ps, err := group(faces, old.People, corr, people.Options{Threshold: threshold})
+	ps, cells, err := group(faces, old.People, corr, people.Options{Threshold: threshold, Cells: old.Cells})
 	if err != nil {
 		return PeopleOutput{}, &domain.InvalidInput{Field: "corrections", Reason: err.Error()}
 	}
 	rec := domain.PeopleRecord{AlbumID: in.AlbumID, PackVersion: pack.Version, Threshold: threshold, People: ps,
-		Faces: len(faces), UpdatedAt: s.now().UTC()}
+		Faces: len(faces), UpdatedAt: s.now().UTC(), Cells: cells}
 	if err := putJSON(ctx, b, key, rec); err != nil {
 		return PeopleOutput{}, err
 	}
