@@ -206,6 +206,16 @@ func (s *Steps) CorrectPeople(ctx context.Context, c PeopleCorrection) (PeopleOu
 			}
 		}
 		corr.Together = append(corr.Together, [2]string{a.Faces[0], b.Faces[0]})
+		// A split that kept them apart no longer holds (a face split out
+		// by mistake is merged back).
+		inA, inB := map[string]bool{}, map[string]bool{}
+		for _, f := range a.Faces {
+			inA[f] = true
+		}
+		for _, f := range b.Faces {
+			inB[f] = true
+		}
+		corr.Apart = slices.DeleteFunc(corr.Apart, func(p [2]string) bool { return inA[p[0]] && inB[p[1]] || inB[p[0]] && inA[p[1]] })
 	case c.Split != "":
 		var from *domain.Person
 		for i := range rec.People {

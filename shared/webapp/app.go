@@ -147,6 +147,9 @@ func (a *App) routes() {
 	m.HandleFunc("POST /api/albums/{album}/process", a.ownAlbum(a.process))
 	m.HandleFunc("GET /api/albums/{album}/progress", a.ownAlbum(a.progress))
 	m.HandleFunc("POST /api/albums/{album}/guest-link", a.ownAlbum(a.newGuestLink))
+	m.HandleFunc("GET /api/albums/{album}/faces/{image}/{n}", a.ownAlbum(a.faceCrop))
+	m.HandleFunc("POST /api/albums/{album}/people/merge", a.ownAlbum(a.mergePeople))
+	m.HandleFunc("POST /api/albums/{album}/people/split", a.ownAlbum(a.splitPeople))
 	// The local store's presigned PUT (the ticket is the authorisation).
 	m.HandleFunc("PUT /api/uploads/{ticket}", a.receiveUpload)
 

@@ -72,6 +72,7 @@ type albumData struct {
 	Skipped      int
 	Processed    bool
 	Total        int // photos in the album; Photos holds at most maxPagePhotos of them
+	People       *peopleView // nil until the album's faces are grouped
 }
 
 // maxPagePhotos is how many photos the album page shows: the ones that need
@@ -128,6 +129,10 @@ func (a *App) albumPage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Total = len(st.photos)
 	d.Photos = pagePhotos(st.photos)
+	if d.People, err = a.albumPeople(r.Context(), al.ID); err != nil {
+		writeError(w, err)
+		return
+	}
 	a.render(w, http.StatusOK, "album.html", d)
 }
 

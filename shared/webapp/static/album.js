@@ -166,3 +166,37 @@
     tile.addEventListener('mouseleave', () => { tile.querySelector('.boxes').replaceChildren(); });
   });
 })();
+
+// People: merge two, take a wrong face out (the same stored corrections as
+// `divinepic people --merge/--split`); the page reloads to show the result.
+(function () {
+  'use strict';
+  const section = document.getElementById('people');
+  if (!section) return;
+  const { api, show } = window.divinepic;
+  const base = '/api/albums/' + encodeURIComponent(document.body.dataset.album) + '/people/';
+  const merge = document.getElementById('merge'), status = document.getElementById('people-status');
+  const picked = () => [...section.querySelectorAll('.pick:checked')].map((c) => c.value);
+  section.addEventListener('change', (e) => {
+    if (!e.target.classList.contains('pick')) return;
+    e.target.closest('.person').classList.toggle('picked', e.target.checked);
+    const n = picked().length;
+    merge.disabled = n !== 2;
+    show(status, n === 1 ? 'Select one more person' : n > 2 ? 'Select exactly two people' : '');
+  });
+  async function correct(path, body) {
+    merge.disabled = true;
+    show(status, 'Saving…');
+    try {
+      await api('POST', base + path, body);
+      location.reload();
+    } catch (err) {
+      show(status, err.message);
+    }
+  }
+  merge.addEventListener('click', () => correct('merge', { people: picked() }));
+  section.addEventListener('click', (e) => {
+    const b = e.target.closest('.split');
+    if (b) correct('split', { face: b.dataset.face });
+  });
+})();
