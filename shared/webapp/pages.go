@@ -71,7 +71,7 @@ type albumData struct {
 	Faces        int
 	Skipped      int
 	Processed    bool
-	Total        int // photos in the album; Photos holds at most maxPagePhotos of them
+	Total        int         // photos in the album; Photos holds at most maxPagePhotos of them
 	People       *peopleView // nil until the album's faces are grouped
 }
 
