@@ -154,6 +154,44 @@ func TestBrowser(t *testing.T) {
 		require.NotEqual(t, browser.DownloadProgressStateCanceled, ev.State)
 	}
 	assert.Equal(t, readPhoto(t, "Rob_Lowe_0001.jpg"), got, "the best match is Rob Lowe's photo, downloaded whole")
+
+	// Back on the laptop: the album's people, each with a face crop. The
+	// photographer merges the person of Test1.jpg with Rob Lowe's (the
+	// page reloads with one person fewer, of two faces), takes the
+	// screenshot, then takes the face out again.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(loc),
+		chromedp.WaitVisible(chromedp.ID("people")),
+		chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#people img')].every(i => i.complete && i.naturalWidth > 0)`),
+	))
+	persons := func() int {
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#people .person').length`))
+		require.NoError(t, err)
+		return n
+	}
+	before := persons()
+	assert.Equal(t, 11, before, "the album's eleven faces, each a person of its own")
+	pick := func(name string) string {
+		return `document.querySelector('#people .person:has(.crop[src*="' + document.querySelector('#photos .tile[data-image] .name[title="` + name + `"]').closest('.tile').dataset.image + '"]) .pick')`
+	}
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](pick("Test1.jpg")+`.click()`),
+		chromedp.Evaluate[chromedp.Void](pick("Rob_Lowe_0001.jpg")+`.click()`),
+		chromedp.Poll[chromedp.Void](`!document.getElementById('merge').disabled`),
+		chromedp.Click(chromedp.ID("merge")),
+	))
+	waitAcrossReloads(t, ctx, `document.querySelectorAll('#people .person').length === `+strconv.Itoa(before-1)+
+		` && [...document.querySelectorAll('#people img')].every(i => i.complete && i.naturalWidth > 0)`)
+	merged, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#people .person:first-child .count")))
+	require.NoError(t, err)
+	assert.Equal(t, "2 faces", strings.TrimSpace(merged))
+	require.NoError(t, chromedp.Do(ctx, chromedp.ScrollIntoView(chromedp.ID("people"))))
+	peopleShot, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("people")))
+	require.NoError(t, err)
+	saveShot(t, shots, "people.png", peopleShot)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`document.querySelector('#people .person:first-child .split:last-child, #people .person:first-child li:last-child .split').click()`)))
+	waitAcrossReloads(t, ctx, `document.querySelectorAll('#people .person').length === `+strconv.Itoa(before))
 }
 
 func ptr[T any](v T) *T { return &v }
