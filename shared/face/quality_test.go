@@ -2,11 +2,15 @@ package face
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/divinepic/pipeline/shared/imaging"
 )
 
 // templateFace is a face whose landmarks are the ArcFace template's, scaled
@@ -253,6 +257,37 @@ func TestNonFacesAreNotIndexed(t *testing.T) {
 				q := Measure(f, chips[i])
 				f.Quality = &q
 				assert.Contains(t, DefaultQuality.Reason(f), "not a face", "%s %s detection %d: %+v", pack, name, i, q)
+			}
+		}
+	}
+}
+
+// Real photos with no human face (a cat face on, a coffee cup, a brick
+// wall, a horse's silhouette, a rocket launch: testdata/nonfaces, each
+// with its source and licence in the README there) give no face the
+// default level indexes, whatever the reason it gives.
+func TestRealNonFacesAreNotIndexed(t *testing.T) {
+	dir := filepath.Join("testdata", "nonfaces")
+	files, err := filepath.Glob(filepath.Join(dir, "*.*g"))
+	require.NoError(t, err)
+	require.Len(t, files, 5)
+	for _, pack := range localPacks {
+		e := engine(t, pack, Options{})
+		for _, file := range files {
+			b, err := os.ReadFile(file)
+			require.NoError(t, err)
+			img, err := imaging.Decode(b, imaging.Options{MinLongSide: DecodeLongSide})
+			require.NoError(t, err, file)
+			faces, err := e.Detect(img)
+			require.NoError(t, err)
+			chips, err := e.Align(img, faces)
+			require.NoError(t, err)
+			for i, f := range faces {
+				q := Measure(f, chips[i])
+				f.Quality = &q
+				reason := DefaultQuality.Reason(f)
+				assert.NotEmpty(t, reason, "%s %s detection %d would be indexed: %+v", pack, file, i, q)
+				t.Logf("%s %s detection %d (score %.2f): %s", pack, filepath.Base(file), i, f.Score, reason)
 			}
 		}
 	}
