@@ -201,6 +201,14 @@ func TestCorrectPeople(t *testing.T) {
 		_, err := s.CorrectPeople(ctx, bad)
 		assert.Equal(t, domain.ErrInvalidInput, errorName(err), "%+v", bad)
 	}
+
+	// A face split out by mistake is merged back: the merge drops the
+	// split's Apart pairs instead of contradicting them.
+	_, err = s.CorrectPeople(ctx, PeopleCorrection{AlbumID: "a", Merge: [2]string{rec.People[0].ID, rec.People[1].ID}})
+	require.NoError(t, err)
+	rec = readPeople(t, s)
+	require.Len(t, rec.People, 1)
+	assert.Contains(t, rec.People[0].Faces, p3)
 }
 
 // withoutCells is the persons without their coarse cells.
