@@ -4,7 +4,8 @@
 //	go run ./cmd/setup ort              ONNX Runtime's shared library, from the npm package onnxruntime-node
 //	go run ./cmd/setup models [--pack P] [--all]   a pack's model files (found or downloaded, sha256-checked)
 //	go run ./cmd/setup                  both, for the default pack
-//	go run ./cmd/setup image DIR        stage the ONNX Lambdas' image inputs: DIR/libonnxruntime.so.1, DIR/models/
+//	go run ./cmd/setup image [--pack P] DIR   stage the ONNX Lambdas' image inputs: DIR/libonnxruntime.so.1, DIR/models/
+//	go run ./cmd/setup package [--pack P]     every Lambda's zip in bin/package, size- and glibc-checked (make package)
 //	go run ./cmd/setup onnx-steps       print the steps whose Lambdas run ONNX Runtime (shared/names), for the Makefile
 //
 // A second run finds everything in place, does nothing and says so. System
@@ -68,10 +69,17 @@ func run(ctx context.Context, args []string) error {
 		fmt.Println(strings.Join(onnxSteps, " "))
 		return nil
 	case "image":
-		if len(args) != 1 {
-			return fmt.Errorf("usage: setup image DIR")
+		fs := flag.NewFlagSet("image", flag.ContinueOnError)
+		pack := fs.String("pack", modelpack.DefaultPack, "the model pack the image carries")
+		if err := fs.Parse(args); err != nil {
+			return err
 		}
-		return stageImage(ctx, args[0])
+		if fs.NArg() != 1 {
+			return fmt.Errorf("usage: setup image [--pack P] DIR")
+		}
+		return stageImage(ctx, fs.Arg(0), *pack)
+	case "package":
+		return packageCommand(ctx, args)
 	case "models":
 		fs := flag.NewFlagSet("models", flag.ContinueOnError)
 		pack := fs.String("pack", modelpack.DefaultPack, "the model pack whose files to fetch")
@@ -89,7 +97,7 @@ func run(ctx context.Context, args []string) error {
 		}
 		return fetchModels(ctx, packs)
 	}
-	return fmt.Errorf("unknown target %q: use ort, models [--pack P|--all], image DIR, onnx-steps, or nothing for ort and models", what)
+	return fmt.Errorf("unknown target %q: use ort, models [--pack P|--all], image [--pack P] DIR, package [--pack P], onnx-steps, or nothing for ort and models", what)
 }
 
 // installORT puts libonnxruntime into the cache unless a verified copy is
@@ -165,8 +173,8 @@ func fetchModels(ctx context.Context, packs []string) error {
 }
 
 // stageImage copies what lambdas/Dockerfile takes from bin/image: the
-// verified ONNX Runtime library and the default pack's model files.
-func stageImage(ctx context.Context, dir string) error {
+// verified ONNX Runtime library and the pack's model files (only them).
+func stageImage(ctx context.Context, dir, pack string) error {
 	if err := installORT(ctx); err != nil {
 		return err
 	}
@@ -180,8 +188,14 @@ func stageImage(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	p, err := m.Pack(modelpack.DefaultPack)
+	p, err := m.Pack(pack)
 	if err != nil {
+		return err
+	}
+	if err := os.RemoveAll(filepath.Join(dir, "models")); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "models"), 0o755); err != nil {
 		return err
 	}
 	paths, err := modelpack.NewResolver(m).PackPaths(ctx, p)

@@ -125,3 +125,17 @@ func TestdataDir() (string, error) {
 	}
 	return d, nil
 }
+
+// BesideExecutable is rel joined to the directory of the running
+// executable (symbolic links resolved), or "" when that is unknown. A
+// Lambda zip keeps its libraries and models there (see names.BundleLibDir).
+func BesideExecutable(rel string) string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	if r, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = r
+	}
+	return filepath.Join(filepath.Dir(exe), rel)
+}

@@ -26,14 +26,15 @@ import (
 // FetchCommand is what a person runs to fetch a pack's files into the cache.
 const FetchCommand = "make models PACK=<pack>  (or: go run ./cmd/setup models --pack <pack>)"
 
-// Resolver finds model files: in EnvDir ($DIVINEPIC_MODELS), then CacheDir
-// (<cache>/models), then SharedDir (../shared/models), then, when Download is
+// Resolver finds model files: in EnvDir ($DIVINEPIC_MODELS), then BundleDir
+// (models/ beside the executable: a Lambda zip), then CacheDir (<cache>/models), then SharedDir (../shared/models), then, when Download is
 // set, by downloading from the file's upstream source into CacheDir. Every
 // candidate is checked against the manifest's sha256; a mismatch is reported
 // and never used. Safe for concurrent use.
 type Resolver struct {
 	Manifest  *Manifest
 	EnvDir    string
+	BundleDir string
 	CacheDir  string
 	SharedDir string
 	Download  bool
@@ -55,12 +56,13 @@ type stamp struct {
 // enabled.
 func NewResolver(m *Manifest) *Resolver {
 	r := &Resolver{
-		Manifest: m,
-		EnvDir:   os.Getenv(names.EnvModels),
-		CacheDir: filepath.Join(locate.CacheDir(), "models"),
-		Download: true,
-		HTTP:     &http.Client{Timeout: 10 * time.Minute},
-		NPM:      "npm",
+		Manifest:  m,
+		EnvDir:    os.Getenv(names.EnvModels),
+		BundleDir: locate.BesideExecutable(names.BundleModelsDir),
+		CacheDir:  filepath.Join(locate.CacheDir(), "models"),
+		Download:  true,
+		HTTP:      &http.Client{Timeout: 10 * time.Minute},
+		NPM:       "npm",
 	}
 	if s, err := locate.SharedDir(); err == nil {
 		r.SharedDir = filepath.Join(s, "models")
@@ -89,6 +91,7 @@ func (r *Resolver) Path(ctx context.Context, name string) (string, error) {
 	var tried []string
 	places := []struct{ label, dir string }{
 		{"$" + names.EnvModels, r.EnvDir},
+		{"beside the executable", r.BundleDir},
 		{"cache", r.CacheDir},
 		{"shared", r.SharedDir},
 	}

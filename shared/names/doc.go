@@ -2,8 +2,9 @@
 // the steps and which of them need ONNX Runtime (steps.go), the environment
 // variables (env.go), the workflow definition's placeholders and the one
 // function that fills them (definition.go), the bucket's key layout with
-// every prefix (keys.go), execution names (execution.go) and the vector
-// index of a model pack (vectorindex.go).
+// every prefix (keys.go), execution names (execution.go), the vector
+// index of a model pack (vectorindex.go) and the layout of a Lambda zip
+// (bundle.go).
 //
 // Both the Lambdas and the CDK app (cdk/) import it, so it is pure Go with
 // no cgo and imports nothing of the project but shared/domain's errors.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/divinepic/pipeline/shared/locate"
 	"github.com/divinepic/pipeline/shared/names"
@@ -13,16 +14,17 @@ import (
 // ORTVersion is the ONNX Runtime release the project installs and tests with.
 const ORTVersion = "1.24.3"
 
-// libName is the library's file name inside the cache directory.
-const libName = "libonnxruntime.so.1"
+// LibName is the library's file name in the cache and in a Lambda zip.
+const LibName = "libonnxruntime.so.1"
 
 // ErrNoLibrary means the ONNX Runtime shared library was not found.
 var ErrNoLibrary = errors.New("ONNX Runtime library not found: run `make setup` (it installs libonnxruntime " +
 	ORTVersion + " into the cache), or set " + names.EnvORTLib + " to the path of a libonnxruntime.so >= 1.24")
 
 // LibraryPath finds the ONNX Runtime shared library: $DIVINEPIC_ORT_LIB, else
-// <cache>/onnxruntime/<ORTVersion>/libonnxruntime.so.1. The error wraps
-// ErrNoLibrary and names the paths it tried.
+// lib/libonnxruntime.so.1 beside the executable (a Lambda zip, see
+// names.BundleLibDir), else <cache>/onnxruntime/<ORTVersion>/libonnxruntime.so.1.
+// The error wraps ErrNoLibrary and names the paths it tried.
 func LibraryPath() (string, error) {
 	if p := os.Getenv(names.EnvORTLib); p != "" {
 		if _, err := os.Stat(p); err != nil {
@@ -30,16 +32,28 @@ func LibraryPath() (string, error) {
 		}
 		return p, nil
 	}
-	p := CachedLibraryPath()
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("looked in %s: %w", p, ErrNoLibrary)
+	var tried []string
+	for _, p := range []string{BundledLibraryPath(), CachedLibraryPath()} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+		tried = append(tried, p)
 	}
-	return p, nil
+	return "", fmt.Errorf("looked in %s: %w", strings.Join(tried, " and "), ErrNoLibrary)
+}
+
+// BundledLibraryPath is where a Lambda zip keeps the library: lib/ beside
+// the executable ("" when the executable's path is unknown).
+func BundledLibraryPath() string {
+	return locate.BesideExecutable(filepath.Join(names.BundleLibDir, LibName))
 }
 
 // CachedLibraryPath is where `make setup` installs the library.
 func CachedLibraryPath() string {
-	return filepath.Join(locate.CacheDir(), "onnxruntime", ORTVersion, libName)
+	return filepath.Join(locate.CacheDir(), "onnxruntime", ORTVersion, LibName)
 }
 
 // Options tune a Session.

@@ -1,0 +1,89 @@
+// Package artifact owns the Lambdas' deployment artifacts: where `make
+// package` writes each function's zip and what goes into it (a pure-Go
+// bootstrap alone; an ONNX bootstrap with ONNX Runtime and its model pack,
+// laid out as names.BundleLibDir and names.BundleModelsDir say), Lambda's
+// size limit, and the check that every ELF file in a zip runs on Amazon
+// Linux 2023 (its architecture, the glibc and libstdc++ symbol versions it
+// needs, and the shared libraries it loads).
+//
+// It builds nothing (the Makefile compiles the bootstraps) and deploys
+// nothing (cdk/stack reads the paths from here).
+package artifact
+
+import (
+	"fmt"
+
+	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
+)
+
+// Dir is where `make package` writes the zips, relative to the repository root.
+const Dir = "bin/package"
+
+// MaxUnzippedBytes is Lambda's limit on a function's unzipped code and
+// layers (250 MB, which Lambda counts as 262,144,000 bytes).
+const MaxUnzippedBytes = 262_144_000
+
+// ZipName is the file name of a step's zip under Dir: <step>.zip for a
+// pure-Go step, <step>-<pack>.zip for an ONNX step, whose zip carries one
+// model pack.
+func ZipName(step, pack string) string {
+	if names.NeedsONNX(step) {
+		return step + "-" + pack + ".zip"
+	}
+	return step + ".zip"
+}
+
+// Arch is the Lambda architecture a step's zip is built for: the pure-Go
+// steps run on arm64 (cheaper per GB-second), the ONNX steps on x86_64
+// (the ONNX Runtime build the project ships is x86_64).
+func Arch(step string) string {
+	if names.NeedsONNX(step) {
+		return "x86_64"
+	}
+	return "arm64"
+}
+
+// GOARCH is Go's name of Arch(step).
+func GOARCH(step string) string {
+	if Arch(step) == "x86_64" {
+		return "amd64"
+	}
+	return "arm64"
+}
+
+// PackBytes is the size of a pack's model files, from the manifest.
+func PackBytes(m *modelpack.Manifest, p *modelpack.Pack) (int64, error) {
+	var n int64
+	for _, name := range p.FileNames() {
+		f, ok := m.Files[name]
+		if !ok {
+			return 0, fmt.Errorf("pack %s: file %s is not in the manifest", p.Name, name)
+		}
+		n += f.Size
+	}
+	return n, nil
+}
+
+// Fit says whether an ONNX step's zip with this pack stays under
+// MaxUnzippedBytes, given the bootstrap's and the library's sizes.
+type Fit struct {
+	Pack          string
+	ModelBytes    int64
+	UnzippedBytes int64 // bootstrap + library + models
+	Zip           bool  // false: the pack needs the container image
+}
+
+// FitOf computes a pack's Fit.
+func FitOf(m *modelpack.Manifest, pack string, bootstrapBytes, libraryBytes int64) (Fit, error) {
+	p, err := m.Pack(pack)
+	if err != nil {
+		return Fit{}, err
+	}
+	models, err := PackBytes(m, p)
+	if err != nil {
+		return Fit{}, err
+	}
+	total := bootstrapBytes + libraryBytes + models
+	return Fit{Pack: pack, ModelBytes: models, UnzippedBytes: total, Zip: total <= MaxUnzippedBytes}, nil
+}
