@@ -3,12 +3,18 @@
 // CLI runs it through cdk.json ("go run ./cdk") from the repository root;
 // `make synth` runs it directly.
 //
-// Context values (cdk -c key=value):
+// Context values (cdk -c key=value, or "context" in cdk.json); README.md's
+// deploy section lists them with their defaults:
 //
-//	stackName          the stack's name (default DivinePic)
-//	maxConcurrency     the Distributed Map's MaxConcurrency (default 40)
-//	requireBuild=true  fail when bin/lambdas/<step>/bootstrap or the image inputs are missing
-//	                   (by default they are replaced by placeholders, with a warning)
+//	stackName            the stack's name (default DivinePic)
+//	pack                 the model pack the ONNX Lambdas carry (default "default")
+//	maxConcurrency       the Distributed Map's MaxConcurrency (default 40)
+//	nightlyHourUTC       the hour of the nightly reprocessing (default 3)
+//	alarmEmail           an e-mail address subscribed to the alarms' SNS topic (default none)
+//	reservedConcurrency  false: reserve no concurrency (accounts with the new-account quota of 10)
+//	searchConcurrency    the concurrency search reserves (default 10)
+//	placeholders=true    synthesize without `make package`'s artifacts: every missing one is a
+//	                     placeholder that fails each invocation (for tests; never deploy it)
 package main
 
 import (
@@ -51,20 +57,29 @@ func run() error {
 		StackProps: awscdk.StackProps{
 			Description: jsii.String("DivinePic face pipeline: Step Functions + Lambda + S3 Vectors"),
 		},
-		RepoRoot:     root,
-		RequireBuild: contextString(app, "requireBuild") == "true",
+		RepoRoot:              root,
+		Placeholders:          contextString(app, "placeholders") == "true",
+		NoReservedConcurrency: contextString(app, "reservedConcurrency") == "false",
+		Pack:                  contextString(app, "pack"),
+		AlarmEmail:            contextString(app, "alarmEmail"),
 	}
 	// Account and region come from the CLI's profile when it runs the app;
 	// without them the stack is environment-agnostic.
 	if account, region := os.Getenv("CDK_DEFAULT_ACCOUNT"), os.Getenv("CDK_DEFAULT_REGION"); account != "" && region != "" {
 		props.Env = &awscdk.Environment{Account: jsii.String(account), Region: jsii.String(region)}
 	}
-	if v := contextString(app, "maxConcurrency"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("context maxConcurrency=%q: %w", v, err)
+	for key, dst := range map[string]*int{
+		"maxConcurrency":    &props.MaxConcurrency,
+		"nightlyHourUTC":    &props.NightlyHourUTC,
+		"searchConcurrency": &props.SearchConcurrency,
+	} {
+		if v := contextString(app, key); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("context %s=%q: want a whole number", key, v)
+			}
+			*dst = n
 		}
-		props.MaxConcurrency = n
 	}
 	name := contextString(app, "stackName")
 	if name == "" {

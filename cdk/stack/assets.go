@@ -16,14 +16,15 @@ const (
 	ImageModels    = "bin/image/models"              // the default pack's model files for the container image
 )
 
-// ErrNotBuilt says a Lambda binary is missing and placeholders are not allowed.
-var ErrNotBuilt = errors.New("the Lambda binaries are not built: run `make build` first")
+// ErrNotBuilt says a function's artifact is missing and placeholders are
+// not allowed.
+var ErrNotBuilt = errors.New("the Lambdas' artifacts are not built: run `make package` first (or synthesize with -c placeholders=true for a template that cannot be deployed)")
 
 // placeholderBootstrap is deployed in place of a missing binary: it fails
 // every invocation with a message saying what to do. Its bytes never change,
 // so neither does the placeholder asset's hash.
 const placeholderBootstrap = `#!/bin/sh
-echo "divinepic: this Lambda was synthesized without its binary; run make build, then deploy again" >&2
+echo "divinepic: this Lambda was synthesized without its artifact; run make package, then deploy again" >&2
 exit 1
 `
 
@@ -42,21 +43,6 @@ func FindRepoRoot(dir string) (string, error) {
 			return "", fmt.Errorf("no directory with go.mod and %s above %s", DefinitionFile, dir)
 		}
 	}
-}
-
-// zipAssetDir is the directory whose content becomes the zip of a pure-Go
-// Lambda: <root>/bin/lambdas/<step> when its bootstrap exists; otherwise a
-// placeholder directory (when allowed), and missing is true.
-func zipAssetDir(root, step string, allowPlaceholder bool) (dir string, missing bool, err error) {
-	dir = filepath.Join(root, LambdaBinDir, step)
-	if isFile(filepath.Join(dir, "bootstrap")) {
-		return dir, false, nil
-	}
-	if !allowPlaceholder {
-		return "", true, fmt.Errorf("%s/bootstrap: %w", dir, ErrNotBuilt)
-	}
-	dir, err = placeholderDir()
-	return dir, true, err
 }
 
 // placeholderDir writes the placeholder bootstrap into a fixed directory

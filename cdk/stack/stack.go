@@ -22,6 +22,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/divinepic/pipeline/shared/artifact"
 	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
 )
@@ -33,6 +34,7 @@ const (
 	DefaultResultPrefix               = names.ResultsPrefix
 	DefaultExpireAfterDays            = 7
 	DefaultNightlyHourUTC             = 3
+	DefaultSearchConcurrency          = 10
 )
 
 // Props configures the stack. RepoRoot is required; the rest have defaults.
@@ -62,11 +64,23 @@ type Props struct {
 	// AppOrigins are the origins the browser uploads from (bucket CORS);
 	// default: any Lambda Function URL of the stack's region.
 	AppOrigins []string
-	// RequireBuild makes a missing bin/lambdas/<step>/bootstrap an error.
-	// Without it, a missing binary is replaced by a placeholder that fails
-	// every invocation, and the stack carries a warning saying so (`cdk
-	// synth --strict` turns warnings into errors).
-	RequireBuild bool
+	// Placeholders lets a function whose artifact `make package` has not
+	// built (bin/package/<zip>, or the container image's inputs) be
+	// synthesized with a placeholder that fails every invocation, and the
+	// stack carries a warning saying so (for tests). Without it, a missing
+	// artifact fails the synthesis with ErrNotBuilt.
+	Placeholders bool
+	// NoReservedConcurrency leaves every function on the account's
+	// unreserved pool (an account whose concurrency quota is still the new
+	// account's 10 cannot reserve any). By default detect and embed reserve
+	// MaxConcurrency each, so that an album's fan-out can neither starve
+	// other functions nor be starved, search reserves SearchConcurrency,
+	// and reprocess 1.
+	NoReservedConcurrency bool
+	// SearchConcurrency is what search reserves (default 10).
+	SearchConcurrency int
+	// AlarmEmail, when set, is subscribed to the alarms' SNS topic.
+	AlarmEmail string
 }
 
 // NoToleratedFailures is the Props.ToleratedFailurePercentage for "no
@@ -223,7 +237,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 
 	if len(s.MissingBuild) > 0 {
 		awscdk.Annotations_Of(st).AddWarningV2(jsii.String("divinepic:missing-build"), jsii.String(
-			"missing build outputs (run `make build` before deploying): "+strings.Join(s.MissingBuild, ", ")), nil)
+			"placeholders for missing artifacts (run `make package` before deploying): "+strings.Join(s.MissingBuild, ", ")), nil)
 	}
 	out := func(id, value, desc string) {
 		awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Value: jsii.String(value), Description: jsii.String(desc)})
@@ -271,6 +285,9 @@ func withDefaults(props *Props) (*Props, error) {
 	if p.NightlyHourUTC == 0 {
 		p.NightlyHourUTC = DefaultNightlyHourUTC
 	}
+	if p.SearchConcurrency == 0 {
+		p.SearchConcurrency = DefaultSearchConcurrency
+	}
 	switch {
 	case p.MaxConcurrency < 0 || p.MaxConcurrency > 10000:
 		return nil, fmt.Errorf("stack props: MaxConcurrency %d: want 1..10000", p.MaxConcurrency)
@@ -316,51 +333,90 @@ func (s *Stack) newFunction(p *Props, fs functionSpec, env map[string]*string) (
 	for k, v := range env {
 		envCopy[k] = v
 	}
-	if names.NeedsONNX(fs.step) {
-		_, missing := imageInputs(p.RepoRoot, fs.step)
-		if p.RequireBuild && len(missing) > 0 {
-			return nil, nil, fmt.Errorf("container image of %s: missing %s: %w", fs.step, strings.Join(missing, ", "), ErrNotBuilt)
-		}
-		code := awslambda.DockerImageCode_FromImageAsset(jsii.String(p.RepoRoot), &awslambda.AssetImageCodeProps{
-			File:       jsii.String(Dockerfile),
-			BuildArgs:  &map[string]*string{"STEP": jsii.String(fs.step)},
-			Platform:   awsecrassets.Platform_LINUX_AMD64(),
-			IgnoreMode: awscdk.IgnoreMode_DOCKER,
-			Exclude:    jsii.Strings(imageExcludes(fs.step)...),
-		})
-		fn := awslambda.NewDockerImageFunction(s.Stack, id, &awslambda.DockerImageFunctionProps{
-			Code:         code,
-			Architecture: awslambda.Architecture_X86_64(),
-			MemorySize:   jsii.Number(fs.memory),
-			Timeout:      awscdk.Duration_Seconds(jsii.Number(fs.timeout)),
-			Environment:  &envCopy,
-			Description:  jsii.String("DivinePic " + fs.step + ": " + fs.desc),
-			LogGroup:     logs,
-			Tracing:      awslambda.Tracing_ACTIVE,
-		})
-		return fn, missing, nil
+	arch := awslambda.Architecture_ARM_64()
+	if artifact.Arch(fs.step) == "x86_64" {
+		arch = awslambda.Architecture_X86_64()
 	}
-	dir, missing, err := zipAssetDir(p.RepoRoot, fs.step, !p.RequireBuild)
+	var reserved *float64
+	if !p.NoReservedConcurrency {
+		switch fs.step {
+		case names.StepDetect, names.StepEmbed:
+			reserved = jsii.Number(float64(p.MaxConcurrency))
+		case names.StepSearch:
+			reserved = jsii.Number(float64(p.SearchConcurrency))
+		case names.StepReprocess:
+			reserved = jsii.Number(1)
+		}
+	}
+	common := awslambda.FunctionOptions{
+		Architecture:                 arch,
+		MemorySize:                   jsii.Number(fs.memory),
+		Timeout:                      awscdk.Duration_Seconds(jsii.Number(fs.timeout)),
+		Environment:                  &envCopy,
+		Description:                  jsii.String("DivinePic " + fs.step + ": " + fs.desc),
+		LogGroup:                     logs,
+		LoggingFormat:                awslambda.LoggingFormat_JSON,
+		Tracing:                      awslambda.Tracing_ACTIVE,
+		ReservedConcurrentExecutions: reserved,
+	}
+
+	zipPath := filepath.Join(p.RepoRoot, artifact.Dir, artifact.ZipName(fs.step, p.Pack))
+	if isFile(zipPath) {
+		return s.zipFunction(id, common, awslambda.Code_FromAsset(jsii.String(zipPath), nil)), nil, nil
+	}
+	missing := []string{artifact.Dir + "/" + artifact.ZipName(fs.step, p.Pack)}
+	if names.NeedsONNX(fs.step) {
+		// A pack too large for a zip: the container image.
+		if _, imgMissing := imageInputs(p.RepoRoot, fs.step); len(imgMissing) == 0 {
+			code := awslambda.DockerImageCode_FromImageAsset(jsii.String(p.RepoRoot), &awslambda.AssetImageCodeProps{
+				File:       jsii.String(Dockerfile),
+				BuildArgs:  &map[string]*string{"STEP": jsii.String(fs.step)},
+				Platform:   awsecrassets.Platform_LINUX_AMD64(),
+				IgnoreMode: awscdk.IgnoreMode_DOCKER,
+				Exclude:    jsii.Strings(imageExcludes(fs.step)...),
+			})
+			fn := awslambda.NewDockerImageFunction(s.Stack, id, &awslambda.DockerImageFunctionProps{
+				Code:                         code,
+				Architecture:                 common.Architecture,
+				MemorySize:                   common.MemorySize,
+				Timeout:                      common.Timeout,
+				Environment:                  common.Environment,
+				Description:                  common.Description,
+				LogGroup:                     common.LogGroup,
+				LoggingFormat:                common.LoggingFormat,
+				Tracing:                      common.Tracing,
+				ReservedConcurrentExecutions: common.ReservedConcurrentExecutions,
+			})
+			return fn, nil, nil
+		}
+		missing[0] += " (or the container image's inputs: make package PACK=" + p.Pack + ")"
+	}
+	if !p.Placeholders {
+		return nil, nil, fmt.Errorf("%s: %s: %w", fs.step, missing[0], ErrNotBuilt)
+	}
+	dir, err := placeholderDir()
 	if err != nil {
 		return nil, nil, err
 	}
-	var missingList []string
-	if missing {
-		missingList = []string{LambdaBinDir + "/" + fs.step + "/bootstrap"}
-	}
-	fn := awslambda.NewFunction(s.Stack, id, &awslambda.FunctionProps{
-		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
-		Architecture: awslambda.Architecture_ARM_64(),
-		Handler:      jsii.String("bootstrap"),
-		Code:         awslambda.Code_FromAsset(jsii.String(dir), nil),
-		MemorySize:   jsii.Number(fs.memory),
-		Timeout:      awscdk.Duration_Seconds(jsii.Number(fs.timeout)),
-		Environment:  &envCopy,
-		Description:  jsii.String("DivinePic " + fs.step + ": " + fs.desc),
-		LogGroup:     logs,
-		Tracing:      awslambda.Tracing_ACTIVE,
+	return s.zipFunction(id, common, awslambda.Code_FromAsset(jsii.String(dir), nil)), missing, nil
+}
+
+// zipFunction is a provided.al2023 function whose zip holds a bootstrap.
+func (s *Stack) zipFunction(id *string, o awslambda.FunctionOptions, code awslambda.Code) awslambda.Function {
+	return awslambda.NewFunction(s.Stack, id, &awslambda.FunctionProps{
+		Runtime:                      awslambda.Runtime_PROVIDED_AL2023(),
+		Handler:                      jsii.String(names.BundleBootstrap),
+		Code:                         code,
+		Architecture:                 o.Architecture,
+		MemorySize:                   o.MemorySize,
+		Timeout:                      o.Timeout,
+		Environment:                  o.Environment,
+		Description:                  o.Description,
+		LogGroup:                     o.LogGroup,
+		LoggingFormat:                o.LoggingFormat,
+		Tracing:                      o.Tracing,
+		ReservedConcurrentExecutions: o.ReservedConcurrentExecutions,
 	})
-	return fn, missingList, nil
 }
 
 // grantLambdas gives each Lambda what its step touches.

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/divinepic/pipeline/shared/artifact"
 	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/vectors"
@@ -38,11 +39,13 @@ type fakeRepo struct {
 	root string
 }
 
-// Built by the fake `make build`: list, aggregate and detect, the image's
-// library and models. Missing: embed, reprocess, search.
+// Built by the fake `make package`: the zips of list, aggregate and detect;
+// embed's container image inputs (its bootstrap, the library and models).
+// Missing: reprocess and search.
 var (
 	builtSteps   = []string{names.StepList, names.StepAggregate, names.StepDetect}
-	missingSteps = []string{names.StepEmbed, names.StepReprocess, names.StepSearch}
+	imageSteps   = []string{names.StepEmbed}
+	missingSteps = []string{names.StepReprocess, names.StepSearch}
 )
 
 func newFakeRepo(t testing.TB, dir string) fakeRepo {
@@ -62,6 +65,9 @@ func newFakeRepo(t testing.TB, dir string) fakeRepo {
 	copyFile(Dockerfile)
 	write("go.mod", "module example\n")
 	for _, step := range builtSteps {
+		write(artifact.Dir+"/"+artifact.ZipName(step, modelpack.DefaultPack), "zip of "+step)
+	}
+	for _, step := range imageSteps {
 		write(LambdaBinDir+"/"+step+"/bootstrap", "binary of "+step)
 	}
 	write(ImageLibrary, "onnxruntime")
@@ -108,7 +114,7 @@ func defaultStack(t *testing.T) *synthesized {
 func synth(t testing.TB, repoDir, outdir string, edit func(*Props)) (*synthesized, error) {
 	repo := newFakeRepo(t, repoDir)
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
-	props := &Props{RepoRoot: repo.root}
+	props := &Props{RepoRoot: repo.root, Placeholders: true}
 	if edit != nil {
 		edit(props)
 	}
@@ -300,34 +306,37 @@ func TestLambdas(t *testing.T) {
 		smID = id
 	}
 	tests := []struct {
-		step    string
-		image   bool
-		memory  float64
-		timeout float64
+		step     string
+		image    bool
+		arch     string
+		memory   float64
+		timeout  float64
+		reserved any
 	}{
-		{names.StepList, false, 1024, 900},
-		{names.StepDetect, true, 2048, 50},
-		{names.StepEmbed, true, 2048, 50},
-		{names.StepAggregate, false, 1024, 900},
-		{names.StepReprocess, false, 512, 900},
-		{names.StepSearch, true, 2048, 60},
+		{names.StepList, false, "arm64", 1024, 900, nil},
+		{names.StepDetect, false, "x86_64", 2048, 50, float64(DefaultMaxConcurrency)},
+		{names.StepEmbed, true, "x86_64", 2048, 50, float64(DefaultMaxConcurrency)},
+		{names.StepAggregate, false, "arm64", 1024, 900, nil},
+		{names.StepReprocess, false, "arm64", 512, 900, float64(1)},
+		{names.StepSearch, false, "x86_64", 2048, 60, float64(DefaultSearchConcurrency)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step, func(t *testing.T) {
 			r, ok := fns[s.functionID(t, tt.step)]
 			require.True(t, ok)
 			p := props(r)
+			assert.Equal(t, []any{tt.arch}, p["Architectures"])
 			if tt.image {
 				assert.Equal(t, "Image", p["PackageType"])
-				assert.Equal(t, []any{"x86_64"}, p["Architectures"])
 				assert.Nil(t, p["Runtime"])
 			} else {
 				assert.Equal(t, "provided.al2023", p["Runtime"])
-				assert.Equal(t, []any{"arm64"}, p["Architectures"])
 				assert.Equal(t, "bootstrap", p["Handler"])
 			}
 			assert.Equal(t, tt.memory, p["MemorySize"])
 			assert.Equal(t, tt.timeout, p["Timeout"])
+			assert.Equal(t, tt.reserved, p["ReservedConcurrentExecutions"])
+			assert.Equal(t, "JSON", p["LoggingConfig"].(map[string]any)["LogFormat"])
 			env := p["Environment"].(map[string]any)["Variables"].(map[string]any)
 			assert.Equal(t, "s3://", env[names.EnvBlobs])
 			assert.Equal(t, "s3vectors://"+s.stack.VectorBucketName, env[names.EnvVectors])
@@ -590,17 +599,6 @@ func (s *synthesized) assets(t *testing.T) assetManifest {
 	return m
 }
 
-// zipAssetDirs are the staged directories of the zip (pure-Go) Lambdas.
-func (s *synthesized) zipAssetDirs(t *testing.T) []string {
-	var dirs []string
-	for _, f := range s.assets(t).Files {
-		if f.Source.Packaging == "zip" {
-			dirs = append(dirs, filepath.Join(s.outdir, f.Source.Path))
-		}
-	}
-	return dirs
-}
-
 // TestImageContext checks what each container image's build context holds:
 // the Dockerfile, its own step's binary, ONNX Runtime and the models; never
 // another step's binary or anything else of the repository.
@@ -624,42 +622,48 @@ func TestImageContext(t *testing.T) {
 		sort.Strings(files)
 		steps[src.DockerBuildArgs["STEP"]] = files
 	}
-	image := []string{ImageLibrary, ImageModels + "/faceplugin_fr_feature.onnx", ImageModels + "/yunet_s_dynamic.onnx", Dockerfile}
-	sort.Strings(image)
-	withBinary := append([]string{LambdaBinDir + "/detect/bootstrap"}, image...)
-	sort.Strings(withBinary)
-	assert.Equal(t, map[string][]string{
-		names.StepDetect: withBinary,
-		names.StepEmbed:  image, // not built in the fake repository
-		names.StepSearch: image,
-		names.App:        image,
-	}, steps)
+	want := []string{ImageLibrary, ImageModels + "/faceplugin_fr_feature.onnx", ImageModels + "/yunet_s_dynamic.onnx", Dockerfile,
+		LambdaBinDir + "/embed/bootstrap"}
+	sort.Strings(want)
+	assert.Equal(t, map[string][]string{names.StepEmbed: want}, steps, "only embed has no zip, and image inputs")
 }
 
 func TestMissingBuild(t *testing.T) {
 	s := defaultStack(t)
+	var want []string
 	for _, step := range missingSteps {
-		assert.Contains(t, s.stack.MissingBuild, LambdaBinDir+"/"+step+"/bootstrap")
+		z := artifact.Dir + "/" + artifact.ZipName(step, modelpack.DefaultPack)
+		if names.NeedsONNX(step) {
+			z += " (or the container image's inputs: make package PACK=default)"
+		}
+		want = append(want, z)
 	}
-	for _, step := range builtSteps {
-		assert.NotContains(t, s.stack.MissingBuild, LambdaBinDir+"/"+step+"/bootstrap")
-	}
-	// The zips: the built binaries, and the placeholder that fails loudly.
+	assert.ElementsMatch(t, want, s.stack.MissingBuild)
+	// The template refers to the zips make package wrote, and to the
+	// placeholder that fails loudly.
 	var contents []string
-	for _, dir := range s.zipAssetDirs(t) {
-		b, err := os.ReadFile(filepath.Join(dir, "bootstrap"))
+	for _, f := range s.assets(t).Files {
+		if !strings.HasPrefix(f.Source.Path, "asset.") {
+			continue // the template itself
+		}
+		p := filepath.Join(s.outdir, f.Source.Path)
+		if f.Source.Packaging == "zip" {
+			p = filepath.Join(p, "bootstrap")
+		}
+		b, err := os.ReadFile(p)
 		require.NoError(t, err)
 		contents = append(contents, string(b))
 	}
-	assert.ElementsMatch(t, []string{"binary of list", "binary of aggregate", placeholderBootstrap}, contents,
-		"reprocess gets the placeholder; identical placeholders are one asset")
+	assert.ElementsMatch(t, []string{"zip of list", "zip of aggregate", "zip of detect", placeholderBootstrap}, contents,
+		"reprocess and search get the placeholder; identical placeholders are one asset")
 
-	t.Run("RequireBuild", func(t *testing.T) {
+	t.Run("without placeholders", func(t *testing.T) {
 		repo := newFakeRepo(t, t.TempDir())
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-		_, err := New(app, "Strict", &Props{RepoRoot: repo.root, RequireBuild: true})
+		_, err := New(app, "Strict", &Props{RepoRoot: repo.root})
 		require.Error(t, err)
 		assert.True(t, errors.Is(err, ErrNotBuilt), "%v", err)
+		assert.Contains(t, err.Error(), "run `make package`")
 	})
 }
 
@@ -672,7 +676,7 @@ func TestDefinitionMismatchFailsSynth(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.asl.json")
 	require.NoError(t, os.WriteFile(path, []byte(bad), 0o644))
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-	_, err = New(app, "Bad", &Props{RepoRoot: repo.root, Definition: path})
+	_, err = New(app, "Bad", &Props{RepoRoot: repo.root, Definition: path, Placeholders: true})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "${Unfilled} has no substitution")
 }
