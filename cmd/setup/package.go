@@ -65,7 +65,6 @@ func packageCommand(ctx context.Context, args []string) error {
 			return fmt.Errorf("%s: %w", boot, err)
 		}
 		fmt.Printf("%-28s %s\n", step+"/"+names.BundleBootstrap, r.Summary())
-		entries := []artifact.Entry{{Name: names.BundleBootstrap, Source: boot, Executable: true}}
 		dst := filepath.Join(*out, artifact.ZipName(step, *pack))
 		if names.NeedsONNX(step) {
 			onnxBootstrap = max(onnxBootstrap, bi.Size())
@@ -85,12 +84,8 @@ func packageCommand(ctx context.Context, args []string) error {
 					return err
 				}
 			}
-			entries = append(entries, artifact.Entry{Name: names.BundleLibDir + "/" + onnx.LibName, Source: lib})
-			for _, mp := range modelPaths {
-				entries = append(entries, artifact.Entry{Name: names.BundleModelsDir + "/" + filepath.Base(mp), Source: mp})
-			}
 		}
-		w, err := artifact.Write(dst, entries)
+		w, err := artifact.Write(dst, artifact.Entries(step, boot, lib, modelPaths))
 		if err != nil {
 			return err
 		}

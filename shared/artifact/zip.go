@@ -8,6 +8,8 @@ import (
 	"path"
 	"path/filepath"
 	"time"
+
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // Entry is one file of a zip: its name inside the zip and where its bytes
@@ -140,4 +142,19 @@ func extract(f *zip.File, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// Entries is what a step's zip holds: its bootstrap and, for an ONNX step,
+// ONNX Runtime in names.BundleLibDir and the pack's model files in
+// names.BundleModelsDir (lib and models are ignored for a pure-Go step).
+func Entries(step, bootstrap, lib string, models []string) []Entry {
+	entries := []Entry{{Name: names.BundleBootstrap, Source: bootstrap, Executable: true}}
+	if !names.NeedsONNX(step) {
+		return entries
+	}
+	entries = append(entries, Entry{Name: names.BundleLibDir + "/" + names.ORTLibraryFile, Source: lib})
+	for _, m := range models {
+		entries = append(entries, Entry{Name: names.BundleModelsDir + "/" + filepath.Base(m), Source: m})
+	}
+	return entries
 }

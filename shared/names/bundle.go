@@ -12,6 +12,9 @@ const (
 	// BundleModelsDir holds the pack's .onnx files, relative to the
 	// executable's directory.
 	BundleModelsDir = "models"
+	// ORTLibraryFile is ONNX Runtime's file name, in the cache and in
+	// BundleLibDir.
+	ORTLibraryFile = "libonnxruntime.so.1"
 	// BundleBootstrap is the executable's name in every Lambda zip.
 	BundleBootstrap = "bootstrap"
 )

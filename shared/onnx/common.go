@@ -15,7 +15,7 @@ import (
 const ORTVersion = "1.24.3"
 
 // LibName is the library's file name in the cache and in a Lambda zip.
-const LibName = "libonnxruntime.so.1"
+const LibName = names.ORTLibraryFile
 
 // ErrNoLibrary means the ONNX Runtime shared library was not found.
 var ErrNoLibrary = errors.New("ONNX Runtime library not found: run `make setup` (it installs libonnxruntime " +

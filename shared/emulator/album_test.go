@@ -1,0 +1,373 @@
+package emulator_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/divinepic/pipeline/cdk/stack"
+	"github.com/divinepic/pipeline/shared/artifact"
+	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/emulator"
+	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/modelpack"
+	"github.com/divinepic/pipeline/shared/names"
+	"github.com/divinepic/pipeline/shared/onnx"
+	"github.com/divinepic/pipeline/shared/steps"
+	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// The album: faces of every count, a photo with none, and one that is not
+// an image (its Detect fails with ImageUnreadable).
+var albumPhotos = []string{"faces/t1.jpg", "faces/Test3.jpg", "faces/Test7.jpg", "faces/view.jpg",
+	"faces/Rob_Lowe_0001.jpg", "formats/not_an_image.jpg"}
+
+const albumID = "emulated"
+
+// TestAlbumThroughLambdaProcesses runs every Lambda as Lambda runs it: its
+// bootstrap (built for this machine, packed into the zip `make package`
+// makes and unpacked again) under the Runtime Interface Emulator, with
+// exactly the environment the synthesized template gives the function, plus
+// what the Lambda service adds (credentials, region; here the endpoints of
+// the local S3 and S3 Vectors servers). The local engine runs
+// statemachine.asl.json and invokes those processes over the invoke
+// protocol; the faces must be those of the in-process run.
+func TestAlbumThroughLambdaProcesses(t *testing.T) {
+	ctx := context.Background()
+	root, err := stack.FindRepoRoot(".")
+	require.NoError(t, err)
+	rie, err := emulator.Install(ctx, filepath.Join(locate.CacheDir(), "rie"))
+	require.NoError(t, err)
+	tmpl, fns := synthesize(t, root)
+	dirs := packAndUnpack(t, root)
+
+	// The servers that stand in for S3 and S3 Vectors.
+	s3srv := httptest.NewServer(gofakes3.New(s3mem.New(), gofakes3.WithAutoBucket(true)).Server())
+	defer s3srv.Close()
+	vsrv := s3vectorsserver.NewServer()
+	vhttp := httptest.NewServer(vsrv)
+	defer vhttp.Close()
+	service := map[string]string{ // what the Lambda service and the role give a function
+		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
+		"AWS_ENDPOINT_URL_S3": s3srv.URL, "AWS_ENDPOINT_URL_S3VECTORS": vhttp.URL,
+	}
+	for k, v := range service {
+		t.Setenv(k, v) // the test's own clients
+	}
+
+	procs := map[string]*emulator.Process{}
+	var vectorBucket string
+	for _, step := range names.Steps {
+		fn := functionConfig(t, tmpl, fns[step])
+		u, err := url.Parse(fn.env[names.EnvVectors])
+		require.NoError(t, err)
+		vectorBucket = u.Host
+		env := map[string]string{}
+		for k, v := range fn.env {
+			env[k] = v
+		}
+		for k, v := range service {
+			require.NotContains(t, env, k, "the template does not set what the Lambda service sets")
+			env[k] = v
+		}
+		p, err := emulator.Start(ctx, rie, emulator.Function{Name: names.FunctionName(step), Dir: dirs[step], Env: env,
+			MemoryMB: fn.memory, Timeout: fn.timeout})
+		require.NoError(t, err, step)
+		defer p.Close()
+		procs[step] = p
+	}
+	vsrv.CreateBucket(vectorBucket)
+
+	album := makeAlbum(t)
+	// The reference: the same album in-process, with the local stores.
+	local, err := embedded.Open(ctx, embedded.Options{DataDir: t.TempDir(), MaxConcurrency: 1})
+	require.NoError(t, err)
+	defer local.Close()
+	_, err = local.Import(ctx, albumID, album)
+	require.NoError(t, err)
+	want, _, err := local.RunAlbum(ctx, domain.AlbumInput{AlbumID: albumID})
+	require.NoError(t, err)
+
+	// The engine invokes the Lambda processes; the photos go to the S3 server.
+	p, err := embedded.Open(ctx, embedded.Options{
+		DataDir:        t.TempDir(),
+		MaxConcurrency: 1, // one execution environment per function
+		Blobs:          "s3://?endpoint=" + s3srv.URL + "&region=us-east-1",
+		Vectors:        "s3vectors://" + vectorBucket + "?endpoint=" + vhttp.URL + "&region=us-east-1",
+		Wrap: func(step string, _ lambda.Handler) lambda.Handler {
+			return procs[step]
+		},
+	})
+	require.NoError(t, err)
+	defer p.Close()
+	_, err = p.Import(ctx, albumID, album)
+	require.NoError(t, err)
+	got, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: albumID})
+	require.NoError(t, err, logs(procs))
+
+	assert.Equal(t, len(albumPhotos), got.Images)
+	assert.Equal(t, want.Faces, got.Faces)
+	assert.Equal(t, want.NoFaces, got.NoFaces)
+	require.Len(t, got.Failed, 1)
+	assert.Equal(t, names.AlbumPrefix(albumID)+"formats/not_an_image.jpg", got.Failed[0].Key)
+	assert.Equal(t, domain.ErrImageUnreadable, got.Failed[0].Error,
+		"Detect's error reached the workflow's Catch under its name, through the runtime and the emulator")
+	assert.Equal(t, want.Failed[0].Error, got.Failed[0].Error)
+
+	pack, err := modelpack.Default()
+	require.NoError(t, err)
+	def, err := pack.Pack(modelpack.DefaultPack)
+	require.NoError(t, err)
+	wantRecs, err := local.Faces(ctx, albumID, def.Version)
+	require.NoError(t, err)
+	gotRecs, err := p.Faces(ctx, albumID, def.Version)
+	require.NoError(t, err)
+	require.Equal(t, sortedKeys(wantRecs), sortedKeys(gotRecs))
+	for id, w := range wantRecs {
+		g := gotRecs[id]
+		require.Len(t, g.Faces, len(w.Faces), id)
+		for i := range w.Faces {
+			assert.InDeltaSlice(t, w.Faces[i].Box[:], g.Faces[i].Box[:], 1e-3, "%s face %d", id, i)
+			assert.InDeltaSlice(t, w.Faces[i].Embedding, g.Faces[i].Embedding, 1e-5, "%s face %d", id, i)
+		}
+	}
+	index, err := names.IndexForPack(def.Version)
+	require.NoError(t, err)
+	wantKeys, err := local.Deps.Vectors.Keys(ctx, index, albumID)
+	require.NoError(t, err)
+	gotKeys, err := p.Deps.Vectors.Keys(ctx, index, albumID)
+	require.NoError(t, err)
+	assert.Equal(t, wantKeys, gotKeys, "Aggregate, in its own process, indexed the same faces in S3 Vectors")
+
+	// Search and the nightly job, invoked as their callers do.
+	selfie, err := os.ReadFile(filepath.Join(testdata(t), "faces/Rob_Lowe_0002.jpg"))
+	require.NoError(t, err)
+	in, err := json.Marshal(steps.SearchInput{AlbumID: albumID, Image: selfie})
+	require.NoError(t, err)
+	out, err := procs[names.StepSearch].Invoke(ctx, in)
+	require.NoError(t, err, logs(procs))
+	var found steps.SearchOutput
+	require.NoError(t, json.Unmarshal(out, &found))
+	require.NotEmpty(t, found.Photos)
+	assert.Equal(t, names.AlbumPrefix(albumID)+"faces/Rob_Lowe_0001.jpg", found.Photos[0].Key, "the selfie's person first")
+
+	nightly := func() steps.ReprocessOutput {
+		in, _ := json.Marshal(steps.ReprocessInput{Source: "schedule", DryRun: true})
+		out, err := procs[names.StepReprocess].Invoke(ctx, in)
+		require.NoError(t, err, logs(procs))
+		var r steps.ReprocessOutput
+		require.NoError(t, json.Unmarshal(out, &r))
+		return r
+	}
+	before := nightly()
+	assert.Equal(t, 1, before.Albums)
+	body, err := os.ReadFile(filepath.Join(testdata(t), "faces/Test1.jpg"))
+	require.NoError(t, err)
+	_, err = p.Bucket.Put(ctx, names.AlbumPrefix(albumID)+"new/Test1.jpg", body)
+	require.NoError(t, err)
+	after := nightly()
+	require.Len(t, after.Started, 1, "a new photo: the album needs a run (dry run: nothing started)")
+	assert.Equal(t, albumID, after.Started[0].AlbumID)
+
+	// A handler error, straight from the process: the name the ASL's
+	// Retry/Catch match.
+	_, err = procs[names.StepDetect].Invoke(ctx, []byte(`{"albumId":"`+albumID+`","image":{"key":"`+names.AlbumPrefix(albumID)+`gone.jpg"}}`))
+	var fe messages.InvokeResponse_Error
+	require.True(t, errors.As(err, &fe), "a function error: %v", err)
+	assert.Equal(t, domain.ErrObjectMissing, fe.Type, "a photo deleted mid-run is ObjectMissing: %s", fe.Message)
+
+	report(t, procs, got.Processed)
+}
+
+// report logs each function's cold start and warm durations.
+func report(t *testing.T, procs map[string]*emulator.Process, photos int) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Lambda processes under the emulator (%s/%s, %d photos):\n", runtime.GOOS, runtime.GOARCH, photos)
+	for _, step := range names.Steps {
+		reps := procs[step].Reports()
+		require.NotEmpty(t, reps, "%s was invoked", step)
+		assert.True(t, reps[0].HasInit, "%s: its first invocation started it", step)
+		var warm []string
+		var sum time.Duration
+		for _, r := range reps[1:] {
+			assert.False(t, r.HasInit, "%s: one execution environment, started once", step)
+			warm = append(warm, ms(r.Duration))
+			sum += r.Duration
+		}
+		mean := "-"
+		if len(reps) > 1 {
+			mean = ms(sum / time.Duration(len(reps)-1))
+		}
+		fmt.Fprintf(&b, "  %-9s Init Duration %7s  cold (first invocation, init included) %8s  warm mean %8s  warm: %s\n",
+			step, ms(reps[0].Init), ms(reps[0].Duration), mean, strings.Join(warm, " "))
+	}
+	t.Log(b.String())
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond)) }
+
+func logs(procs map[string]*emulator.Process) string {
+	var b strings.Builder
+	for step, p := range procs {
+		fmt.Fprintf(&b, "--- %s ---\n%s", step, p.Log())
+	}
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func testdata(t *testing.T) string {
+	dir, err := locate.TestdataDir()
+	require.NoError(t, err)
+	return dir
+}
+
+func makeAlbum(t *testing.T) string {
+	src := testdata(t)
+	dir := t.TempDir()
+	for _, rel := range albumPhotos {
+		b, err := os.ReadFile(filepath.Join(src, rel))
+		require.NoError(t, err)
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, rel), b, 0o644))
+	}
+	return dir
+}
+
+// synthesize builds the real stack (placeholders for artifacts that are
+// not built: the environment does not depend on them) and returns its
+// template and each step's function logical ID.
+func synthesize(t *testing.T, root string) (map[string]any, map[string]string) {
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	st, err := stack.New(app, "DivinePicEmulated", &stack.Props{RepoRoot: root, Placeholders: true})
+	require.NoError(t, err)
+	b, err := json.Marshal(assertions.Template_FromStack(st.Stack, nil).ToJSON())
+	require.NoError(t, err)
+	var tmpl map[string]any
+	require.NoError(t, json.Unmarshal(b, &tmpl))
+	ids := map[string]string{}
+	for step, fn := range st.Functions {
+		ids[step] = *st.GetLogicalId(fn.Node().DefaultChild().(awscdk.CfnElement))
+	}
+	return tmpl, ids
+}
+
+type fnConfig struct {
+	env     map[string]string
+	memory  int
+	timeout time.Duration
+}
+
+// functionConfig reads a function's environment, memory and timeout from
+// the template, resolving what CloudFormation resolves at deploy time: a
+// Ref to the bucket is its name (here the local bucket), a Ref to the state
+// machine its ARN (here the local engine's). Anything else fails the test.
+func functionConfig(t *testing.T, tmpl map[string]any, id string) fnConfig {
+	res := tmpl["Resources"].(map[string]any)
+	p := res[id].(map[string]any)["Properties"].(map[string]any)
+	vars := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+	c := fnConfig{env: map[string]string{}, memory: int(p["MemorySize"].(float64)),
+		timeout: time.Duration(p["Timeout"].(float64)) * time.Second}
+	for k, v := range vars {
+		switch v := v.(type) {
+		case string:
+			c.env[k] = v
+		case map[string]any:
+			ref, ok := v["Ref"].(string)
+			require.True(t, ok, "%s=%v: only Ref is resolved here", k, v)
+			switch typ := res[ref].(map[string]any)["Type"]; typ {
+			case "AWS::S3::Bucket":
+				c.env[k] = config.DefaultBucket
+			case "AWS::StepFunctions::StateMachine":
+				c.env[k] = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", embedded.Region, embedded.Account, embedded.MachineName)
+			default:
+				t.Fatalf("%s: Ref to a %s, which this test does not resolve", k, typ)
+			}
+		default:
+			t.Fatalf("%s=%v: not a string or a Ref", k, v)
+		}
+	}
+	return c
+}
+
+// packAndUnpack builds every bootstrap for this machine (pure Go without
+// cgo, the ONNX ones with it, as the Makefile does for Lambda), packs each
+// into the zip `make package` makes, and unpacks it as Lambda does.
+func packAndUnpack(t *testing.T, root string) map[string]string {
+	bin := t.TempDir()
+	var pure, withONNX []string
+	for _, step := range names.Steps {
+		if names.NeedsONNX(step) {
+			withONNX = append(withONNX, "./lambdas/"+step)
+		} else {
+			pure = append(pure, "./lambdas/"+step)
+		}
+	}
+	for _, b := range []struct {
+		cgo  string
+		pkgs []string
+	}{{"0", pure}, {"1", withONNX}} {
+		args := append([]string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s", "-o", bin + "/"}, b.pkgs...)
+		cmd := exec.Command("go", args...)
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	lib, err := onnx.LibraryPath()
+	require.NoError(t, err)
+	m, err := modelpack.Default()
+	require.NoError(t, err)
+	pack, err := m.Pack(modelpack.DefaultPack)
+	require.NoError(t, err)
+	models, err := modelpack.NewResolver(m).PackPaths(context.Background(), pack)
+	require.NoError(t, err)
+
+	dirs := map[string]string{}
+	zips := t.TempDir()
+	for _, step := range names.Steps {
+		zip := filepath.Join(zips, artifact.ZipName(step, modelpack.DefaultPack))
+		_, err := artifact.Write(zip, artifact.Entries(step, filepath.Join(bin, step), lib, models))
+		require.NoError(t, err)
+		dir := t.TempDir()
+		require.NoError(t, artifact.Unzip(zip, dir))
+		dirs[step] = dir
+	}
+	return dirs
+}
