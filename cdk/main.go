@@ -85,6 +85,8 @@ func run() error {
 	if name == "" {
 		name = "DivinePic"
 	}
+	// cdk-nag's AwsSolutions checks: an unsuppressed finding is an error.
+	stack.CheckNag(app)
 	if _, err := stack.New(app, name, props); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -18,6 +19,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsscheduler"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsschedulertargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -35,6 +38,11 @@ const (
 	DefaultExpireAfterDays            = 7
 	DefaultNightlyHourUTC             = 3
 	DefaultSearchConcurrency          = 10
+	DefaultNoncurrentDays             = 30
+	DefaultAccessLogDays              = 90
+	DefaultScheduleRetries            = 3
+	// AccessLogsPrefix is where S3 writes the bucket's server access logs.
+	AccessLogsPrefix = "access-logs/"
 )
 
 // Props configures the stack. RepoRoot is required; the rest have defaults.
@@ -92,6 +100,7 @@ const NoToleratedFailures = -1
 type Stack struct {
 	awscdk.Stack
 	Bucket           awss3.Bucket
+	AccessLogs       awss3.Bucket // the photo bucket's S3 server access logs
 	VectorBucket     awss3vectors.CfnVectorBucket
 	VectorBucketName string
 	Indexes          map[string]awss3vectors.CfnIndex // by pack
@@ -100,9 +109,14 @@ type Stack struct {
 	StateMachineName string
 	Schedule         awsscheduler.Schedule
 	// The web app (app.go): its Lambda, Function URL and guest secret.
-	App         awslambda.Function
-	AppURL      awslambda.FunctionUrl
-	GuestSecret awssecretsmanager.Secret
+	App          awslambda.Function
+	AppURL       awslambda.FunctionUrl
+	GuestSecret  awssecretsmanager.Secret
+	ScheduleDLQ  awssqs.Queue
+	scheduleRole awsiam.Role
+	Alarms       map[string]awscloudwatch.Alarm // by name (see newOperations)
+	AlarmTopic   awssns.Topic
+	Dashboard    awscloudwatch.Dashboard
 	// MissingBuild lists the build outputs that were absent at synth time.
 	MissingBuild []string
 }
@@ -145,13 +159,34 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	rules = append(rules, &awss3.LifecycleRule{
 		Id:                                  jsii.String("abort-incomplete-uploads"),
 		AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(1)),
+	}, &awss3.LifecycleRule{
+		// Versioning keeps what an overwrite or a delete replaced, for
+		// NoncurrentDays: time to restore a photo, bounded storage.
+		Id:                          jsii.String("expire-noncurrent-versions"),
+		NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(float64(DefaultNoncurrentDays))),
+	})
+	s.AccessLogs = awss3.NewBucket(st, jsii.String("AccessLogs"), &awss3.BucketProps{
+		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
+		Encryption:        awss3.BucketEncryption_S3_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_PREFERRED,
+		LifecycleRules: &[]*awss3.LifecycleRule{{
+			Id:         jsii.String("expire-access-logs"),
+			Expiration: awscdk.Duration_Days(jsii.Number(float64(DefaultAccessLogDays))),
+		}},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
 	})
 	s.Bucket = awss3.NewBucket(st, jsii.String("Bucket"), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
-		LifecycleRules:    &rules,
-		RemovalPolicy:     awscdk.RemovalPolicy_RETAIN,
+		Versioned:         jsii.Bool(true),
+		// Who read and wrote what: S3 server access logs, in a bucket of
+		// their own that no Lambda may touch.
+		ServerAccessLogsBucket: s.AccessLogs,
+		ServerAccessLogsPrefix: jsii.String(AccessLogsPrefix),
+		LifecycleRules:         &rules,
+		RemovalPolicy:          awscdk.RemovalPolicy_RETAIN,
 	})
 
 	// S3 Vectors: one bucket, one index per pack.
@@ -189,6 +224,8 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 		names.EnvVectors: jsii.String("s3vectors://" + s.VectorBucketName),
 		names.EnvPack:    jsii.String(p.Pack),
 		names.EnvBucket:  s.Bucket.BucketName(),
+		// aggregate and reprocess write their metrics there (shared/metrics).
+		names.EnvMetricsNamespace: jsii.String(metricsNamespace(stackName)),
 	}
 	for _, fs := range functionSpecs {
 		fn, missing, err := s.newFunction(p, fs, env)
@@ -210,14 +247,26 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	}
 	reprocess := s.Functions[names.StepReprocess]
 	reprocess.AddEnvironment(jsii.String(names.EnvStateMachineARN), s.StateMachine.StateMachineArn(), nil)
+	// StartExecution only: an execution that exists already (same album,
+	// same night) is an ExecutionAlreadyExists error, not a lookup.
 	s.StateMachine.GrantStartExecution(reprocess)
-	s.StateMachine.GrantRead(reprocess)
 	if err := s.newApp(p, env); err != nil {
 		return nil, err
 	}
 
 	// Nightly reprocessing. The scheduled time goes into the payload, so a
 	// retried invocation names its executions like the first one did.
+	// An invocation that still fails after the retries lands in the
+	// dead-letter queue (alarmed on), with the scheduled time to redo it.
+	s.ScheduleDLQ = awssqs.NewQueue(st, jsii.String("NightlyDeadLetters"), &awssqs.QueueProps{
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+	})
+	s.scheduleRole = awsiam.NewRole(st, jsii.String("NightlyRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("scheduler.amazonaws.com"), nil),
+		Description: jsii.String("DivinePic nightly schedule: invoke the reprocess function, dead-letter to its queue"),
+	})
 	s.Schedule = awsscheduler.NewSchedule(st, jsii.String("Nightly"), &awsscheduler.ScheduleProps{
 		Description: jsii.String("DivinePic nightly reprocessing: one execution per album with new, changed or failed photos or faces of an older model pack"),
 		Schedule: awsscheduler.ScheduleExpression_Cron(&awsscheduler.CronOptionsWithTimezone{
@@ -230,10 +279,15 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 				"source":        "schedule",
 				"scheduledTime": awsscheduler.ContextAttribute_ScheduledTime(),
 			}),
-			RetryAttempts: jsii.Number(3),
-			MaxEventAge:   awscdk.Duration_Hours(jsii.Number(2)),
+			RetryAttempts:   jsii.Number(DefaultScheduleRetries),
+			MaxEventAge:     awscdk.Duration_Hours(jsii.Number(2)),
+			DeadLetterQueue: s.ScheduleDLQ,
+			Role:            s.scheduleRole,
 		}),
 	})
+
+	s.newOperations(p, stackName)
+	s.suppressNag()
 
 	if len(s.MissingBuild) > 0 {
 		awscdk.Annotations_Of(st).AddWarningV2(jsii.String("divinepic:missing-build"), jsii.String(
@@ -430,11 +484,7 @@ func (s *Stack) grantLambdas() {
 		})
 	}
 	readVectors := []string{"s3vectors:GetIndex", "s3vectors:ListIndexes", "s3vectors:GetVectors", "s3vectors:ListVectors", "s3vectors:QueryVectors"}
-	for _, step := range names.WorkflowSteps {
-		s.Bucket.GrantReadWrite(s.Functions[step], nil)
-	}
-	s.Bucket.GrantRead(s.Functions[names.StepReprocess], nil)
-	s.Bucket.GrantRead(s.Functions[names.StepSearch], nil)
+	s.grantBucket()
 	// Aggregate upserts and deletes; EnsureIndex may create a pack's index.
 	s.Functions[names.StepAggregate].AddToRolePolicy(vectorsStatement(append(readVectors,
 		"s3vectors:PutVectors", "s3vectors:DeleteVectors", "s3vectors:CreateIndex")...))
@@ -486,13 +536,7 @@ func (s *Stack) newStateMachine(p *Props, definition, stackName string) error {
 	for _, step := range names.WorkflowSteps {
 		s.Functions[step].GrantInvoke(sm)
 	}
-	// ItemReader reads the manifest; ResultWriter writes results with
-	// multipart uploads.
-	s.Bucket.GrantReadWrite(sm, nil)
-	sm.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings("s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"),
-		Resources: jsii.Strings(*s.Bucket.ArnForObjects(jsii.String("*"))),
-	}))
+	s.grantWorkflowBucket(p.ResultPrefix)
 	// The Distributed Map starts, watches, stops and redrives child
 	// executions of this very state machine. The ARNs are built from its
 	// name, not its Ref, so the role policy does not depend on the state

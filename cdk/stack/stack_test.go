@@ -147,6 +147,11 @@ func (s *synthesized) resources(typ string) map[string]map[string]any {
 
 func props(r map[string]any) map[string]any { return r["Properties"].(map[string]any) }
 
+// bucketID is the photo bucket's logical ID.
+func (s *synthesized) bucketID() string {
+	return *s.stack.GetLogicalId(s.stack.Bucket.Node().DefaultChild().(awscdk.CfnElement))
+}
+
 func (s *synthesized) functionID(t *testing.T, step string) string {
 	t.Helper()
 	fn, ok := s.stack.Functions[step]
@@ -166,7 +171,7 @@ func TestResourceCounts(t *testing.T) {
 		typ  string
 		want int
 	}{
-		{"AWS::S3::Bucket", 1},
+		{"AWS::S3::Bucket", 2}, // photos, and its access logs
 		{"AWS::S3Vectors::VectorBucket", 1},
 		{"AWS::S3Vectors::Index", len(m.PackNames())},
 		{"AWS::Lambda::Function", len(names.Steps) + 1}, // the steps and the app
@@ -183,9 +188,8 @@ func TestResourceCounts(t *testing.T) {
 func TestBucket(t *testing.T) {
 	s := defaultStack(t)
 	var bucket map[string]any
-	for _, r := range s.resources("AWS::S3::Bucket") {
-		bucket = props(r)
-	}
+	bucket = props(s.resources("AWS::S3::Bucket")[s.bucketID()])
+	assert.Equal(t, map[string]any{"Status": "Enabled"}, bucket["VersioningConfiguration"], "photos survive an overwrite or a delete")
 	assert.Equal(t, map[string]any{
 		"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
 	}, bucket["PublicAccessBlockConfiguration"])
@@ -270,9 +274,7 @@ func TestStateMachine(t *testing.T) {
 	rw := mp["ResultWriter"].(map[string]any)["Parameters"].(map[string]any)
 	assert.Equal(t, DefaultResultPrefix, rw["Prefix"])
 	var bucketID string
-	for id := range s.resources("AWS::S3::Bucket") {
-		bucketID = id
-	}
+	bucketID = s.bucketID()
 	assert.Equal(t, ref(bucketID), subs[names.PlaceholderResultBucket])
 }
 
@@ -299,9 +301,7 @@ func TestLambdas(t *testing.T) {
 	s := defaultStack(t)
 	fns := s.resources("AWS::Lambda::Function")
 	var bucketID, smID string
-	for id := range s.resources("AWS::S3::Bucket") {
-		bucketID = id
-	}
+	bucketID = s.bucketID()
 	for id := range s.resources("AWS::StepFunctions::StateMachine") {
 		smID = id
 	}
@@ -430,11 +430,11 @@ func TestStateMachinePolicy(t *testing.T) {
 	}
 	// ItemReader and ResultWriter.
 	var bucketID string
-	for id := range s.resources("AWS::S3::Bucket") {
-		bucketID = id
-	}
-	for _, a := range []string{"s3:GetObject*", "s3:PutObject", "s3:List*", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"} {
-		assert.True(t, allows(stmts, a, bucketID), a)
+	bucketID = s.bucketID()
+	assert.True(t, allows(stmts, "s3:GetObject", bucketID, names.WorkPrefix+"*"), "ItemReader reads the manifest")
+	for _, a := range []string{"s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"} {
+		assert.True(t, allows(stmts, a, bucketID, DefaultResultPrefix+"*"), a)
+		assert.False(t, allows(stmts, a, bucketID, names.AlbumsPrefix), "%s under albums/", a)
 	}
 	for _, st := range stmts {
 		b, _ := json.Marshal(st)

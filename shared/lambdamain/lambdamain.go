@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/metrics"
 	"github.com/divinepic/pipeline/shared/wiring"
 )
 
@@ -39,5 +40,5 @@ func Run(step string) {
 		fmt.Fprintf(os.Stderr, "divinepic %s: %v\n", step, err)
 		os.Exit(1)
 	}
-	lambda.Start(h)
+	lambda.Start(metrics.FromEnv(step, h))
 }

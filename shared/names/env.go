@@ -28,3 +28,8 @@ const (
 	// EnvLong turns on the long soak, load and fuzz runs (make test-long).
 	EnvLong = "DIVINEPIC_LONG"
 )
+
+// EnvMetricsNamespace is the CloudWatch namespace the Lambdas write their
+// metrics to (Embedded Metric Format log lines, see shared/metrics); set by
+// the CDK stack, unset (no metrics) elsewhere.
+const EnvMetricsNamespace = "DIVINEPIC_METRICS_NAMESPACE"
