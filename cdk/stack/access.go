@@ -71,7 +71,7 @@ func (s *Stack) grantBucket() {
 func (s *Stack) objectARNs(prefixes []string) []string {
 	out := make([]string, 0, len(prefixes))
 	for _, p := range slices.Sorted(slices.Values(prefixes)) {
-		out = append(out, *s.Bucket.ArnForObjects(jsii.String(p+"*")))
+		out = append(out, *s.Bucket.ArnForObjects(jsii.String(p + "*")))
 	}
 	return out
 }
