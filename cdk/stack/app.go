@@ -14,7 +14,7 @@ import (
 // appSpec is the web app's Lambda: it searches (ONNX, like the search
 // step) and answers the pages and the API; photo bytes never pass through
 // it (presigned S3 URLs).
-var appSpec = functionSpec{names.App, 2048, 30, "the web app: photographers' pages and API, guests' selfie search (Function URL)"}
+var appSpec = functionSpec{names.App, 30, "the web app: photographers' pages and API, guests' selfie search (Function URL)"}
 
 // The app's rights on the bucket, by key prefix: it reads what it shows
 // and writes only photos (uploads, through the URLs it presigns) and its

@@ -154,6 +154,9 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 			Id:         jsii.String("expire-" + strings.TrimSuffix(prefix, "/")),
 			Prefix:     jsii.String(prefix),
 			Expiration: awscdk.Duration_Days(jsii.Number(float64(p.ExpireAfterDays))),
+			// Spent work is deleted by Aggregate: with versioning, keep
+			// what it deleted a day, not NoncurrentDays.
+			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(1)),
 		})
 	}
 	rules = append(rules, &awss3.LifecycleRule{
@@ -358,7 +361,6 @@ func withDefaults(props *Props) (*Props, error) {
 // functionSpec is one Lambda: how it is packaged and sized.
 type functionSpec struct {
 	step    string
-	memory  float64
 	timeout float64 // seconds
 	desc    string
 }
@@ -367,14 +369,16 @@ type functionSpec struct {
 // (TimeoutSeconds 60 in statemachine.asl.json), so a slow photo never keeps
 // writing after it was recorded as failed; both together stay far under an
 // EXPRESS child's 5 minutes.
+//
+// Memory sizes are artifact.MemoryMB's (why: there).
 var functionSpecs = []functionSpec{
-	{names.StepList, 1024, 900, "list an album's photos and write the manifest of work"},
-	{names.StepDetect, 2048, 50, "decode, orient and detect faces in one photo; write the aligned chips"},
-	{names.StepEmbed, 2048, 50, "embed one photo's face chips and write its face record"},
-	{names.StepAggregate, 1024, 900, "upsert an album's faces into S3 Vectors and write the album summary"},
-	{names.StepPeople, 2048, 900, "group an album's indexed faces into people, keeping the photographer's corrections"},
-	{names.StepReprocess, 512, 900, "nightly: start one execution per album that needs work"},
-	{names.StepSearch, 2048, 60, "selfie search: detect, embed the largest face, top-k in the album"},
+	{names.StepList, 900, "list an album's photos and write the manifest of work"},
+	{names.StepDetect, 50, "decode, orient and detect faces in one photo; write the aligned chips"},
+	{names.StepEmbed, 50, "embed one photo's face chips and write its face record"},
+	{names.StepAggregate, 900, "upsert an album's faces into S3 Vectors and write the album summary"},
+	{names.StepPeople, 900, "group an album's indexed faces into people, keeping the photographer's corrections"},
+	{names.StepReprocess, 900, "nightly: start one execution per album that needs work"},
+	{names.StepSearch, 60, "selfie search: detect, embed the largest face, top-k in the album"},
 }
 
 func (s *Stack) newFunction(p *Props, fs functionSpec, env map[string]*string) (awslambda.Function, []string, error) {
@@ -404,7 +408,7 @@ func (s *Stack) newFunction(p *Props, fs functionSpec, env map[string]*string) (
 	}
 	common := awslambda.FunctionOptions{
 		Architecture:                 arch,
-		MemorySize:                   jsii.Number(fs.memory),
+		MemorySize:                   jsii.Number(float64(artifact.MemoryMB(fs.step))),
 		Timeout:                      awscdk.Duration_Seconds(jsii.Number(fs.timeout)),
 		Environment:                  &envCopy,
 		Description:                  jsii.String("DivinePic " + fs.step + ": " + fs.desc),

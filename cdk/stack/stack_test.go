@@ -313,12 +313,12 @@ func TestLambdas(t *testing.T) {
 		timeout  float64
 		reserved any
 	}{
-		{names.StepList, false, "arm64", 1024, 900, nil},
-		{names.StepDetect, false, "x86_64", 2048, 50, float64(DefaultMaxConcurrency)},
-		{names.StepEmbed, true, "x86_64", 2048, 50, float64(DefaultMaxConcurrency)},
+		{names.StepList, false, "arm64", 512, 900, nil},
+		{names.StepDetect, false, "x86_64", 1024, 50, float64(DefaultMaxConcurrency)},
+		{names.StepEmbed, true, "x86_64", 1024, 50, float64(DefaultMaxConcurrency)},
 		{names.StepAggregate, false, "arm64", 1024, 900, nil},
 		{names.StepReprocess, false, "arm64", 512, 900, float64(1)},
-		{names.StepSearch, false, "x86_64", 2048, 60, float64(DefaultSearchConcurrency)},
+		{names.StepSearch, false, "x86_64", 1769, 60, float64(DefaultSearchConcurrency)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.step, func(t *testing.T) {

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 func init() {
@@ -78,5 +80,10 @@ func benchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stdout, "engine overhead: measured at --concurrency 1 only")
 	}
 	fmt.Fprintf(stdout, "peak memory (RSS): %.0f MB\n", float64(m.PeakRSS)/(1<<20))
+	for _, step := range names.Steps {
+		if st, ok := m.Stages[step]; ok {
+			fmt.Fprintf(stdout, "  %-9s %4d invocations, %8.1f ms each\n", step, st.Invocations, float64(st.Mean())/float64(time.Millisecond))
+		}
+	}
 	return 0
 }

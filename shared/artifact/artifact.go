@@ -52,6 +52,30 @@ func GOARCH(step string) string {
 	return "arm64"
 }
 
+// memoryMB is each function's memory, chosen from `divinepic cost`'s
+// measurements (README.md, "What it costs"): detect and embed run one ONNX
+// thread, so below 1,769 MB (one vCPU) their CPU-bound time stretches by
+// exactly as much as the memory shrinks and costs the same, while their
+// waits on S3 and their memory-bound start get cheaper; 1,024 MB holds a
+// decoded 100-megapixel photo. Search answers a guest, so it gets a whole
+// vCPU. The pure-Go steps wait on S3 more than they compute, but people
+// (clustering an album's faces) and the app (pages and searches) keep the
+// 2,048 MB their authors chose.
+var memoryMB = map[string]int{
+	names.StepList:      512,
+	names.StepDetect:    1024,
+	names.StepEmbed:     1024,
+	names.StepAggregate: 1024,
+	names.StepPeople:    2048,
+	names.StepReprocess: 512,
+	names.StepSearch:    1769,
+	names.App:           2048,
+}
+
+// MemoryMB is a step's Lambda memory (cdk/stack deploys it, divinepic cost
+// prices it).
+func MemoryMB(step string) int { return memoryMB[step] }
+
 // PackBytes is the size of a pack's model files, from the manifest.
 func PackBytes(m *modelpack.Manifest, p *modelpack.Pack) (int64, error) {
 	var n int64

@@ -3,9 +3,11 @@ package embedded
 import (
 	"bufio"
 	"context"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,6 +27,22 @@ type Measurement struct {
 	InHandlers  time.Duration `json:"inHandlersNs"` // summed over concurrent invocations
 	CPU         time.Duration `json:"cpuNs"`        // the process's CPU time (user + system) during the run
 	PeakRSS     int64         `json:"peakRssBytes"` // the peak resident memory (Go heap and ONNX Runtime) during the timed run
+	// Stages is the time spent in each step's handler, by step.
+	Stages map[string]StageTime `json:"stages"`
+}
+
+// StageTime is one step's invocations and their summed duration.
+type StageTime struct {
+	Invocations int           `json:"invocations"`
+	Total       time.Duration `json:"totalNs"`
+}
+
+// Mean is the mean duration of one invocation.
+func (s StageTime) Mean() time.Duration {
+	if s.Invocations == 0 {
+		return 0
+	}
+	return s.Total / time.Duration(s.Invocations)
 }
 
 // PhotosPerSecond is the album's throughput.
@@ -40,26 +58,55 @@ func (m Measurement) EngineShare() float64 {
 	return 1 - float64(m.InHandlers)/float64(m.Wall)
 }
 
-// HandlerTimer adds the wall time spent inside handlers to Total; use its
-// Wrap as Options.Wrap.
+// HandlerTimer adds the wall time spent inside handlers to Total, and to
+// each step's StageTime; use its Wrap as Options.Wrap.
 type HandlerTimer struct {
 	Total atomic.Int64 // nanoseconds
+
+	mu     sync.Mutex
+	stages map[string]StageTime
 }
 
 // Wrap times one step's handler.
-func (t *HandlerTimer) Wrap(_ string, h lambda.Handler) lambda.Handler {
-	return timedHandler{h, &t.Total}
+func (t *HandlerTimer) Wrap(step string, h lambda.Handler) lambda.Handler {
+	return timedHandler{h, step, t}
+}
+
+// Stages returns each step's time so far.
+func (t *HandlerTimer) Stages() map[string]StageTime {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return maps.Clone(t.stages)
+}
+
+// Reset forgets what was timed.
+func (t *HandlerTimer) Reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.Total.Store(0)
+	t.stages = nil
 }
 
 type timedHandler struct {
 	lambda.Handler
-	total *atomic.Int64
+	step  string
+	timer *HandlerTimer
 }
 
 func (h timedHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	start := time.Now()
 	out, err := h.Handler.Invoke(ctx, payload)
-	h.total.Add(int64(time.Since(start)))
+	d := time.Since(start)
+	h.timer.Total.Add(int64(d))
+	h.timer.mu.Lock()
+	if h.timer.stages == nil {
+		h.timer.stages = map[string]StageTime{}
+	}
+	st := h.timer.stages[h.step]
+	st.Invocations++
+	st.Total += d
+	h.timer.stages[h.step] = st
+	h.timer.mu.Unlock()
 	return out, err
 }
 
@@ -71,7 +118,7 @@ func (p *Pipeline) MeasureAlbum(ctx context.Context, albumID string, timer *Hand
 	if _, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: albumID}, states.WithoutHistory()); err != nil {
 		return Measurement{}, err
 	}
-	timer.Total.Store(0)
+	timer.Reset()
 	resetPeakRSS()
 	start, startCPU := time.Now(), processCPU()
 	sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: albumID, Reprocess: true}, states.WithoutHistory())
@@ -80,7 +127,7 @@ func (p *Pipeline) MeasureAlbum(ctx context.Context, albumID string, timer *Hand
 		return Measurement{}, err
 	}
 	return Measurement{Photos: sum.Processed, Faces: sum.Faces, Failed: len(sum.Failed), Concurrency: maxConcurrency(p.opt),
-		Wall: wall, InHandlers: time.Duration(timer.Total.Load()), CPU: cpu, PeakRSS: PeakRSS()}, nil
+		Wall: wall, InHandlers: time.Duration(timer.Total.Load()), CPU: cpu, PeakRSS: PeakRSS(), Stages: timer.Stages()}, nil
 }
 
 // resetPeakRSS makes the peak resident memory start again from the current
