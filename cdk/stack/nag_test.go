@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
-	"github.com/aws/aws-cdk-go/awscdk/v2/cxapi"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,13 +20,18 @@ func TestNag(t *testing.T) {
 	s, err := New(app, "Nagged", &Props{RepoRoot: repo.root, Placeholders: true, AlarmEmail: "ops@example.com"})
 	require.NoError(t, err)
 	an := assertions.Annotations_FromStack(s.Stack)
-	for _, kind := range []func(*string, interface{}) *[]*cxapi.SynthesisMessage{an.FindError, an.FindWarning} {
-		msgs := kind(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*")))
-		for _, m := range *msgs {
-			t.Errorf("%s: %v", *m.Id, m.Entry.Data)
-		}
-		assert.Empty(t, *msgs)
+	finding := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+	// The assertions fail by raising (a panic across jsii) with every finding.
+	noFinding := func(check func()) {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("cdk-nag: %v", r)
+			}
+		}()
+		check()
 	}
+	noFinding(func() { an.HasNoError(jsii.String("*"), finding) })
+	noFinding(func() { an.HasNoWarning(jsii.String("*"), finding) })
 	// Every suppression says why.
 	tmpl := assertions.Template_FromStack(s.Stack, nil).ToJSON()
 	count := 0

@@ -187,8 +187,7 @@ func TestResourceCounts(t *testing.T) {
 
 func TestBucket(t *testing.T) {
 	s := defaultStack(t)
-	var bucket map[string]any
-	bucket = props(s.resources("AWS::S3::Bucket")[s.bucketID()])
+	bucket := props(s.resources("AWS::S3::Bucket")[s.bucketID()])
 	assert.Equal(t, map[string]any{"Status": "Enabled"}, bucket["VersioningConfiguration"], "photos survive an overwrite or a delete")
 	assert.Equal(t, map[string]any{
 		"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true,
@@ -273,8 +272,7 @@ func TestStateMachine(t *testing.T) {
 	assert.Equal(t, float64(DefaultToleratedFailurePercentage), mp["ToleratedFailurePercentage"])
 	rw := mp["ResultWriter"].(map[string]any)["Parameters"].(map[string]any)
 	assert.Equal(t, DefaultResultPrefix, rw["Prefix"])
-	var bucketID string
-	bucketID = s.bucketID()
+	bucketID := s.bucketID()
 	assert.Equal(t, ref(bucketID), subs[names.PlaceholderResultBucket])
 }
 
@@ -429,8 +427,7 @@ func TestStateMachinePolicy(t *testing.T) {
 		assert.True(t, allows(stmts, a, ":execution:"+name+"/*"), a)
 	}
 	// ItemReader and ResultWriter.
-	var bucketID string
-	bucketID = s.bucketID()
+	bucketID := s.bucketID()
 	assert.True(t, allows(stmts, "s3:GetObject", bucketID, names.WorkPrefix+"*"), "ItemReader reads the manifest")
 	for _, a := range []string{"s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"} {
 		assert.True(t, allows(stmts, a, bucketID, DefaultResultPrefix+"*"), a)

@@ -42,10 +42,7 @@ const (
 // bucket's name, the state machine's ARN.
 func (s *synthesized) lambdaEnv(t *testing.T, step string) map[string]string {
 	t.Helper()
-	var bucketID, machineID string
-	for id := range s.resources("AWS::S3::Bucket") {
-		bucketID = id
-	}
+	bucketID, machineID := s.bucketID(), ""
 	for id := range s.resources("AWS::StepFunctions::StateMachine") {
 		machineID = id
 	}

@@ -150,7 +150,6 @@ type measured struct {
 	stages                   map[string]embedded.StageTime
 	requests                 map[string]int
 	vectorsPut               int
-	vectorBytes              int
 	recordBytes              int64
 	transitions              int
 	dim                      int

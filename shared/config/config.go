@@ -33,12 +33,15 @@ type Config struct {
 	SFNEndpoint     string
 	Threads         int // ONNX intra-op threads per session
 	Workers         int // face engines per model pack (concurrent photos); 0 means 1
+	// MetricsNamespace is where aggregate and reprocess write their
+	// CloudWatch metrics (shared/metrics); empty: none.
+	MetricsNamespace string
 }
 
 // Variables are the environment variables Parse reads.
 var Variables = []string{
 	names.EnvData, names.EnvPack, names.EnvBlobs, names.EnvVectors, names.EnvBucket,
-	names.EnvStateMachineARN, names.EnvSFNEndpoint, names.EnvMaxPixels, names.EnvQuality,
+	names.EnvStateMachineARN, names.EnvSFNEndpoint, names.EnvMaxPixels, names.EnvQuality, names.EnvMetricsNamespace,
 }
 
 // DefaultDataDir is where the embedded mode keeps its state: $DIVINEPIC_DATA,
@@ -94,6 +97,7 @@ func Parse(getenv func(string) string) (Config, error) {
 	c.StateMachineARN = getenv(names.EnvStateMachineARN)
 	c.SFNEndpoint = getenv(names.EnvSFNEndpoint)
 	c.Quality = getenv(names.EnvQuality)
+	c.MetricsNamespace = getenv(names.EnvMetricsNamespace)
 	if v := getenv(names.EnvMaxPixels); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {

@@ -34,6 +34,7 @@ import (
 	"github.com/divinepic/pipeline/shared/embedded"
 	"github.com/divinepic/pipeline/shared/emulator"
 	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/metrics"
 	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/onnx"
@@ -200,6 +201,16 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	require.Len(t, after.Started, 1, "a new photo: the album needs a run (dry run: nothing started)")
 	assert.Equal(t, albumID, after.Started[0].AlbumID)
 
+	// The outcome an operator sees: aggregate's and the nightly job's
+	// metric lines (Embedded Metric Format) in their logs.
+	emf := metricLine(t, procs[names.StepAggregate].Log(), metrics.PhotosProcessed)
+	assert.Equal(t, "DivinePic/DivinePicEmulated", emf["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)["Namespace"],
+		"the namespace the template gives, where the stack's alarms read")
+	assert.Equal(t, float64(1), emf[metrics.PhotosFailed])
+	assert.Equal(t, float64(len(albumPhotos)), emf[metrics.PhotosProcessed])
+	nightlyLine := metricLine(t, procs[names.StepReprocess].Log(), metrics.NightlyAlbumsStarted)
+	assert.Contains(t, nightlyLine["message"], "nightly job: 1 albums, 1 started")
+
 	// A handler error, straight from the process: the name the ASL's
 	// Retry/Catch match.
 	_, err = procs[names.StepDetect].Invoke(ctx, []byte(`{"albumId":"`+albumID+`","image":{"key":"`+names.AlbumPrefix(albumID)+`gone.jpg"}}`))
@@ -242,6 +253,20 @@ func report(t *testing.T, procs map[string]*emulator.Process, labels *invocation
 			step, ms(reps[0].Init), first, ms(reps[0].Duration), mean, strings.Join(warm, ", "))
 	}
 	t.Log(b.String())
+}
+
+// metricLine is the last JSON line of log that has the metric.
+func metricLine(t *testing.T, log, metric string) map[string]any {
+	t.Helper()
+	var found map[string]any
+	for _, line := range strings.Split(log, "\n") {
+		var doc map[string]any
+		if json.Unmarshal([]byte(line), &doc) == nil && doc[metric] != nil && doc["_aws"] != nil {
+			found = doc
+		}
+	}
+	require.NotNil(t, found, "no %s metric line in:\n%s", metric, log)
+	return found
 }
 
 // invocationLabels records, per step, what each invocation by the engine

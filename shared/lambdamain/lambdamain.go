@@ -28,7 +28,12 @@ func Handler(ctx context.Context, step string) (lambda.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return deps.Steps.Handler(step)
+	h, err := deps.Steps.Handler(step)
+	if err != nil {
+		return nil, err
+	}
+	// Aggregate and reprocess also write their outcome as metrics.
+	return metrics.Wrap(step, cfg.MetricsNamespace, h, os.Stdout), nil
 }
 
 // Run serves the step's handler in the Lambda runtime. A configuration
@@ -40,5 +45,5 @@ func Run(step string) {
 		fmt.Fprintf(os.Stderr, "divinepic %s: %v\n", step, err)
 		os.Exit(1)
 	}
-	lambda.Start(metrics.FromEnv(step, h))
+	lambda.Start(h)
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"time"
 
@@ -44,11 +43,6 @@ func Wrap(step, namespace string, h lambda.Handler, w io.Writer) lambda.Handler 
 		return h
 	}
 	return &emitting{step: step, namespace: namespace, h: h, w: w, now: time.Now}
-}
-
-// FromEnv is Wrap with the namespace of names.EnvMetricsNamespace, to stdout.
-func FromEnv(step string, h lambda.Handler) lambda.Handler {
-	return Wrap(step, os.Getenv(names.EnvMetricsNamespace), h, os.Stdout)
 }
 
 type emitting struct {
