@@ -87,7 +87,11 @@ func run() error {
 	}
 	// cdk-nag's AwsSolutions checks: an unsuppressed finding is an error.
 	stack.CheckNag(app)
-	if _, err := stack.New(app, name, props); err != nil {
+	st, err := stack.New(app, name, props)
+	if err != nil {
+		return err
+	}
+	if err := stack.NagErrors(st.Stack); err != nil {
 		return err
 	}
 	asm := app.Synth(nil)

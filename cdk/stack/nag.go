@@ -1,7 +1,10 @@
 package stack
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -13,6 +16,22 @@ import (
 // assertion tests.
 func CheckNag(app awscdk.App) {
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+}
+
+// NagErrors returns the stack's unsuppressed cdk-nag findings (errors and
+// warnings of the checks CheckNag added) as one error, or nil.
+func NagErrors(st awscdk.Stack) (err error) {
+	an := assertions.Annotations_FromStack(st)
+	finding := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+	// The assertions fail by raising (a panic across jsii) with every finding.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cdk-nag AwsSolutions findings without a suppression: %v", r)
+		}
+	}()
+	an.HasNoError(jsii.String("*"), finding)
+	an.HasNoWarning(jsii.String("*"), finding)
+	return nil
 }
 
 // Findings that name what they apply to, as cdk-nag spells it.
