@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/divinepic/pipeline/shared/modelpack"
 )
 
 // Paths inside the repository that the stack reads at synth time.
@@ -87,6 +89,18 @@ func imageInputs(root, step string) (all, missing []string) {
 		}
 	}
 	return all, missing
+}
+
+// imagePackFiles lists the pack's model files that the staged image inputs
+// lack (`make package PACK=<pack>` stages exactly the pack's files): an
+// image staged for another pack must not be deployed as this one.
+func imagePackFiles(root string, pack *modelpack.Pack) (missing []string) {
+	for _, f := range pack.FileNames() {
+		if !isFile(filepath.Join(root, ImageModels, f)) {
+			missing = append(missing, ImageModels+"/"+f)
+		}
+	}
+	return missing
 }
 
 // imageExcludes is the Docker-style ignore list that keeps the image's build

@@ -135,7 +135,8 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model pack manifest: %w", err)
 	}
-	if _, err := manifest.Pack(p.Pack); err != nil {
+	pack, err := manifest.Pack(p.Pack)
+	if err != nil {
 		return nil, err
 	}
 
@@ -231,7 +232,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 		names.EnvMetricsNamespace: jsii.String(metricsNamespace(stackName)),
 	}
 	for _, fs := range functionSpecs {
-		fn, missing, err := s.newFunction(p, fs, env)
+		fn, missing, err := s.newFunction(p, pack, fs, env)
 		if err != nil {
 			return nil, err
 		}
@@ -381,7 +382,7 @@ var functionSpecs = []functionSpec{
 	{names.StepSearch, 60, "selfie search: detect, embed the largest face, top-k in the album"},
 }
 
-func (s *Stack) newFunction(p *Props, fs functionSpec, env map[string]*string) (awslambda.Function, []string, error) {
+func (s *Stack) newFunction(p *Props, pack *modelpack.Pack, fs functionSpec, env map[string]*string) (awslambda.Function, []string, error) {
 	id := jsii.String(logicalSuffix(fs.step) + "Function")
 	logs := awslogs.NewLogGroup(s.Stack, jsii.String(logicalSuffix(fs.step)+"Logs"), &awslogs.LogGroupProps{
 		Retention:     awslogs.RetentionDays_ONE_MONTH,
@@ -425,7 +426,11 @@ func (s *Stack) newFunction(p *Props, fs functionSpec, env map[string]*string) (
 	missing := []string{artifact.Dir + "/" + artifact.ZipName(fs.step, p.Pack)}
 	if names.NeedsONNX(fs.step) {
 		// A pack too large for a zip: the container image.
-		if _, imgMissing := imageInputs(p.RepoRoot, fs.step); len(imgMissing) == 0 {
+		_, imgMissing := imageInputs(p.RepoRoot, fs.step)
+		if len(imgMissing) == 0 {
+			imgMissing = imagePackFiles(p.RepoRoot, pack)
+		}
+		if len(imgMissing) == 0 {
 			code := awslambda.DockerImageCode_FromImageAsset(jsii.String(p.RepoRoot), &awslambda.AssetImageCodeProps{
 				File:       jsii.String(Dockerfile),
 				BuildArgs:  &map[string]*string{"STEP": jsii.String(fs.step)},

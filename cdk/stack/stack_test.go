@@ -706,3 +706,18 @@ func keys[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// An image staged for one pack is not deployed as another: the stack
+// checks that bin/image/models has the pack's files.
+func TestImageOfAnotherPack(t *testing.T) {
+	s, err := synth(t, filepath.Join(t.TempDir(), "repo"), filepath.Join(t.TempDir(), "out"), func(p *Props) {
+		p.Pack = "scrfd-500m"
+	})
+	require.NoError(t, err)
+	assert.Empty(t, s.assets(t).DockerImages, "the staged image carries the default pack")
+	assert.Contains(t, s.stack.MissingBuild, artifact.Dir+"/"+artifact.ZipName(names.StepEmbed, "scrfd-500m")+
+		" (or the container image's inputs: make package PACK=scrfd-500m)")
+	assert.Contains(t, s.stack.MissingBuild, artifact.Dir+"/"+artifact.ZipName(names.StepDetect, "scrfd-500m")+
+		" (or the container image's inputs: make package PACK=scrfd-500m)", "detect-default.zip is not this pack's")
+	assert.NotContains(t, s.stack.MissingBuild, artifact.Dir+"/"+artifact.ZipName(names.StepList, "scrfd-500m"), "pure-Go zips carry no pack")
+}
