@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +23,10 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambda/messages"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -38,6 +44,7 @@ import (
 	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/onnx"
+	"github.com/divinepic/pipeline/shared/sfnapi"
 	"github.com/divinepic/pipeline/shared/steps"
 	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
 )
@@ -78,9 +85,16 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	vsrv := s3vectorsserver.NewServer()
 	vhttp := httptest.NewServer(vsrv)
 	defer vhttp.Close()
+	// The Step Functions API over the engine that runs the album (set once
+	// the pipeline is open): the nightly job starts executions there.
+	var sfnServer atomic.Pointer[sfnapi.Server]
+	sfnhttp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sfnServer.Load().ServeHTTP(w, r)
+	}))
+	defer sfnhttp.Close()
 	service := map[string]string{ // what the Lambda service and the role give a function
 		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
-		"AWS_ENDPOINT_URL_S3": s3srv.URL, "AWS_ENDPOINT_URL_S3VECTORS": vhttp.URL,
+		"AWS_ENDPOINT_URL_S3": s3srv.URL, "AWS_ENDPOINT_URL_S3VECTORS": vhttp.URL, "AWS_ENDPOINT_URL_SFN": sfnhttp.URL,
 	}
 	for k, v := range service {
 		t.Setenv(k, v) // the test's own clients
@@ -121,7 +135,7 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	require.NoError(t, err)
 
 	// The engine invokes the Lambda processes; the photos go to the S3 server.
-	p, err := embedded.Open(ctx, embedded.Options{
+	opt := embedded.Options{
 		DataDir:        t.TempDir(),
 		MaxConcurrency: 1, // one execution environment per function
 		Blobs:          "s3://?endpoint=" + s3srv.URL + "&region=us-east-1",
@@ -129,9 +143,18 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 		Wrap: func(step string, _ lambda.Handler) lambda.Handler {
 			return labelled{procs[step], step, labels}
 		},
-	})
+	}
+	p, err := embedded.Open(ctx, opt)
 	require.NoError(t, err)
 	defer p.Close()
+	definition, err := embedded.Definition(opt)
+	require.NoError(t, err)
+	api := sfnapi.New()
+	require.NoError(t, api.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: definition}))
+	defer api.Shutdown(ctx, "test over")
+	sfnServer.Store(api)
+	assert.Equal(t, p.Machine.ARN, functionConfig(t, tmpl, fns[names.StepReprocess]).env[names.EnvStateMachineARN],
+		"the nightly job starts the machine the template names")
 	_, err = p.Import(ctx, albumID, album)
 	require.NoError(t, err)
 	got, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: albumID})
@@ -183,33 +206,67 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	require.NotEmpty(t, found.Photos)
 	assert.Equal(t, names.AlbumPrefix(albumID)+"faces/Rob_Lowe_0001.jpg", found.Photos[0].Key, "the selfie's person first")
 
-	nightly := func() steps.ReprocessOutput {
-		in, _ := json.Marshal(steps.ReprocessInput{Source: "schedule", DryRun: true})
+	tonight := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	nightly := func(dryRun bool) steps.ReprocessOutput {
+		in, _ := json.Marshal(steps.ReprocessInput{Source: "schedule", ScheduledTime: tonight, DryRun: dryRun})
 		out, err := procs[names.StepReprocess].Invoke(ctx, in)
 		require.NoError(t, err, logs(procs))
 		var r steps.ReprocessOutput
 		require.NoError(t, json.Unmarshal(out, &r))
 		return r
 	}
-	before := nightly()
+	before := nightly(true)
 	assert.Equal(t, 1, before.Albums)
+	assert.Empty(t, before.Started, "the album is up to date")
 	body, err := os.ReadFile(filepath.Join(testdata(t), "faces/Test1.jpg"))
 	require.NoError(t, err)
 	_, err = p.Bucket.Put(ctx, names.AlbumPrefix(albumID)+"new/Test1.jpg", body)
 	require.NoError(t, err)
-	after := nightly()
-	require.Len(t, after.Started, 1, "a new photo: the album needs a run (dry run: nothing started)")
-	assert.Equal(t, albumID, after.Started[0].AlbumID)
+	dry := nightly(true)
+	require.Len(t, dry.Started, 1, "a new photo: the album needs a run (dry run: nothing started)")
+	assert.Equal(t, albumID, dry.Started[0].AlbumID)
+
+	// The nightly job for real: it starts the album's execution through the
+	// Step Functions API, whose engine invokes the Lambda processes again.
+	started := nightly(false)
+	require.Len(t, started.Started, 1, logs(procs))
+	execARN := started.Started[0].ExecutionARN
+	require.NotEmpty(t, execARN)
+	client := sfn.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
+		func(o *sfn.Options) { o.BaseEndpoint = aws.String(sfnhttp.URL) })
+	var d *sfn.DescribeExecutionOutput
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		d, err = client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execARN)})
+		require.NoError(t, err)
+		if d.Status != sfntypes.ExecutionStatusRunning {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the nightly execution is still running")
+		time.Sleep(100 * time.Millisecond)
+	}
+	require.Equal(t, sfntypes.ExecutionStatusSucceeded, d.Status, "%s: %s\n%s", aws.ToString(d.Error), aws.ToString(d.Cause), logs(procs))
+	var nightOut steps.AggregateOutput
+	require.NoError(t, json.Unmarshal([]byte(aws.ToString(d.Output)), &nightOut))
+	assert.Equal(t, 1, nightOut.Processed, "only the new photo")
+	assert.Equal(t, got.Faces+1, nightOut.Faces, "Test1's one face added")
+	again := nightly(false)
+	assert.Empty(t, again.Started, "the album is done: nothing to start")
+	assert.Equal(t, 1, again.UpToDate)
 
 	// The outcome an operator sees: aggregate's and the nightly job's
 	// metric lines (Embedded Metric Format) in their logs.
-	emf := metricLine(t, procs[names.StepAggregate].Log(), metrics.PhotosProcessed)
-	assert.Equal(t, "DivinePic/DivinePicEmulated", emf["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)["Namespace"],
+	runs := metricLines(t, procs[names.StepAggregate].Log(), metrics.PhotosProcessed)
+	require.Len(t, runs, 2, "the album's run and the nightly one")
+	assert.Equal(t, "DivinePic/DivinePicEmulated", runs[0]["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)["Namespace"],
 		"the namespace the template gives, where the stack's alarms read")
-	assert.Equal(t, float64(1), emf[metrics.PhotosFailed])
-	assert.Equal(t, float64(len(albumPhotos)), emf[metrics.PhotosProcessed])
-	nightlyLine := metricLine(t, procs[names.StepReprocess].Log(), metrics.NightlyAlbumsStarted)
-	assert.Contains(t, nightlyLine["message"], "nightly job: 1 albums, 1 started")
+	assert.Equal(t, float64(1), runs[0][metrics.PhotosFailed])
+	assert.Equal(t, float64(len(albumPhotos)), runs[0][metrics.PhotosProcessed])
+	assert.Equal(t, float64(1), runs[1][metrics.PhotosProcessed])
+	nights := metricLines(t, procs[names.StepReprocess].Log(), metrics.NightlyAlbumsStarted)
+	require.Len(t, nights, 4, "one line a nightly invocation")
+	assert.Equal(t, "nightly job: 1 albums, 1 started, 0 up to date, 0 already started today, 0 could not be started", nights[2]["message"])
+	assert.Equal(t, []any{albumID}, nights[2]["albumsStarted"])
+	assert.Contains(t, nights[3]["message"], "0 started, 1 up to date")
 
 	// A handler error, straight from the process: the name the ASL's
 	// Retry/Catch match.
@@ -255,17 +312,17 @@ func report(t *testing.T, procs map[string]*emulator.Process, labels *invocation
 	t.Log(b.String())
 }
 
-// metricLine is the last JSON line of log that has the metric.
-func metricLine(t *testing.T, log, metric string) map[string]any {
+// metricLines are the JSON lines of log that have the metric, in order.
+func metricLines(t *testing.T, log, metric string) []map[string]any {
 	t.Helper()
-	var found map[string]any
+	var found []map[string]any
 	for _, line := range strings.Split(log, "\n") {
 		var doc map[string]any
 		if json.Unmarshal([]byte(line), &doc) == nil && doc[metric] != nil && doc["_aws"] != nil {
-			found = doc
+			found = append(found, doc)
 		}
 	}
-	require.NotNil(t, found, "no %s metric line in:\n%s", metric, log)
+	require.NotEmpty(t, found, "no %s metric line in:\n%s", metric, log)
 	return found
 }
 
