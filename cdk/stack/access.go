@@ -35,6 +35,9 @@ var bucketAccess = map[string]access{
 		read:    []string{names.FacesPrefix, names.ResultsPrefix, names.StatePrefix, names.WorkPrefix},
 		write:   []string{names.StatePrefix},
 		destroy: []string{names.FacesPrefix, names.WorkPrefix}},
+	// The album's people from its index and face records, with the
+	// photographer's corrections.
+	names.StepPeople: {read: []string{names.FacesPrefix, names.StatePrefix}, write: []string{names.StatePrefix}},
 	// Which albums need work: the photos' listing against the indexes.
 	names.StepReprocess: {list: true, read: []string{names.StatePrefix}},
 	// The album's index (the selfie arrives as bytes).

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
@@ -41,6 +42,14 @@ const (
 // AlarmFunctionErrors and AlarmFunctionThrottles name a step's alarms.
 func AlarmFunctionErrors(step string) string    { return logicalSuffix(step) + "Errors" }
 func AlarmFunctionThrottles(step string) string { return logicalSuffix(step) + "Throttles" }
+
+// lambda is a step's function, or the app's.
+func (s *Stack) lambda(name string) awslambda.Function {
+	if name == names.App {
+		return s.App
+	}
+	return s.Functions[name]
+}
 
 // metricsNamespace is where the Lambdas write the pipeline's metrics.
 func metricsNamespace(stackName string) string { return "DivinePic/" + stackName }
@@ -100,8 +109,11 @@ func (s *Stack) newOperations(p *Props, stackName string) {
 	alarm(AlarmPhotoFailureRatio, fmt.Sprintf("over %d%% of the photos processed in the last hour failed (the Map runs' failures, as Aggregate counts them): see the albums' summaries", PhotoFailureAlarmPercent),
 		ratio, PhotoFailureAlarmPercent, above)
 
-	for _, step := range names.Steps {
-		fn := s.Functions[step]
+	for _, step := range names.Lambdas {
+		fn := s.lambda(step)
+		if fn == nil {
+			continue
+		}
 		if step == names.StepDetect || step == names.StepEmbed {
 			quarter := awscdk.Duration_Minutes(jsii.Number(15))
 			rate := awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
@@ -138,8 +150,11 @@ func (s *Stack) newDashboard(stackName string, pipeline func(string, awscdk.Dura
 	sum := &awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: hour}
 	sm := s.StateMachine
 	var durations, errors []awscloudwatch.IMetric
-	for _, step := range names.Steps {
-		fn := s.Functions[step]
+	for _, step := range names.Lambdas {
+		fn := s.lambda(step)
+		if fn == nil {
+			continue
+		}
 		durations = append(durations, fn.MetricDuration(&awscloudwatch.MetricOptions{Statistic: jsii.String("p90"), Period: hour, Label: jsii.String(step + " p90")}))
 		errors = append(errors, fn.MetricErrors(&awscloudwatch.MetricOptions{Statistic: jsii.String("Sum"), Period: hour, Label: jsii.String(step)}))
 	}

@@ -39,7 +39,7 @@ func TestAlarms(t *testing.T) {
 		AlarmNightlyDeadLetters:  1,
 		AlarmNightlyAlbumsFailed: 1,
 	}
-	for _, step := range names.Steps {
+	for _, step := range names.Lambdas {
 		want[AlarmFunctionThrottles(step)] = 1
 		want[AlarmFunctionErrors(step)] = 1
 	}

@@ -28,7 +28,7 @@ var (
 // that signs guest links, CORS on the bucket for the browser's presigned
 // PUTs, and IAM scoped to each route's needs.
 func (s *Stack) newApp(p *Props, env map[string]*string) error {
-	fn, missing, err := s.newFunction(p, appSpec, env)
+	fn, missing, err := s.newFunction(p, s.pack, appSpec, env)
 	if err != nil {
 		return err
 	}

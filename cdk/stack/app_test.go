@@ -56,7 +56,8 @@ func TestAppFunctionAndURL(t *testing.T) {
 	s := defaultStack(t)
 	id := s.appID(t)
 	fn := props(s.template["Resources"].(map[string]any)[id].(map[string]any))
-	assert.Equal(t, "Image", fn["PackageType"], "the app searches with ONNX: a container image like search")
+	assert.Equal(t, []any{"x86_64"}, fn["Architectures"], "the app searches with ONNX: x86_64 like search")
+	assert.Equal(t, "provided.al2023", fn["Runtime"], "a zip of make package (a placeholder in the fake repository), like search")
 	env := fn["Environment"].(map[string]any)["Variables"].(map[string]any)
 	for _, v := range []string{names.EnvBlobs, names.EnvVectors, names.EnvBucket, names.EnvPack, names.EnvStateMachineARN, names.EnvGuestSecretARN} {
 		assert.Contains(t, env, v)
@@ -92,10 +93,7 @@ func TestAppSecret(t *testing.T) {
 
 func TestBucketCORSForPresignedPuts(t *testing.T) {
 	s := defaultStack(t)
-	var rules []any
-	for _, b := range s.resources("AWS::S3::Bucket") {
-		rules = props(b)["CorsConfiguration"].(map[string]any)["CorsRules"].([]any)
-	}
+	rules := props(s.resources("AWS::S3::Bucket")[s.bucketID()])["CorsConfiguration"].(map[string]any)["CorsRules"].([]any)
 	require.Len(t, rules, 1)
 	r := rules[0].(map[string]any)
 	assert.ElementsMatch(t, []any{"PUT", "GET"}, r["AllowedMethods"])
@@ -153,10 +151,7 @@ func TestAppLeastPrivilege(t *testing.T) {
 // given directly, which the Handler prefers.
 func TestAppEnvironmentBuildsTheApp(t *testing.T) {
 	s := defaultStack(t)
-	var bucketID, machineID, secretID string
-	for id := range s.resources("AWS::S3::Bucket") {
-		bucketID = id
-	}
+	bucketID, machineID, secretID := s.bucketID(), "", ""
 	for id := range s.resources("AWS::StepFunctions::StateMachine") {
 		machineID = id
 	}

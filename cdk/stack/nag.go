@@ -44,8 +44,8 @@ const (
 	vectorIndexes = `/^Resource::<VectorBucket\.VectorBucketArn>\/index\/\*$/g`
 	// A function's versions and aliases.
 	functionVersions = `/^Resource::<[A-Za-z0-9]+Function[0-9A-F]+\.Arn>:\*$/g`
-	// The Distributed Map's child executions, named at run time.
-	childExecutions = `/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:.*-album[:\/]\*$/g`
+	// The Distributed Map's child executions and Map Runs, named at run time.
+	childExecutions = `/^Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:(execution|mapRun):.*-album[:\/]\*$/g`
 )
 
 type suppression struct {
@@ -96,6 +96,18 @@ func (s *Stack) suppressNag() {
 			"the workflow logs ERROR events (every failed state, with its error and cause, without execution data): ALL would add several log events per photo (about $0.003 per 1,000 photos, a sixth of the pipeline's cost) for what the execution history already shows",
 			nil},
 	)
+	if s.App != nil {
+		suppress(s.App, basicRoleSuppression, xraySuppression, indexSuppression,
+			suppression{"AwsSolutions-IAM5",
+				"the web app is the upload path: it reads what its pages show and writes photos (under albums/, through the URLs it presigns) and its own records (app/), by key prefix (cdk/stack/app.go); the keys are per album and photo",
+				[]string{bucketPrefixes}},
+			suppression{"AwsSolutions-IAM5",
+				"the app starts albums and watches their executions and Map Runs, whose names Step Functions chooses at run time",
+				[]string{childExecutions}})
+		suppress(s.GuestSecret, suppression{"AwsSolutions-SMG4",
+			"the secret signs guest links: rotating it ends every link already sent, so it is rotated by hand, when a leak is suspected",
+			nil})
+	}
 	suppress(s.ScheduleDLQ,
 		suppression{"AwsSolutions-SQS3",
 			"this queue is the nightly schedule's dead-letter queue (EventBridge Scheduler's, which cdk-nag does not recognise as one); it is alarmed on, and a dead-letter queue of its own would only hide what it holds",

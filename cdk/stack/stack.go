@@ -119,6 +119,7 @@ type Stack struct {
 	Dashboard    awscloudwatch.Dashboard
 	// MissingBuild lists the build outputs that were absent at synth time.
 	MissingBuild []string
+	pack         *modelpack.Pack // the pack the ONNX Lambdas carry
 }
 
 // New defines the pipeline stack in scope.
@@ -142,6 +143,7 @@ func New(scope constructs.Construct, id string, props *Props) (*Stack, error) {
 
 	st := awscdk.NewStack(scope, jsii.String(id), &p.StackProps)
 	s := &Stack{
+		pack:      pack,
 		Stack:     st,
 		Indexes:   map[string]awss3vectors.CfnIndex{},
 		Functions: map[string]awslambda.Function{},

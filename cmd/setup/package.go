@@ -54,7 +54,7 @@ func packageCommand(ctx context.Context, args []string) error {
 	var modelPaths []string
 	var onnxBootstrap int64
 	needsImage := false
-	for _, step := range names.Steps {
+	for _, step := range names.Lambdas {
 		boot := filepath.Join(*binDir, step, names.BundleBootstrap)
 		bi, err := os.Stat(boot)
 		if err != nil {
