@@ -265,14 +265,16 @@ func (m measured) usage(photos int, facesPer float64, perChild, searches int, s3
 	faceScale := facesPer / math.Max(m.facesPerPhoto(), 1e-9)
 	// S3 round trips each function waits on, per invocation: detect and
 	// embed read one object and write one; list lists the album (1,000
-	// keys a page) and reads and writes two objects; aggregate reads the
-	// records of the photos with faces eight at a time and a few objects.
+	// keys a page) and reads and writes two objects; aggregate and people
+	// read the records of the photos with faces eight at a time and a few
+	// objects.
 	withFaces := float64(m.withFaces) / float64(m.photos) * n
 	waits := map[string]float64{
 		names.StepDetect:    2,
 		names.StepEmbed:     2,
 		names.StepList:      2 + math.Ceil(n/1000),
 		names.StepAggregate: 5 + math.Ceil(withFaces/8),
+		names.StepPeople:    3 + math.Ceil(withFaces/8),
 	}
 	u := cost.Usage{Photos: photos}
 	for _, step := range names.WorkflowSteps {
@@ -285,8 +287,8 @@ func (m measured) usage(photos int, facesPer float64, perChild, searches int, s3
 		case names.StepEmbed:
 			invocations = withFaces
 			cpu *= faceScale
-		case names.StepAggregate:
-			cpu *= scale // its work grows with the album
+		case names.StepAggregate, names.StepPeople:
+			cpu *= scale // their work grows with the album
 		}
 		u.Functions = append(u.Functions, cost.FunctionUsage{Invocations: invocations, Function: cost.Function{
 			Step: step, MemoryMB: artifact.MemoryMB(step), Arm: artifact.Arch(step) == "arm64",
