@@ -66,6 +66,14 @@ func WithName(name string) StartOption { return func(x *Execution) { x.Name = na
 // WithListener observes the execution and every child execution it starts.
 func WithListener(l Listener) StartOption { return func(x *Execution) { x.listener = l } }
 
+// WithRecorder keeps the execution, its history and every child execution
+// it starts (see Recorder).
+func WithRecorder(rec Recorder) StartOption { return func(x *Execution) { x.recorder = rec } }
+
+// WithRedrive restarts an unsuccessful execution where it stopped (see
+// Redrive): the execution keeps its name and ARN.
+func WithRedrive(rd *Redrive) StartOption { return func(x *Execution) { x.redrive = rd } }
+
 // WithoutHistory skips recording history events (the listener still runs).
 func WithoutHistory() StartOption { return func(x *Execution) { x.noHistory = true } }
 
@@ -83,6 +91,10 @@ type Execution struct {
 	raw       *rawTexts // for States.JsonToString's key order; nil when the definition does not call it
 	listener  Listener
 	noHistory bool
+	recorder  Recorder
+	redrive   *Redrive
+	parentRun *MapRun     // the Map Run of a child execution
+	item      int         // the child's item index in parentRun
 	stopWatch func() bool // detaches the caller's context
 
 	ctx    context.Context
@@ -175,7 +187,7 @@ func (x *Execution) contextExecution() map[string]any {
 			"Name":         x.Name,
 			"RoleArn":      x.roleARN(),
 			"StartTime":    x.StartTime.Format(time.RFC3339Nano),
-			"RedriveCount": json.Number("0"),
+			"RedriveCount": json.Number(fmt.Sprint(x.RedriveCount())),
 		}
 	})
 	return x.ctxExec
@@ -289,11 +301,27 @@ func (x *Execution) run() {
 		ctx, cancel = clk.WithTimeout(ctx, time.Duration(x.timeout)*time.Second)
 		defer cancel()
 	}
+	if x.recorder != nil {
+		x.recorder.ExecutionStarted(x)
+	}
 	r := &runner{x: x, ctx: ctx, top: true, vars: newRootScope()}
-	r.event(types.HistoryEventTypeExecutionStarted, &types.ExecutionStartedEventDetails{
-		Input: sp(x.inputJSON), InputDetails: notTruncated, RoleArn: sp(x.roleARN()),
-	})
-	out, outJSON, err := r.runGraph(x.graph, x.input, x.inputJSON)
+	var (
+		out     any
+		outJSON string
+		err     *Error
+	)
+	if rd := x.redrive; rd != nil {
+		r.event(types.HistoryEventTypeExecutionRedriven, &types.ExecutionRedrivenEventDetails{RedriveCount: i32p(rd.Count)})
+		var in any
+		if in, err = rd.input(); err == nil {
+			out, outJSON, err = r.runGraphFrom(x.graph, rd.State, in, rd.Input)
+		}
+	} else {
+		r.event(types.HistoryEventTypeExecutionStarted, &types.ExecutionStartedEventDetails{
+			Input: sp(x.inputJSON), InputDetails: notTruncated, RoleArn: sp(x.roleARN()),
+		})
+		out, outJSON, err = r.runGraph(x.graph, x.input, x.inputJSON)
+	}
 	status := StatusSucceeded
 	if err != nil {
 		status = StatusFailed
@@ -325,6 +353,9 @@ func (x *Execution) run() {
 		x.err = err
 	}
 	x.mu.Unlock()
+	if x.recorder != nil {
+		x.recorder.ExecutionFinished(x)
+	}
 	ev := Event{Kind: ExecutionFinished, Time: x.stopTime, Status: status}
 	if err != nil {
 		ev.Error = err.Name
@@ -377,10 +408,14 @@ func (r *runner) event(typ types.HistoryEventType, details any) int64 {
 		// The top level writes straight into the execution's history, so
 		// History shows a running execution's progress.
 		r.x.mu.Lock()
-		defer r.x.mu.Unlock()
 		id := int64(len(r.x.events) + 1)
-		r.x.events = append(r.x.events, event{id: id, prev: r.last, ts: ts, typ: typ, details: details})
+		ev := event{id: id, prev: r.last, ts: ts, typ: typ, details: details}
+		r.x.events = append(r.x.events, ev)
+		r.x.mu.Unlock()
 		r.last = id
+		if r.x.recorder != nil {
+			r.x.recorder.HistoryEvent(r.x, ev.historyEvent())
+		}
 		return id
 	}
 	id := int64(len(r.events) + 1)
@@ -407,7 +442,6 @@ func (r *runner) merge(child *runner, anchor int64) {
 	events := &r.events
 	if r.top {
 		r.x.mu.Lock()
-		defer r.x.mu.Unlock()
 		events = &r.x.events
 	}
 	base := int64(len(*events))
@@ -421,6 +455,15 @@ func (r *runner) merge(child *runner, anchor int64) {
 		*events = append(*events, ev)
 	}
 	r.last = int64(len(*events))
+	if r.top {
+		merged := (*events)[base:]
+		r.x.mu.Unlock()
+		if r.x.recorder != nil {
+			for i := range merged {
+				r.x.recorder.HistoryEvent(r.x, merged[i].historyEvent())
+			}
+		}
+	}
 }
 
 func (r *runner) child(ctx context.Context) *runner {
@@ -577,7 +620,14 @@ func (r *runner) evalAssign(q *queryFields, sv *statesVar, value any) *Error {
 
 // runGraph runs states from StartAt until one ends the graph.
 func (r *runner) runGraph(g *graph, in any, inJSON string) (any, string, *Error) {
-	name := g.startAt
+	return r.runGraphFrom(g, g.startAt, in, inJSON)
+}
+
+// runGraphFrom runs states from the named one until one ends the graph.
+func (r *runner) runGraphFrom(g *graph, name string, in any, inJSON string) (any, string, *Error) {
+	if s, ok := g.states[name]; !ok || s == nil {
+		return nil, "", newError(ErrRuntime, "no state %q to start at", name)
+	}
 	for {
 		if r.ctx.Err() != nil {
 			return nil, "", r.abortError()

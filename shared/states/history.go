@@ -59,6 +59,10 @@ func (e *event) historyEvent() types.HistoryEvent {
 		h.MapRunStartedEventDetails = d
 	case *types.MapRunFailedEventDetails:
 		h.MapRunFailedEventDetails = d
+	case *types.ExecutionRedrivenEventDetails:
+		h.ExecutionRedrivenEventDetails = d
+	case *types.MapRunRedrivenEventDetails:
+		h.MapRunRedrivenEventDetails = d
 	case *types.MapIterationEventDetails:
 		switch e.typ {
 		case types.HistoryEventTypeMapIterationStarted:

@@ -28,6 +28,9 @@ type MapRun struct {
 	mu       sync.Mutex
 	children []*Execution // by item index; nil for items never started
 
+	redriven bool         // a redrive of an earlier run
+	prior    *PriorMapRun // what the earlier run did
+
 	running, maxRunning atomic.Int64
 	succeeded, failed   atomic.Int64
 }
@@ -142,10 +145,20 @@ func (s *mapState) startRun(r *runner, inputs []any, maxConc int64, tol toleranc
 	childSM := &StateMachine{Definition: r.x.sm.Definition, Name: r.x.sm.Name + "/" + label, engine: e}
 	childSM.ARN = e.machineARN(childSM.Name).String()
 	run.sm = childSM
+	if prior := r.x.priorRun(s.name); prior != nil {
+		run.ID, run.ARN, run.redriven, run.prior = prior.ID, prior.ARN, true, prior
+	}
 	r.x.mu.Lock()
 	r.x.mapRuns = append(r.x.mapRuns, run)
 	r.x.mu.Unlock()
-	r.event(types.HistoryEventTypeMapRunStarted, &types.MapRunStartedEventDetails{MapRunArn: sp(run.ARN)})
+	if r.x.recorder != nil {
+		r.x.recorder.MapRunStarted(r.x, run)
+	}
+	if run.redriven {
+		r.event(types.HistoryEventTypeMapRunRedriven, &types.MapRunRedrivenEventDetails{MapRunArn: sp(run.ARN), RedriveCount: i32p(r.x.RedriveCount())})
+	} else {
+		r.event(types.HistoryEventTypeMapRunStarted, &types.MapRunStartedEventDetails{MapRunArn: sp(run.ARN)})
+	}
 	return run, nil
 }
 
@@ -174,6 +187,9 @@ func (s *mapState) runChildren(r *runner, run *MapRun, inputs []any, tol toleran
 				i := int(next.Add(1) - 1)
 				if i >= total || ctx.Err() != nil {
 					return
+				}
+				if run.restore(i) {
+					continue // succeeded before the redrive: not run again
 				}
 				ev, ended := s.runChild(ctx, r, run, i, inputs[i], opts)
 				if !ended {
@@ -206,6 +222,9 @@ func (s *mapState) childOptions(r *runner) []StartOption {
 	if r.x.raw != nil {
 		opts = append(opts, withKeyOrderOf(r.x.raw))
 	}
+	if r.x.recorder != nil {
+		opts = append(opts, WithRecorder(r.x.recorder))
+	}
 	return opts
 }
 
@@ -217,6 +236,7 @@ func (s *mapState) runChild(ctx context.Context, r *runner, run *MapRun, i int, 
 		arnKind = "express"
 	}
 	c := run.sm.newExecution(ctx, s.processor, 0, input, run.inputs[i], arnKind, append(opts[:len(opts):len(opts)], WithName(childName(run.ID, i)))...)
+	c.parentRun, c.item = run, i
 	run.mu.Lock()
 	run.children[i] = c
 	run.mu.Unlock()
