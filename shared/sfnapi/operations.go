@@ -3,9 +3,11 @@ package sfnapi
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/divinepic/pipeline/shared/arn"
+	"github.com/divinepic/pipeline/shared/execstore"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
 )
@@ -32,6 +35,7 @@ var operations = map[string]operation{
 	"ListStateMachines":                (*Server).listStateMachines,
 	"ListMapRuns":                      (*Server).listMapRuns,
 	"DescribeMapRun":                   (*Server).describeMapRun,
+	"RedriveExecution":                 (*Server).redriveExecution,
 }
 
 // Limits of the API.
@@ -77,180 +81,238 @@ func (s *Server) startExecution(_ context.Context, body []byte) (any, *apiError)
 	if m == nil {
 		return nil, clientError(errStateMachineDoesNotExist, "State Machine Does Not Exist: '"+*in.StateMachineArn+"'")
 	}
-	if prev := m.byName[name]; prev != nil {
+	arn := executionARN(m.sm.ARN, name)
+	if prev := s.running[arn]; prev != nil {
 		// A STANDARD execution started again with the same name and input
 		// while it runs is the same execution; otherwise the name is taken.
-		if m.opt.Type == types.StateMachineTypeStandard && prev.input == input && prev.x.Status() == states.StatusRunning {
-			return &sfn.StartExecutionOutput{ExecutionArn: aws.String(prev.x.ARN), StartDate: aws.Time(prev.x.StartTime)}, nil
+		if m.opt.Type == types.StateMachineTypeStandard && prev.input == input {
+			rec, err := s.store.Execution(context.Background(), arn)
+			if err == nil {
+				return &sfn.StartExecutionOutput{ExecutionArn: aws.String(arn), StartDate: aws.Time(rec.Start)}, nil
+			}
 		}
-		return nil, clientError(errExecutionAlreadyExists, "Execution Already Exists: '"+prev.x.ARN+"'")
+		return nil, clientError(errExecutionAlreadyExists, "Execution Already Exists: '"+arn+"'")
 	}
-	opts := []states.StartOption{states.WithName(name)}
-	if m.opt.Listener != nil {
-		opts = append(opts, states.WithListener(m.opt.Listener))
+	// Names stay taken after the execution ends, and across restarts.
+	if _, err := s.store.Execution(context.Background(), arn); err == nil {
+		return nil, clientError(errExecutionAlreadyExists, "Execution Already Exists: '"+arn+"'")
+	} else if !errors.Is(err, execstore.ErrNotFound) {
+		return nil, internalError(err)
 	}
-	x, err := m.sm.Start(s.ctx, []byte(input), opts...)
-	if err != nil {
-		return nil, clientError(errInvalidExecutionInput, "Invalid State Machine Execution Input: '"+err.Error()+"'")
+	start := time.Now()
+	if err := s.store.Started(arn, m.sm.ARN, name, start, input, aws.ToString(in.TraceHeader)); err != nil {
+		return nil, internalError(err)
 	}
-	s.seq++
-	e := &execution{seq: s.seq, m: m, x: x, input: input, traceHeader: aws.ToString(in.TraceHeader)}
-	m.byName[name] = e
-	m.execs = append(m.execs, e)
-	s.execs[x.ARN] = e
-	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(x.ARN), StartDate: aws.Time(x.StartTime)}, nil
+	e := &execution{m: m, arn: arn, input: input, stop: make(chan struct{})}
+	s.running[arn] = e
+	s.launch(e, []states.StartOption{states.WithName(name)}, start)
+	return &sfn.StartExecutionOutput{ExecutionArn: aws.String(arn), StartDate: aws.Time(start)}, nil
 }
 
-// found is an execution found by ARN: one started through the API, or a
-// child execution of a Distributed Map run.
-type found struct {
-	x           *states.Execution
-	smARN       string
-	input       string
-	traceHeader string
-	mapRun      *states.MapRun // for a child execution
-	top         *execution     // for an execution started through the API
+// launch runs e once a slot is free (s.mu held).
+func (s *Server) launch(e *execution, opts []states.StartOption, queued time.Time) {
+	opts = append(opts, states.WithRecorder(s.store.Recorder()))
+	if e.m.opt.Listener != nil {
+		opts = append(opts, states.WithListener(e.m.opt.Listener))
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer s.finished(e)
+		select {
+		case s.slots <- struct{}{}:
+		case <-e.stop:
+			e.mu.Lock()
+			st := e.stopEr
+			e.mu.Unlock()
+			s.store.Aborted(e.arn, st.Name, st.Cause, time.Now())
+			s.log.Info("execution stopped before it ran", "execution", e.arn)
+			return
+		}
+		defer func() { <-s.slots }()
+		e.mu.Lock()
+		x, err := e.m.sm.Start(s.ctx, []byte(e.input), opts...)
+		e.x = x
+		e.mu.Unlock()
+		if err != nil {
+			s.store.Aborted(e.arn, states.ErrRuntime, err.Error(), time.Now())
+			return
+		}
+		select {
+		case <-e.stop: // stopped between the slot and the start
+			x.Stop(e.stopEr.Name, e.stopEr.Cause)
+		default:
+		}
+		s.log.Info("execution started", "execution", x.ARN, "name", x.Name, "waited_ms", time.Since(queued).Milliseconds(), "redrive_count", x.RedriveCount())
+		x.Wait()
+		attrs := []any{"execution", x.ARN, "name", x.Name, "status", string(x.Status()), "duration_ms", x.StopTime().Sub(x.StartTime).Milliseconds()}
+		if err := x.Err(); err != nil {
+			attrs = append(attrs, "error", err.Name, "cause", err.Cause)
+		}
+		s.log.Info("execution finished", attrs...)
+	}()
 }
 
-func (s *Server) findExecution(arn *string) (*found, *apiError) {
-	if _, err := parseARN(arn, "execution", "express"); err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	e := s.execs[*arn]
-	s.mu.Unlock()
-	if e != nil {
-		return &found{x: e.x, smARN: e.m.sm.ARN, input: e.input, traceHeader: e.traceHeader, top: e}, nil
-	}
-	if x, run := s.findChild(*arn); x != nil {
-		return &found{x: x, smARN: childMachineARN(x.ARN), input: x.Input(), mapRun: run}, nil
-	}
-	return nil, clientError(errExecutionDoesNotExist, "Execution Does Not Exist: '"+*arn+"'")
-}
-
-// all returns the executions started through the API, oldest first.
-func (s *Server) all() []*execution {
+func (s *Server) finished(e *execution) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]*execution, 0, len(s.execs))
-	for _, m := range s.order {
-		out = append(out, m.execs...)
+	if s.running[e.arn] == e {
+		delete(s.running, e.arn)
 	}
-	return out
+	s.recent = append(s.recent, e)
+	if len(s.recent) > keepRecent {
+		s.recent = slices.Delete(s.recent, 0, len(s.recent)-keepRecent)
+	}
 }
 
-// walkMapRuns calls fn for every Map Run of the API's executions and of
-// their child executions, with the execution that started it, until fn
-// returns true.
-func (s *Server) walkMapRuns(fn func(parent *states.Execution, run *states.MapRun) bool) bool {
-	var walk func(x *states.Execution) bool
-	walk = func(x *states.Execution) bool {
-		for _, run := range x.MapRuns() {
-			if fn(x, run) {
-				return true
-			}
-			for _, c := range run.Children() {
-				if c != nil && walk(c) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	for _, e := range s.all() {
-		if walk(e.x) {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *Server) findChild(arn string) (child *states.Execution, in *states.MapRun) {
-	s.walkMapRuns(func(_ *states.Execution, run *states.MapRun) bool {
-		for _, c := range run.Children() {
-			if c != nil && c.ARN == arn {
-				child, in = c, run
-				return true
-			}
-		}
-		return false
-	})
-	return child, in
-}
-
-func (s *Server) findMapRun(arn *string) (*states.Execution, *states.MapRun, *apiError) {
-	if _, err := parseARN(arn, "mapRun"); err != nil {
-		return nil, nil, err
-	}
-	var parent *states.Execution
-	var found *states.MapRun
-	s.walkMapRuns(func(p *states.Execution, run *states.MapRun) bool {
-		if run.ARN == *arn {
-			parent, found = p, run
-			return true
-		}
-		return false
-	})
-	if found == nil {
-		return nil, nil, clientError(errResourceNotFound, "Resource not found: '"+*arn+"'")
-	}
-	return parent, found, nil
-}
-
-// childMachineARN is the state machine ARN of an execution ARN
-// (arn:aws:states:r:a:execution:machine:name → ...:stateMachine:machine).
-func childMachineARN(execARN string) string {
-	x, err := arn.ParseExecution(execARN)
+// executionARN is the ARN of the execution name of a state machine.
+func executionARN(machineARN, name string) string {
+	m, err := arn.ParseStateMachine(machineARN)
 	if err != nil {
 		return ""
 	}
-	return x.Machine.String()
+	return m.Execution(name).String()
 }
 
-func (s *Server) describeExecution(_ context.Context, body []byte) (any, *apiError) {
+func internalError(err error) *apiError {
+	return &apiError{status: http.StatusInternalServerError, typ: "InternalFailure", msg: "the execution store failed: " + errText(err)}
+}
+
+// errText is an error's message without file paths.
+func errText(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "/"); i >= 0 {
+		return strings.TrimSpace(msg[:i]) + " (details in the server log)"
+	}
+	return msg
+}
+
+func (s *Server) findExecution(ctx context.Context, arn *string) (*execstore.Record, *apiError) {
+	if _, err := parseARN(arn, "execution", "express"); err != nil {
+		return nil, err
+	}
+	rec, err := s.store.Execution(ctx, *arn)
+	if errors.Is(err, execstore.ErrNotFound) {
+		return nil, clientError(errExecutionDoesNotExist, "Execution Does Not Exist: '"+*arn+"'")
+	}
+	if err != nil {
+		return nil, internalError(err)
+	}
+	return rec, nil
+}
+
+func (s *Server) describeExecution(ctx context.Context, body []byte) (any, *apiError) {
 	var in sfn.DescribeExecutionInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	f, err := s.findExecution(in.ExecutionArn)
+	rec, err := s.findExecution(ctx, in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
-	x := f.x
-	st := x.Status()
 	out := &sfn.DescribeExecutionOutput{
-		ExecutionArn:    aws.String(x.ARN),
-		StateMachineArn: aws.String(f.smARN),
-		Name:            aws.String(x.Name),
-		Status:          types.ExecutionStatus(st),
-		StartDate:       aws.Time(x.StartTime),
-		Input:           aws.String(f.input),
+		ExecutionArn:    aws.String(rec.ARN),
+		StateMachineArn: aws.String(rec.Machine),
+		Name:            aws.String(rec.Name),
+		Status:          types.ExecutionStatus(rec.Status),
+		StartDate:       aws.Time(rec.Start),
+		Input:           aws.String(rec.Input),
 		InputDetails:    &types.CloudWatchEventsExecutionDataDetails{Included: true},
+		RedriveCount:    aws.Int32(int32(rec.RedriveCount)),
 	}
-	if f.traceHeader != "" {
-		out.TraceHeader = aws.String(f.traceHeader)
+	out.RedriveStatus, out.RedriveStatusReason = s.redriveStatus(rec)
+	if !rec.RedriveDate.IsZero() {
+		out.RedriveDate = aws.Time(rec.RedriveDate)
 	}
-	if f.mapRun != nil {
-		out.MapRunArn = aws.String(f.mapRun.ARN)
+	if rec.TraceHeader != "" {
+		out.TraceHeader = aws.String(rec.TraceHeader)
 	}
-	if st != states.StatusRunning {
-		out.StopDate = aws.Time(x.StopTime())
+	if rec.MapRun != "" {
+		out.MapRunArn = aws.String(rec.MapRun)
+	}
+	if rec.Status != string(states.StatusRunning) {
+		out.StopDate = aws.Time(rec.Stop)
 	}
 	switch {
-	case st == states.StatusSucceeded:
-		out.Output = aws.String(string(x.Output()))
+	case rec.Status == string(states.StatusSucceeded):
+		out.Output = aws.String(rec.Output)
 		out.OutputDetails = &types.CloudWatchEventsExecutionDataDetails{Included: true}
-	case st != states.StatusRunning:
-		if e := x.Err(); e != nil {
-			if e.Name != "" {
-				out.Error = aws.String(e.Name)
-			}
-			if e.Cause != "" {
-				out.Cause = aws.String(e.Cause)
-			}
-		}
+	case rec.Status != string(states.StatusRunning):
+		out.Error = nonEmpty(rec.Error)
+		out.Cause = nonEmpty(rec.Cause)
 	}
 	return out, nil
+}
+
+// redriveStatus says whether RedriveExecution takes the execution.
+func (s *Server) redriveStatus(rec *execstore.Record) (types.ExecutionRedriveStatus, *string) {
+	switch {
+	case rec.MapRun != "":
+		return types.ExecutionRedriveStatusRedrivableByMapRun, nil
+	case rec.Status == string(states.StatusRunning) || rec.Status == string(states.StatusSucceeded):
+		return types.ExecutionRedriveStatusNotRedrivable, aws.String("Execution is " + rec.Status + " and cannot be redriven")
+	}
+	if m, _ := s.Machine(rec.Machine); m == nil {
+		return types.ExecutionRedriveStatusNotRedrivable, aws.String("The state machine of the execution is not served")
+	}
+	return types.ExecutionRedriveStatusRedrivable, nil
+}
+
+func (s *Server) redriveExecution(ctx context.Context, body []byte) (any, *apiError) {
+	var in sfn.RedriveExecutionInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	rec, aerr := s.findExecution(ctx, in.ExecutionArn)
+	if aerr != nil {
+		return nil, aerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, &apiError{status: http.StatusServiceUnavailable, typ: "ServiceUnavailable", msg: "the server is shutting down"}
+	}
+	if s.running[rec.ARN] != nil {
+		rec.Status = string(states.StatusRunning)
+	}
+	st, why := s.redriveStatus(rec)
+	if st != types.ExecutionRedriveStatusRedrivable {
+		msg := aws.ToString(why)
+		if rec.MapRun != "" {
+			msg = "A Map Run's child execution is redriven by redriving its parent execution"
+		}
+		return nil, clientError(errExecutionNotRedrivable, "Execution is not redrivable: "+msg)
+	}
+	m := s.machines[rec.Machine]
+	if m.opt.Type != types.StateMachineTypeStandard {
+		return nil, clientError(errExecutionNotRedrivable, "Execution is not redrivable: EXPRESS executions cannot be redriven")
+	}
+	rd, err := s.store.Prior(rec, m.sm)
+	if err != nil {
+		return nil, internalError(err)
+	}
+	e := &execution{m: m, arn: rec.ARN, input: rec.Input, stop: make(chan struct{})}
+	s.running[rec.ARN] = e
+	s.launch(e, []states.StartOption{states.WithName(rec.Name), states.WithRedrive(rd)}, rd.Date)
+	return &sfn.RedriveExecutionOutput{RedriveDate: aws.Time(rd.Date)}, nil
+}
+
+// Redrive redrives an execution as RedriveExecution does (for the console).
+func (s *Server) Redrive(ctx context.Context, arn string) error {
+	body, _ := json.Marshal(map[string]string{"executionArn": arn})
+	if _, err := s.redriveExecution(ctx, body); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Stop stops an execution as StopExecution does (for the console).
+func (s *Server) Stop(ctx context.Context, arn, errName, cause string) error {
+	body, _ := json.Marshal(map[string]string{"executionArn": arn, "error": errName, "cause": cause})
+	if _, err := s.stopExecution(ctx, body); err != nil {
+		return err
+	}
+	return nil
 }
 
 func (s *Server) stopExecution(ctx context.Context, body []byte) (any, *apiError) {
@@ -264,39 +326,44 @@ func (s *Server) stopExecution(ctx context.Context, body []byte) (any, *apiError
 	if len(aws.ToString(in.Cause)) > maxCauseLen {
 		return nil, clientError(errValidation, fmt.Sprintf("1 validation error detected: Value at 'cause' failed to satisfy constraint: Member must have length less than or equal to %d", maxCauseLen))
 	}
-	f, err := s.findExecution(in.ExecutionArn)
+	rec, err := s.findExecution(ctx, in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
-	x := f.x
-	if x.Status() == states.StatusRunning {
-		x.Stop(aws.ToString(in.Error), aws.ToString(in.Cause))
+	s.mu.Lock()
+	e := s.running[rec.ARN]
+	s.mu.Unlock()
+	if e != nil {
+		e.abort(aws.ToString(in.Error), aws.ToString(in.Cause))
 		t := time.NewTimer(stopWaitLimit)
 		defer t.Stop()
-		select {
-		case <-x.Done():
-		case <-ctx.Done():
-		case <-t.C:
+		for {
+			s.mu.Lock()
+			still := s.running[rec.ARN] == e
+			s.mu.Unlock()
+			if !still {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			case <-time.After(5 * time.Millisecond):
+				continue
+			}
+			break
+		}
+		if r, err := s.store.Execution(ctx, rec.ARN); err == nil {
+			rec = r
 		}
 	}
-	stop := x.StopTime()
+	stop := rec.Stop
 	if stop.IsZero() {
 		stop = time.Now()
 	}
 	return &sfn.StopExecutionOutput{StopDate: aws.Time(stop)}, nil
 }
 
-func pageSize(n int32) (int, *apiError) {
-	switch {
-	case n < 0 || n > maxPage:
-		return 0, clientError(errValidation, fmt.Sprintf("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and %d", n, maxPage))
-	case n == 0:
-		return defaultPage, nil
-	}
-	return int(n), nil
-}
-
-func (s *Server) listExecutions(_ context.Context, body []byte) (any, *apiError) {
+func (s *Server) listExecutions(ctx context.Context, body []byte) (any, *apiError) {
 	var in sfn.ListExecutionsInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -311,72 +378,62 @@ func (s *Server) listExecutions(_ context.Context, body []byte) (any, *apiError)
 	if in.StatusFilter != "" && !slices.Contains(in.StatusFilter.Values(), in.StatusFilter) {
 		return nil, clientError(errValidation, fmt.Sprintf("1 validation error detected: Value '%s' at 'statusFilter' failed to satisfy constraint: Member must satisfy enum value set: %v", in.StatusFilter, in.StatusFilter.Values()))
 	}
-	type listed struct {
-		key  int64
-		item types.ExecutionListItem
-	}
-	var items []listed // newest first
-	add := func(key int64, x *states.Execution, smARN string, run *states.MapRun) {
-		st := x.Status()
-		if in.StatusFilter != "" && string(in.StatusFilter) != string(st) {
-			return
-		}
-		it := types.ExecutionListItem{
-			ExecutionArn: aws.String(x.ARN), StateMachineArn: aws.String(smARN), Name: aws.String(x.Name),
-			Status: types.ExecutionStatus(st), StartDate: aws.Time(x.StartTime),
-		}
-		if st != states.StatusRunning {
-			it.StopDate = aws.Time(x.StopTime())
-		}
-		if run != nil {
-			it.MapRunArn = aws.String(run.ARN)
-		}
-		items = append(items, listed{key, it})
-	}
+	q := execstore.Query{Status: string(in.StatusFilter), Limit: limit, Descending: true}
 	var scope string
 	if in.StateMachineArn != nil {
 		if _, err := parseARN(in.StateMachineArn, "stateMachine"); err != nil {
 			return nil, err
 		}
-		scope = "executions " + *in.StateMachineArn + " " + string(in.StatusFilter)
-		s.mu.Lock()
-		m := s.machines[*in.StateMachineArn]
-		var execs []*execution
-		if m != nil {
-			execs = slices.Clone(m.execs)
-		}
-		s.mu.Unlock()
-		if m == nil {
+		if m, _ := s.Machine(*in.StateMachineArn); m == nil {
 			return nil, clientError(errStateMachineDoesNotExist, "State Machine Does Not Exist: '"+*in.StateMachineArn+"'")
 		}
-		for i := len(execs) - 1; i >= 0; i-- {
-			add(execs[i].seq, execs[i].x, m.sm.ARN, nil)
-		}
+		q.Machine = *in.StateMachineArn
+		scope = "executions " + *in.StateMachineArn + " " + string(in.StatusFilter)
 	} else {
-		_, run, err := s.findMapRun(in.MapRunArn)
-		if err != nil {
+		if _, err := s.findMapRun(ctx, in.MapRunArn); err != nil {
 			return nil, err
 		}
+		q.MapRun = *in.MapRunArn
 		scope = "executions " + *in.MapRunArn + " " + string(in.StatusFilter)
-		children := run.Children()
-		for i := len(children) - 1; i >= 0; i-- {
-			if c := children[i]; c != nil {
-				add(int64(i), c, childMachineARN(c.ARN), run)
-			}
-		}
 	}
-	page, next, err := paginate(scope, items, func(l listed) int64 { return l.key }, true, in.NextToken, limit)
+	after, terr := readToken(scope, in.NextToken)
+	if terr != nil {
+		return nil, terr
+	}
+	q.After = after
+	recs, more, err := s.store.List(ctx, q)
 	if err != nil {
-		return nil, err
+		return nil, internalError(err)
 	}
-	out := &sfn.ListExecutionsOutput{Executions: []types.ExecutionListItem{}, NextToken: next}
-	for _, l := range page {
-		out.Executions = append(out.Executions, l.item)
+	out := &sfn.ListExecutionsOutput{Executions: []types.ExecutionListItem{}}
+	for _, r := range recs {
+		it := types.ExecutionListItem{
+			ExecutionArn: aws.String(r.ARN), StateMachineArn: aws.String(r.Machine), Name: aws.String(r.Name),
+			Status: types.ExecutionStatus(r.Status), StartDate: aws.Time(r.Start), RedriveCount: aws.Int32(int32(r.RedriveCount)),
+		}
+		if r.Status != string(states.StatusRunning) {
+			it.StopDate = aws.Time(r.Stop)
+		}
+		if !r.RedriveDate.IsZero() {
+			it.RedriveDate = aws.Time(r.RedriveDate)
+		}
+		if r.MapRun != "" {
+			it.MapRunArn = aws.String(r.MapRun)
+		}
+		out.Executions = append(out.Executions, it)
+	}
+	if more {
+		last := recs[len(recs)-1]
+		key := last.Seq
+		if q.MapRun != "" {
+			key = int64(last.Item)
+		}
+		out.NextToken = makeToken(scope, key)
 	}
 	return out, nil
 }
 
-func (s *Server) getExecutionHistory(_ context.Context, body []byte) (any, *apiError) {
+func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, *apiError) {
 	var in sfn.GetExecutionHistoryInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
@@ -385,41 +442,56 @@ func (s *Server) getExecutionHistory(_ context.Context, body []byte) (any, *apiE
 	if aerr != nil {
 		return nil, aerr
 	}
-	f, err := s.findExecution(in.ExecutionArn)
+	rec, err := s.findExecution(ctx, in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
-	events := f.x.History()
-	if in.ReverseOrder {
-		slices.Reverse(events)
+	scope := fmt.Sprintf("history %s %t", rec.ARN, in.ReverseOrder)
+	after, terr := readToken(scope, in.NextToken)
+	if terr != nil {
+		return nil, terr
 	}
-	scope := fmt.Sprintf("history %s %t", f.x.ARN, in.ReverseOrder)
-	page, next, err := paginate(scope, events, func(e types.HistoryEvent) int64 { return e.Id }, in.ReverseOrder, in.NextToken, limit)
-	if err != nil {
-		return nil, err
+	if s.running[rec.ARN] != nil || rec.MapRun != "" {
+		s.store.Flush() // what a running execution did so far
+	}
+	page, more, serr := s.store.History(ctx, rec.ARN, after, limit, in.ReverseOrder)
+	if serr != nil {
+		return nil, internalError(serr)
 	}
 	if page == nil {
 		page = []types.HistoryEvent{}
 	}
 	noData := in.IncludeExecutionData != nil && !*in.IncludeExecutionData
 	out := map[string]any{"events": wire(page, noData)}
-	if next != nil {
-		out["nextToken"] = *next
+	if more {
+		out["nextToken"] = *makeToken(scope, page[len(page)-1].Id)
 	}
 	return out, nil
 }
 
-func (s *Server) findMachine(arn *string) (*machine, *apiError) {
-	if _, err := parseARN(arn, "stateMachine"); err != nil {
+func (s *Server) describeStateMachineForExecution(ctx context.Context, body []byte) (any, *apiError) {
+	var in sfn.DescribeStateMachineForExecutionInput
+	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	m := s.machines[*arn]
-	s.mu.Unlock()
-	if m == nil {
-		return nil, clientError(errStateMachineDoesNotExist, "State Machine Does Not Exist: '"+*arn+"'")
+	rec, err := s.findExecution(ctx, in.ExecutionArn)
+	if err != nil {
+		return nil, err
 	}
-	return m, nil
+	if rec.MapRun != "" {
+		return nil, clientError(errValidation, "DescribeStateMachineForExecution takes an execution started with StartExecution, not a Map Run's child execution")
+	}
+	m, aerr := s.findMachine(&rec.Machine)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return &sfn.DescribeStateMachineForExecutionOutput{
+		StateMachineArn: aws.String(m.sm.ARN),
+		Name:            aws.String(m.sm.Name),
+		Definition:      aws.String(string(m.opt.Definition)),
+		RoleArn:         aws.String(m.opt.RoleARN),
+		UpdateDate:      aws.Time(m.created),
+	}, nil
 }
 
 func (s *Server) describeStateMachine(_ context.Context, body []byte) (any, *apiError) {
@@ -450,26 +522,126 @@ func nonEmpty(s string) *string {
 	return &s
 }
 
-func (s *Server) describeStateMachineForExecution(_ context.Context, body []byte) (any, *apiError) {
-	var in sfn.DescribeStateMachineForExecutionInput
+func (s *Server) findMapRun(ctx context.Context, arn *string) (*execstore.MapRun, *apiError) {
+	if _, err := parseARN(arn, "mapRun"); err != nil {
+		return nil, err
+	}
+	run, err := s.store.MapRun(ctx, *arn)
+	if errors.Is(err, execstore.ErrNotFound) {
+		return nil, clientError(errResourceNotFound, "Resource not found: '"+*arn+"'")
+	}
+	if err != nil {
+		return nil, internalError(err)
+	}
+	return run, nil
+}
+
+func (s *Server) listMapRuns(ctx context.Context, body []byte) (any, *apiError) {
+	var in sfn.ListMapRunsInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	f, err := s.findExecution(in.ExecutionArn)
+	limit, aerr := pageSize(in.MaxResults)
+	if aerr != nil {
+		return nil, aerr
+	}
+	rec, err := s.findExecution(ctx, in.ExecutionArn)
 	if err != nil {
 		return nil, err
 	}
-	if f.top == nil {
-		return nil, clientError(errValidation, "DescribeStateMachineForExecution takes an execution started with StartExecution, not a Map Run's child execution")
+	s.store.Flush()
+	runs, serr := s.store.MapRuns(ctx, rec.ARN)
+	if serr != nil {
+		return nil, internalError(serr)
 	}
-	m := f.top.m
-	return &sfn.DescribeStateMachineForExecutionOutput{
-		StateMachineArn: aws.String(m.sm.ARN),
-		Name:            aws.String(m.sm.Name),
-		Definition:      aws.String(string(m.opt.Definition)),
-		RoleArn:         aws.String(m.opt.RoleARN),
-		UpdateDate:      aws.Time(m.created),
-	}, nil
+	slices.Reverse(runs) // newest first
+	index := func(r *execstore.MapRun) int64 { return int64(len(runs) - 1 - slices.Index(runs, r)) }
+	page, next, err := paginate("mapRuns "+rec.ARN, runs, index, true, in.NextToken, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &sfn.ListMapRunsOutput{MapRuns: []types.MapRunListItem{}, NextToken: next}
+	for _, run := range page {
+		it := types.MapRunListItem{
+			ExecutionArn: aws.String(rec.ARN), MapRunArn: aws.String(run.ARN), StateMachineArn: aws.String(mapRunMachineARN(run.ARN)),
+			StartDate: aws.Time(run.Start),
+		}
+		if !run.Stop.IsZero() {
+			it.StopDate = aws.Time(run.Stop)
+		}
+		out.MapRuns = append(out.MapRuns, it)
+	}
+	return out, nil
+}
+
+func (s *Server) describeMapRun(ctx context.Context, body []byte) (any, *apiError) {
+	var in sfn.DescribeMapRunInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	s.store.Flush()
+	run, err := s.findMapRun(ctx, in.MapRunArn)
+	if err != nil {
+		return nil, err
+	}
+	c, serr := s.store.Counts(ctx, run)
+	if serr != nil {
+		return nil, internalError(serr)
+	}
+	counts := types.MapRunItemCounts{Pending: int64(c.Pending), Running: int64(c.Running), Succeeded: int64(c.Succeeded), Failed: int64(c.Failed),
+		TimedOut: int64(c.TimedOut), Aborted: int64(c.Aborted), Total: int64(c.Total)}
+	out := &sfn.DescribeMapRunOutput{
+		MapRunArn:                  aws.String(run.ARN),
+		ExecutionArn:               aws.String(run.Execution),
+		Status:                     types.MapRunStatus(run.Status),
+		StartDate:                  aws.Time(run.Start),
+		ItemCounts:                 &counts,
+		MaxConcurrency:             int32(run.MaxConcurrency),
+		ToleratedFailurePercentage: float32(run.ToleratedFailurePercentage),
+		ToleratedFailureCount:      run.ToleratedFailureCount,
+		ExecutionCounts:            &types.MapRunExecutionCounts{Pending: counts.Pending, Running: counts.Running, Succeeded: counts.Succeeded, Failed: counts.Failed, TimedOut: counts.TimedOut, Aborted: counts.Aborted, Total: counts.Total},
+		RedriveCount:               aws.Int32(int32(run.RedriveCount)),
+	}
+	if !run.Stop.IsZero() {
+		out.StopDate = aws.Time(run.Stop)
+	}
+	if !run.RedriveDate.IsZero() {
+		out.RedriveDate = aws.Time(run.RedriveDate)
+	}
+	return out, nil
+}
+
+func pageSize(n int32) (int, *apiError) {
+	switch {
+	case n < 0 || n > maxPage:
+		return 0, clientError(errValidation, fmt.Sprintf("1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value between 0 and %d", n, maxPage))
+	case n == 0:
+		return defaultPage, nil
+	}
+	return int(n), nil
+}
+
+// childMachineARN is the state machine ARN of an execution ARN
+// (arn:aws:states:r:a:execution:machine:name → ...:stateMachine:machine).
+func childMachineARN(execARN string) string {
+	x, err := arn.ParseExecution(execARN)
+	if err != nil {
+		return ""
+	}
+	return x.Machine.String()
+}
+
+func (s *Server) findMachine(arn *string) (*machine, *apiError) {
+	if _, err := parseARN(arn, "stateMachine"); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	m := s.machines[*arn]
+	s.mu.Unlock()
+	if m == nil {
+		return nil, clientError(errStateMachineDoesNotExist, "State Machine Does Not Exist: '"+*arn+"'")
+	}
+	return m, nil
 }
 
 func (s *Server) listStateMachines(_ context.Context, body []byte) (any, *apiError) {
@@ -497,62 +669,6 @@ func (s *Server) listStateMachines(_ context.Context, body []byte) (any, *apiErr
 	return out, nil
 }
 
-func (s *Server) listMapRuns(_ context.Context, body []byte) (any, *apiError) {
-	var in sfn.ListMapRunsInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	limit, aerr := pageSize(in.MaxResults)
-	if aerr != nil {
-		return nil, aerr
-	}
-	f, err := s.findExecution(in.ExecutionArn)
-	if err != nil {
-		return nil, err
-	}
-	runs := f.x.MapRuns()
-	slices.Reverse(runs) // newest first
-	index := func(r *states.MapRun) int64 { return int64(len(runs) - 1 - slices.Index(runs, r)) }
-	page, next, err := paginate("mapRuns "+f.x.ARN, runs, index, true, in.NextToken, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := &sfn.ListMapRunsOutput{MapRuns: []types.MapRunListItem{}, NextToken: next}
-	for _, run := range page {
-		info := mapRunInfo(f.x, run)
-		out.MapRuns = append(out.MapRuns, types.MapRunListItem{
-			ExecutionArn: aws.String(f.x.ARN), MapRunArn: aws.String(run.ARN), StateMachineArn: aws.String(mapRunMachineARN(run.ARN)),
-			StartDate: info.start, StopDate: info.stop,
-		})
-	}
-	return out, nil
-}
-
-func (s *Server) describeMapRun(_ context.Context, body []byte) (any, *apiError) {
-	var in sfn.DescribeMapRunInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	parent, run, err := s.findMapRun(in.MapRunArn)
-	if err != nil {
-		return nil, err
-	}
-	info := mapRunInfo(parent, run)
-	counts := info.counts
-	return &sfn.DescribeMapRunOutput{
-		MapRunArn:                  aws.String(run.ARN),
-		ExecutionArn:               aws.String(parent.ARN),
-		Status:                     info.status,
-		StartDate:                  info.start,
-		StopDate:                   info.stop,
-		ItemCounts:                 &counts,
-		MaxConcurrency:             int32(run.MaxConcurrency),
-		ToleratedFailurePercentage: float32(run.ToleratedFailurePercentage),
-		ToleratedFailureCount:      run.ToleratedFailureCount,
-		ExecutionCounts:            &types.MapRunExecutionCounts{Pending: counts.Pending, Running: counts.Running, Succeeded: counts.Succeeded, Failed: counts.Failed, TimedOut: counts.TimedOut, Aborted: counts.Aborted, Total: counts.Total},
-	}, nil
-}
-
 // mapRunMachineARN is the state machine ARN of a Map Run's children
 // (arn:aws:states:r:a:mapRun:machine/label:id → ...:stateMachine:machine/label).
 func mapRunMachineARN(runARN string) string {
@@ -561,78 +677,4 @@ func mapRunMachineARN(runARN string) string {
 		return ""
 	}
 	return r.Children().String()
-}
-
-type runInfo struct {
-	status      types.MapRunStatus
-	start, stop *time.Time
-	counts      types.MapRunItemCounts
-}
-
-// mapRunInfo derives a Map Run's status and times from its parent's
-// history (MapRunStarted and the matching MapRunSucceeded/Failed), and its
-// counts from its child executions.
-func mapRunInfo(parent *states.Execution, run *states.MapRun) runInfo {
-	info := runInfo{status: types.MapRunStatusRunning}
-	hist := parent.History()
-	depth := -1
-	for _, ev := range hist {
-		switch {
-		case depth < 0:
-			if ev.Type == types.HistoryEventTypeMapRunStarted && ev.MapRunStartedEventDetails != nil && aws.ToString(ev.MapRunStartedEventDetails.MapRunArn) == run.ARN {
-				info.start = ev.Timestamp
-				depth = 0
-			}
-		case ev.Type == types.HistoryEventTypeMapRunStarted:
-			depth++
-		case ev.Type == types.HistoryEventTypeMapRunSucceeded || ev.Type == types.HistoryEventTypeMapRunFailed || ev.Type == types.HistoryEventTypeMapRunAborted:
-			if depth > 0 {
-				depth--
-				continue
-			}
-			info.stop = ev.Timestamp
-			info.status = map[types.HistoryEventType]types.MapRunStatus{
-				types.HistoryEventTypeMapRunSucceeded: types.MapRunStatusSucceeded,
-				types.HistoryEventTypeMapRunFailed:    types.MapRunStatusFailed,
-				types.HistoryEventTypeMapRunAborted:   types.MapRunStatusAborted,
-			}[ev.Type]
-			depth = -2
-		}
-		if depth == -2 {
-			break
-		}
-	}
-	if info.stop == nil && parent.Status() != states.StatusRunning {
-		// The parent ended while the run was not finished: it was stopped.
-		info.status = types.MapRunStatusAborted
-		info.stop = aws.Time(parent.StopTime())
-	}
-	children := run.Children()
-	c := &info.counts
-	c.Total = int64(len(children))
-	for _, x := range children {
-		if x == nil {
-			c.Pending++
-			continue
-		}
-		if info.start == nil || x.StartTime.Before(*info.start) {
-			info.start = aws.Time(x.StartTime)
-		}
-		switch x.Status() {
-		case states.StatusRunning:
-			c.Running++
-		case states.StatusSucceeded:
-			c.Succeeded++
-		case states.StatusFailed:
-			c.Failed++
-		case states.StatusTimedOut:
-			c.TimedOut++
-		case states.StatusAborted:
-			c.Aborted++
-		}
-	}
-	if info.start == nil {
-		info.start = aws.Time(parent.StartTime)
-	}
-	return info
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/divinepic/pipeline/shared/arn"
+	"github.com/divinepic/pipeline/shared/execstore"
 	"github.com/divinepic/pipeline/shared/states"
 )
 
@@ -38,19 +40,26 @@ type MachineOptions struct {
 }
 
 // Server serves the Step Functions API for the state machines added to it.
-// It is an http.Handler; it is safe for concurrent use.
+// It is an http.Handler; it is safe for concurrent use. Executions, their
+// histories and Map Runs live in an execution store (WithStore; by default
+// one in memory): only running executions are held in memory.
 type Server struct {
 	ctx    context.Context // executions' lifetime
 	cancel context.CancelFunc
 	now    func() time.Time
 	uuid   func() string
+	store  *execstore.Store
+	owned  bool          // the store was opened by New
+	slots  chan struct{} // one per execution allowed to run at once
+	log    *slog.Logger
 
 	mu       sync.Mutex
 	machines map[string]*machine // by ARN
 	order    []*machine          // in the order they were added
-	execs    map[string]*execution
-	seq      int64
+	running  map[string]*execution
+	recent   []*execution // the last few finished, for Execution
 	closed   bool
+	wg       sync.WaitGroup
 	auth     *sigV4 // nil: requests are not authenticated
 }
 
@@ -58,17 +67,32 @@ type machine struct {
 	sm      *states.StateMachine
 	opt     MachineOptions
 	created time.Time
-	byName  map[string]*execution
-	execs   []*execution // in start order
 }
 
+// execution is one running (or waiting to run) execution.
 type execution struct {
-	seq         int64
-	m           *machine
-	x           *states.Execution
-	input       string // as given to StartExecution
-	traceHeader string
+	m      *machine
+	arn    string
+	input  string
+	stop   chan struct{} // closed by StopExecution while it waits for a slot
+	once   sync.Once
+	stopEr *states.Error
+	x      *states.Execution // nil while it waits for a slot
+	mu     sync.Mutex
 }
+
+func (e *execution) exec() *states.Execution {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.x
+}
+
+// keepRecent is how many finished executions Execution still returns.
+const keepRecent = 4
+
+// DefaultMaxRunning is how many executions run at once by default; the
+// others wait for a slot (RUNNING, as AWS's quotas make them wait).
+const DefaultMaxRunning = 16
 
 // Option configures a Server.
 type Option func(*Server)
@@ -91,20 +115,48 @@ func WithSigV4(creds Credentials, region string) Option {
 	return func(s *Server) { s.auth = &sigV4{creds: creds, region: region} }
 }
 
+// WithStore keeps executions in st (the caller closes it after Shutdown).
+func WithStore(st *execstore.Store) Option { return func(s *Server) { s.store = st } }
+
+// WithMaxRunning caps the executions that run at once (default
+// DefaultMaxRunning); the others wait in start order.
+func WithMaxRunning(n int) Option {
+	return func(s *Server) {
+		if n > 0 {
+			s.slots = make(chan struct{}, n)
+		}
+	}
+}
+
+// WithLogger logs every execution's start and end (default: none).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
 // New returns a Server with no state machines.
 func New(opts ...Option) *Server {
 	s := &Server{
 		now:      time.Now,
 		uuid:     newUUID,
 		machines: map[string]*machine{},
-		execs:    map[string]*execution{},
+		running:  map[string]*execution{},
+		slots:    make(chan struct{}, DefaultMaxRunning),
+		log:      slog.New(slog.DiscardHandler),
 	}
 	for _, o := range opts {
 		o(s)
 	}
+	if s.store == nil {
+		st, err := execstore.Open("")
+		if err != nil {
+			panic("sfnapi: in-memory execution store: " + err.Error())
+		}
+		s.store, s.owned = st, true
+	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
 }
+
+// Store is the server's execution store.
+func (s *Server) Store() *execstore.Store { return s.store }
 
 // AddStateMachine serves sm under its ARN (sm.ARN,
 // arn:aws:states:<region>:<account>:stateMachine:<name>).
@@ -134,21 +186,52 @@ func (s *Server) AddStateMachine(sm *states.StateMachine, opt MachineOptions) er
 	if _, dup := s.machines[sm.ARN]; dup {
 		return fmt.Errorf("sfnapi: add state machine: %s is already served", sm.ARN)
 	}
-	m := &machine{sm: sm, opt: opt, created: s.now(), byName: map[string]*execution{}}
+	m := &machine{sm: sm, opt: opt, created: s.now()}
 	s.machines[sm.ARN] = m
 	s.order = append(s.order, m)
 	return nil
 }
 
-// Execution returns the execution with that ARN started through the API
-// (not a Map Run's child), or nil.
-func (s *Server) Execution(arn string) *states.Execution {
+// Machine returns the state machine served under arn, with its definition
+// JSON, or nil.
+func (s *Server) Machine(arn string) (*states.StateMachine, []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e := s.execs[arn]; e != nil {
-		return e.x
+	if m := s.machines[arn]; m != nil {
+		return m.sm, m.opt.Definition
 	}
-	return nil
+	return nil, nil
+}
+
+// Machines returns the ARNs of the state machines served, in the order
+// they were added.
+func (s *Server) Machines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, len(s.order))
+	for i, m := range s.order {
+		out[i] = m.sm.ARN
+	}
+	return out
+}
+
+// Execution returns a running (or just finished) execution started
+// through the API, or nil: finished ones are read from the store.
+func (s *Server) Execution(arn string) *states.Execution {
+	s.mu.Lock()
+	e := s.running[arn]
+	if e == nil {
+		for _, r := range s.recent {
+			if r.arn == arn {
+				e = r
+			}
+		}
+	}
+	s.mu.Unlock()
+	if e == nil {
+		return nil
+	}
+	return e.exec()
 }
 
 // Shutdown refuses new executions, stops the running ones (they end
@@ -156,35 +239,48 @@ func (s *Server) Execution(arn string) *states.Execution {
 func (s *Server) Shutdown(ctx context.Context, cause string) error {
 	s.mu.Lock()
 	s.closed = true
-	var running []*states.Execution
-	for _, e := range s.execs {
-		if e.x.Status() == states.StatusRunning {
-			running = append(running, e.x)
-		}
+	var running []*execution
+	for _, e := range s.running {
+		running = append(running, e)
 	}
 	s.mu.Unlock()
-	for _, x := range running {
-		x.Stop("", cause)
+	for _, e := range running {
+		e.abort("", cause)
 	}
 	defer s.cancel()
-	for _, x := range running {
-		select {
-		case <-x.Done():
-		case <-ctx.Done():
-			return fmt.Errorf("sfnapi: shutdown: %d executions still running: %w", countRunning(running), ctx.Err())
-		}
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.mu.Lock()
+		n := len(s.running)
+		s.mu.Unlock()
+		return fmt.Errorf("sfnapi: shutdown: %d executions still running: %w", n, ctx.Err())
+	}
+	if s.owned {
+		s.store.Close() // an in-memory store: its executions go with the server
+		return nil
+	}
+	if err := s.store.Flush(); err != nil {
+		return fmt.Errorf("sfnapi: shutdown: execution store: %w", err)
 	}
 	return nil
 }
 
-func countRunning(xs []*states.Execution) int {
-	n := 0
-	for _, x := range xs {
-		if x.Status() == states.StatusRunning {
-			n++
-		}
+// abort stops a running execution, or one waiting for a slot.
+func (e *execution) abort(errName, cause string) {
+	e.mu.Lock()
+	x := e.x
+	if x == nil {
+		e.stopEr = &states.Error{Name: errName, Cause: cause}
 	}
-	return n
+	e.mu.Unlock()
+	if x != nil {
+		x.Stop(errName, cause)
+		return
+	}
+	e.once.Do(func() { close(e.stop) })
 }
 
 // ServeHTTP serves one API call.

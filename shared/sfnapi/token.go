@@ -42,3 +42,23 @@ func paginate[T any](scope string, items []T, key func(T) int64, desc bool, toke
 	}
 	return items[start:end], next, nil
 }
+
+// makeToken is the nextToken of a page that continues after key.
+func makeToken(scope string, key int64) *string {
+	b, _ := json.Marshal(pageToken{Scope: scope, Key: key})
+	s := base64.RawURLEncoding.EncodeToString(b)
+	return &s
+}
+
+// readToken returns the key a nextToken continues after (0 for none).
+func readToken(scope string, token *string) (int64, *apiError) {
+	if token == nil || *token == "" {
+		return 0, nil
+	}
+	var t pageToken
+	b, err := base64.RawURLEncoding.DecodeString(*token)
+	if err != nil || json.Unmarshal(b, &t) != nil || t.Scope != scope {
+		return 0, clientError(errInvalidToken, "Invalid Token: '"+*token+"'")
+	}
+	return t.Key, nil
+}

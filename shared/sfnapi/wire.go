@@ -41,6 +41,7 @@ const (
 	errValidation               = "ValidationException"
 	errUnknownOperation         = "UnknownOperationException"
 	errSerialization            = "SerializationException"
+	errExecutionNotRedrivable   = "ExecutionNotRedrivable"
 )
 
 var (

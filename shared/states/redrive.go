@@ -83,7 +83,8 @@ func (m *MapRun) restoredChild(i int, p PriorChild) (*Execution, error) {
 // input it was entered with. When that state is a Fail state reached
 // through a Catch (the state before it failed inside, then exited to it),
 // the caught state is the one to redo. ok is false when the history holds
-// no state to restart (the execution never entered one: start at StartAt).
+// no state to restart (the execution never entered one): state is then
+// StartAt, to be run with the execution's input.
 func (sm *StateMachine) RedrivePoint(history []types.HistoryEvent) (state, input string, ok bool) {
 	type entry struct {
 		name, input, output string
@@ -109,7 +110,7 @@ func (sm *StateMachine) RedrivePoint(history []types.HistoryEvent) (state, input
 	}
 	n := len(seq)
 	if n == 0 {
-		return "", "", false
+		return sm.top.startAt, "", false
 	}
 	last := seq[n-1]
 	if last.exited {
