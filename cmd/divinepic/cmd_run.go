@@ -220,8 +220,6 @@ func (p *progress) listen(e states.Event) {
 		if e.Kind == states.MapItemFailed {
 			p.failed.Add(1)
 		}
-	case e.Kind == states.StateEntered && e.State == "RecordFailure":
-		p.failed.Add(1)
 	default:
 		return
 	}

@@ -27,7 +27,30 @@ const (
 	ErrInvalidInput        = "InvalidInput"
 	ErrEngineError         = "EngineError"
 	ErrEngineUnavailable   = "EngineUnavailable"
+	ErrAlbumNotFound       = "AlbumNotFound"
+	ErrAlbumEmpty          = "AlbumEmpty"
 )
+
+// AlbumNotFound: no object at all under the album's prefix, and the album
+// was never indexed (a mistyped id). The execution fails: nothing to do.
+type AlbumNotFound struct {
+	AlbumID, Prefix string
+}
+
+func (e *AlbumNotFound) Error() string {
+	return fmt.Sprintf("album %s not found: nothing is stored under %s", e.AlbumID, e.Prefix)
+}
+
+// AlbumEmpty: the album's prefix holds objects but no photo (only sidecars
+// or hidden files), and the album was never indexed. The execution fails.
+type AlbumEmpty struct {
+	AlbumID, Prefix string
+	Objects         int // objects under the prefix that are not photos
+}
+
+func (e *AlbumEmpty) Error() string {
+	return fmt.Sprintf("album %s holds no photos: the %d objects under %s are not photos (hidden files and sidecars are left out)", e.AlbumID, e.Objects, e.Prefix)
+}
 
 // ImageUnreadable: the photo's content cannot be decoded (empty, truncated,
 // corrupt, not an image, a format no decoder reads). Caught and recorded by

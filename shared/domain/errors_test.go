@@ -26,6 +26,8 @@ var errorsByName = map[string]error{
 	domain.ErrEngineError:         &domain.EngineError{Op: "detect k", Err: errors.New("x")},
 	domain.ErrEngineUnavailable:   &domain.EngineUnavailable{Pack: "p", Err: errors.New("x")},
 	domain.ErrInternal:            &domain.InternalError{Message: "m"},
+	domain.ErrAlbumNotFound:       &domain.AlbumNotFound{AlbumID: "a", Prefix: "albums/a/"},
+	domain.ErrAlbumEmpty:          &domain.AlbumEmpty{AlbumID: "a", Prefix: "albums/a/", Objects: 1},
 }
 
 // The name a handler's error reaches Step Functions with (its Go type

@@ -146,8 +146,9 @@ const (
 	StatusUnreadable Status = "unreadable"
 )
 
-// ItemResult is what one photo's child execution ends with (EmbedFaces,
-// NoFaces or RecordFailure in statemachine.asl.json).
+// ItemResult is what one photo's child execution ends with (EmbedFaces or
+// NoFaces in statemachine.asl.json; a failed child's error and cause, from
+// PhotoFailed, are read back into one).
 type ItemResult struct {
 	Image  string `json:"image"`
 	ETag   string `json:"etag"`   // of the photo the result is about

@@ -78,6 +78,11 @@ func truthAlbum(t testing.TB) (string, truth) {
 func open(t testing.TB, data string, opt Options) *Pipeline {
 	t.Helper()
 	opt.DataDir = data
+	if opt.ToleratedFailurePercentage == 0 {
+		// The test albums hold broken files on purpose, far more than the
+		// few percent a real album may have.
+		opt.ToleratedFailurePercentage = 100
+	}
 	p, err := Open(context.Background(), opt)
 	require.NoError(t, err)
 	t.Cleanup(func() { p.Close() })

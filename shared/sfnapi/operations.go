@@ -267,15 +267,15 @@ func (s *Server) redriveExecution(ctx context.Context, body []byte) (any, *apiEr
 	if aerr != nil {
 		return nil, aerr
 	}
+	st, why := s.redriveStatus(rec)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, &apiError{status: http.StatusServiceUnavailable, typ: "ServiceUnavailable", msg: "the server is shutting down"}
 	}
 	if s.running[rec.ARN] != nil {
-		rec.Status = string(states.StatusRunning)
+		st, why = types.ExecutionRedriveStatusNotRedrivable, aws.String("Execution is RUNNING and cannot be redriven")
 	}
-	st, why := s.redriveStatus(rec)
 	if st != types.ExecutionRedriveStatusRedrivable {
 		msg := aws.ToString(why)
 		if rec.MapRun != "" {
@@ -451,7 +451,7 @@ func (s *Server) getExecutionHistory(ctx context.Context, body []byte) (any, *ap
 	if terr != nil {
 		return nil, terr
 	}
-	if s.running[rec.ARN] != nil || rec.MapRun != "" {
+	if rec.Status == string(states.StatusRunning) || rec.MapRun != "" {
 		s.store.Flush() // what a running execution did so far
 	}
 	page, more, serr := s.store.History(ctx, rec.ARN, after, limit, in.ReverseOrder)

@@ -18,6 +18,7 @@ import (
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/embedded"
 	"github.com/divinepic/pipeline/shared/locate"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/sfnapi"
 	"github.com/divinepic/pipeline/shared/steps"
 )
@@ -46,8 +47,12 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 		wantFaces += n
 	}
 
+	// A file that is not a photo fails its child execution, within the
+	// album's tolerance.
+	require.NoError(t, os.WriteFile(filepath.Join(album, "broken.jpg"), []byte("not a photo"), 0o644))
+
 	ctx := context.Background()
-	opt := embedded.Options{DataDir: t.TempDir(), MaxConcurrency: 2}
+	opt := embedded.Options{DataDir: t.TempDir(), MaxConcurrency: 2, ToleratedFailurePercentage: 50}
 	p, err := embedded.Open(ctx, opt)
 	require.NoError(t, err)
 	t.Cleanup(func() { p.Close() })
@@ -88,9 +93,9 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 
 	var out steps.AggregateOutput
 	require.NoError(t, json.Unmarshal([]byte(aws.ToString(d.Output)), &out))
-	assert.Equal(t, len(photos), out.Images)
-	assert.Equal(t, len(photos), out.Processed)
-	assert.Equal(t, 0, out.Failed)
+	assert.Equal(t, len(photos)+1, out.Images)
+	assert.Equal(t, len(photos)+1, out.Processed)
+	assert.Equal(t, 1, out.Failed)
 	assert.Equal(t, wantFaces, out.Faces)
 	_, _, err = p.Bucket.Get(ctx, out.SummaryKey)
 	assert.NoError(t, err, "the summary the output names exists")
@@ -101,8 +106,32 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 	run, err := client.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runs.MapRuns[0].MapRunArn})
 	require.NoError(t, err)
 	assert.Equal(t, types.MapRunStatusSucceeded, run.Status)
-	assert.Equal(t, types.MapRunItemCounts{Succeeded: int64(len(photos)), Total: int64(len(photos))}, *run.ItemCounts)
+	assert.Equal(t, types.MapRunItemCounts{Succeeded: int64(len(photos)), Failed: 1, Total: int64(len(photos)) + 1}, *run.ItemCounts)
 	// The deploy-time values of statemachine.asl.json, as the local pipeline fills them.
-	assert.EqualValues(t, 5, run.ToleratedFailurePercentage)
+	assert.EqualValues(t, 50, run.ToleratedFailurePercentage)
 	assert.Positive(t, run.MaxConcurrency)
+
+	// The failed photo is where an operator looks for it, with its reason.
+	failed, err := client.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: runs.MapRuns[0].MapRunArn, StatusFilter: types.ExecutionStatusFailed})
+	require.NoError(t, err)
+	require.Len(t, failed.Executions, 1)
+	child, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: failed.Executions[0].ExecutionArn})
+	require.NoError(t, err)
+	assert.Equal(t, domain.ErrImageUnreadable, aws.ToString(child.Error))
+	assert.Contains(t, aws.ToString(child.Input), "broken.jpg")
+	assert.NotEmpty(t, aws.ToString(child.Cause))
+
+	// An album id that holds nothing, or nothing but a sidecar, fails clearly.
+	_, err = p.Bucket.Put(ctx, names.AlbumPrefix("notes-only")+"readme.txt", []byte("no photos here"))
+	require.NoError(t, err)
+	for album, want := range map[string]string{"no-such-album": domain.ErrAlbumNotFound, "notes-only": domain.ErrAlbumEmpty} {
+		input, err := json.Marshal(domain.AlbumInput{AlbumID: album})
+		require.NoError(t, err)
+		started, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: aws.String(p.Machine.ARN), Input: aws.String(string(input))})
+		require.NoError(t, err)
+		d := waitStatus(t, client, *started.ExecutionArn)
+		assert.Equal(t, types.ExecutionStatusFailed, d.Status, album)
+		assert.Equal(t, want, aws.ToString(d.Error), album)
+		assert.Contains(t, aws.ToString(d.Cause), album)
+	}
 }

@@ -213,8 +213,8 @@ func (s *Steps) putFaces(ctx context.Context, b blob.Store, index string, r *rec
 }
 
 // readMapResults reads every child execution's outcome, by image id. A
-// child that failed as a whole (not caught by RecordFailure) counts as a
-// failed photo with its error.
+// child that failed (PhotoFailed, or failed as a whole) counts as a failed
+// photo with its error.
 func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]domain.ItemResult, error) {
 	out := map[string]domain.ItemResult{}
 	if m == nil || m.ResultKey == "" {

@@ -56,7 +56,9 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 	if sl, ok := b.(blob.StatLister); ok {
 		list = sl.ListStat
 	}
+	objects := 0
 	err = list(ctx, prefix, func(info blob.Info) error {
+		objects++
 		if !names.IsPhotoKey(info.Key) {
 			return nil
 		}
@@ -82,6 +84,15 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 	})
 	if err != nil {
 		return ListOutput{}, err
+	}
+	if out.Total == 0 && len(index.Images) == 0 {
+		// Never indexed and no photo: a mistyped album id, or an upload
+		// that holds no photo. (An indexed album whose photos all went
+		// goes on: Aggregate removes their faces.)
+		if objects == 0 {
+			return ListOutput{}, &domain.AlbumNotFound{AlbumID: a.AlbumID, Prefix: prefix}
+		}
+		return ListOutput{}, &domain.AlbumEmpty{AlbumID: a.AlbumID, Prefix: prefix, Objects: objects}
 	}
 	sort.Slice(work, func(i, j int) bool { return work[i].Key < work[j].Key })
 	out.ToProcess = len(work)
