@@ -27,6 +27,10 @@ func init() {
 	register(command{name: "run", summary: "process an album directory on this machine (the workflow in the local engine)", run: runAlbum})
 }
 
+// extraWrap, when set (only by the tests' child processes), wraps every
+// step's handler too.
+var extraWrap func(step string, h lambda.Handler) lambda.Handler
+
 func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -62,7 +66,11 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	prog := newProgress(stderr, !*quiet)
-	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc, Wrap: prog.wrap})
+	wrap := prog.wrap
+	if extraWrap != nil {
+		wrap = func(step string, h lambda.Handler) lambda.Handler { return extraWrap(step, prog.wrap(step, h)) }
+	}
+	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc, Wrap: wrap})
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic run: %v\n", err)
 		return 1
@@ -79,7 +87,16 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if imp.InPlace+imp.Copied+imp.Unchanged == 0 && len(imp.LeftOut) == 0 {
 		fmt.Fprintf(stderr, "album %s: %s holds no photos (hidden files and sidecars such as .json and .xmp are left out)\n", *album, dir)
 	}
-	sum, _, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: *album, Reprocess: *reprocess, Pack: *pack}, states.WithListener(prog.listen), states.WithoutHistory())
+	in := domain.AlbumInput{AlbumID: *album, Reprocess: *reprocess, Pack: *pack}
+	var sum *domain.Summary
+	if prev, perr := p.Interrupted(ctx, in); perr == nil && prev != nil && imp.Copied+imp.Removed == 0 {
+		// The album's last run did not finish and nothing changed since:
+		// go on from it, leaving the photos it finished alone.
+		fmt.Fprintf(stderr, "album %s: resuming execution %s (%s): photos it finished are not processed again\n", *album, prev.Name, strings.ToLower(prev.Status))
+		sum, _, err = p.ResumeAlbum(ctx, prev, states.WithListener(prog.listen))
+	} else {
+		sum, _, err = p.RunAlbum(ctx, in, states.WithListener(prog.listen))
+	}
 	prog.finish()
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic run: %v\n", err)

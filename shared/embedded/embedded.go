@@ -28,6 +28,7 @@ import (
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/execstore"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
 	"github.com/divinepic/pipeline/shared/steps"
@@ -79,6 +80,9 @@ type Pipeline struct {
 	Engine  *states.Engine
 	Machine *states.StateMachine
 	Bucket  blob.Store
+	// Store keeps the executions run here (<data>/executions.db): `serve`
+	// serves them, and an interrupted `run` resumes from them.
+	Store   *execstore.Store
 	opt     Options
 	mounts  *blob.Mounts
 	folders map[string]*blob.Folder // by album: the folders mounted at their albums' prefixes
@@ -127,6 +131,13 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 		deps.Close()
 		return nil, err
 	}
+	// Opened after the vector store's lock: one process at a time owns the
+	// data directory, so executions still RUNNING in the store were left
+	// by a process that died (Open marks them FAILED).
+	if p.Store, err = execstore.Open(filepath.Join(opt.DataDir, execstore.FileName)); err != nil {
+		deps.Close()
+		return nil, err
+	}
 	if err := p.mountFolders(); err != nil {
 		p.Close()
 		return nil, err
@@ -148,11 +159,11 @@ func Open(ctx context.Context, opt Options) (*Pipeline, error) {
 	}
 	def, err := Definition(opt)
 	if err != nil {
-		deps.Close()
+		p.Close()
 		return nil, err
 	}
 	if p.Machine, err = p.Engine.Parse(MachineName, def); err != nil {
-		deps.Close()
+		p.Close()
 		return nil, fmt.Errorf("statemachine.asl.json: %w", err)
 	}
 	return p, nil
@@ -191,9 +202,13 @@ func Substitutions(maxConcurrency, toleratedPct int) map[string]string {
 	return vars
 }
 
-// Close releases the engines, the vector store and the folders.
+// Close releases the engines, the execution store, the vector store and the
+// folders.
 func (p *Pipeline) Close() error {
 	errs := []error{p.Deps.Close()}
+	if p.Store != nil {
+		errs = append(errs, p.Store.Close())
+	}
 	for _, f := range p.folders {
 		errs = append(errs, f.Close())
 	}
@@ -495,6 +510,60 @@ func (p *Pipeline) RunAlbum(ctx context.Context, in domain.AlbumInput, opts ...s
 	if err := names.ValidateAlbumID(in.AlbumID); err != nil {
 		return nil, nil, err
 	}
+	input, err := json.Marshal(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := names.RunExecutionName(in.AlbumID, time.Now())
+	opts = append([]states.StartOption{states.WithName(name)}, opts...)
+	return p.execute(ctx, in, string(input), opts, nil)
+}
+
+// Interrupted returns the album's latest execution when it did not finish
+// (its process was killed, or it was stopped) and was started with the
+// same input, or nil: ResumeAlbum goes on from it.
+func (p *Pipeline) Interrupted(ctx context.Context, in domain.AlbumInput) (*execstore.Record, error) {
+	input, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	recs, _, err := p.Store.List(ctx, execstore.Query{Machine: p.Machine.ARN, Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		var a domain.AlbumInput
+		if json.Unmarshal([]byte(r.Input), &a) != nil || a.AlbumID != in.AlbumID {
+			continue
+		}
+		interrupted := (r.Status == string(states.StatusFailed) && r.Error == execstore.ErrInterrupted) || r.Status == string(states.StatusAborted)
+		if interrupted && r.Input == string(input) {
+			return r, nil
+		}
+		return nil, nil // the latest run of the album finished
+	}
+	return nil, nil
+}
+
+// ResumeAlbum redrives an interrupted execution of the album (see
+// Interrupted): the photos whose child executions succeeded are not
+// processed again.
+func (p *Pipeline) ResumeAlbum(ctx context.Context, rec *execstore.Record, opts ...states.StartOption) (*domain.Summary, *states.Execution, error) {
+	var in domain.AlbumInput
+	if err := json.Unmarshal([]byte(rec.Input), &in); err != nil {
+		return nil, nil, fmt.Errorf("execution %s: input: %w", rec.Name, err)
+	}
+	rd, err := p.Store.Prior(rec, p.Machine)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts = append([]states.StartOption{states.WithName(rec.Name), states.WithRedrive(rd)}, opts...)
+	return p.execute(ctx, in, rec.Input, opts, rd)
+}
+
+// execute runs an execution, kept in the store, and reads the album
+// summary it wrote.
+func (p *Pipeline) execute(ctx context.Context, in domain.AlbumInput, input string, opts []states.StartOption, rd *states.Redrive) (*domain.Summary, *states.Execution, error) {
 	// Load the pack's face engine first: without models or ONNX Runtime
 	// the album cannot run at all, and saying so beats failing every photo.
 	pack, err := p.Steps.Packs.Pack(firstNonEmpty(in.Pack, p.Steps.DefaultPack))
@@ -504,15 +573,13 @@ func (p *Pipeline) RunAlbum(ctx context.Context, in domain.AlbumInput, opts ...s
 	if _, err := p.Steps.Engines.Engine(ctx, pack); err != nil {
 		return nil, nil, fmt.Errorf("album %s: %w", in.AlbumID, err)
 	}
-	input, err := json.Marshal(in)
-	if err != nil {
-		return nil, nil, err
-	}
-	name := names.RunExecutionName(in.AlbumID, time.Now())
-	x, err := p.Machine.Run(ctx, input, append([]states.StartOption{states.WithName(name)}, opts...)...)
+	opts = append(opts, states.WithRecorder(p.Store.Recorder()))
+	x, err := p.Machine.Start(ctx, []byte(input), opts...)
 	if err != nil {
 		return nil, x, err
 	}
+	x.Wait()
+	name := x.Name
 	if x.Status() != states.StatusSucceeded {
 		if e := x.Err(); e != nil {
 			return nil, x, fmt.Errorf("album %s: execution %s %s: %s: %s", in.AlbumID, name, x.Status(), e.Name, e.Cause)

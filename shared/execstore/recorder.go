@@ -56,7 +56,19 @@ func (r recorder) ExecutionStarted(x *states.Execution) {
 		})
 		return
 	}
-	if rd := x.Redriven(); rd != nil {
+	rd := x.Redriven()
+	if rd == nil {
+		// Started through the API, the record is there already (Started);
+		// otherwise it is made now.
+		arn, machine, name, start, input := x.ARN, machineOf(x.ARN), x.Name, ns(x.StartTime), x.Input()
+		s.w.queue(func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO executions(arn, machine, name, status, start_ns, input) VALUES (?, ?, ?, 'RUNNING', ?, ?) ON CONFLICT(arn) DO NOTHING`,
+				arn, machine, name, start, input)
+			return err
+		})
+		return
+	}
+	{
 		// A redrive continues the stored history.
 		s.w.flush()
 		last, _ := s.lastEventID(x.ARN)
@@ -300,7 +312,7 @@ func (s *Store) Prior(ctxExec *Record, sm *states.StateMachine) (*states.Redrive
 				return nil, err
 			}
 			for _, c := range page {
-				p.Succeeded[c.Item] = states.PriorChild{Name: c.Name, ARN: c.ARN, Start: c.Start, Stop: c.Stop, Output: c.Output}
+				p.Succeeded[c.Item] = states.PriorChild{Name: c.Name, ARN: c.ARN, Start: c.Start, Stop: c.Stop, Input: c.Input, Output: c.Output}
 				after = int64(c.Item) + 1
 			}
 			if !more {

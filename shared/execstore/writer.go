@@ -4,16 +4,14 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
-	"time"
 )
 
 // Writing: one goroutine commits what the recorder queues, many operations
-// per transaction, at least every flushEvery. The queue is bounded: when
-// the database cannot keep up, the executions wait (memory stays bounded).
+// per transaction. The queue is bounded: when the database cannot keep up,
+// the executions wait (memory stays bounded).
 const (
-	flushEvery = 50 * time.Millisecond
-	queueLen   = 4096
-	maxBatch   = 2000
+	queueLen = 4096
+	maxBatch = 2000
 )
 
 type op struct {
@@ -76,43 +74,27 @@ func (w *writer) close() {
 	})
 }
 
+// loop commits as soon as something is queued, with everything else queued
+// by then (group commit): under load the batches grow, idle it writes at
+// once, so a crash loses at most the operations of the last moment.
 func (w *writer) loop() {
 	defer close(w.closed)
-	t := time.NewTicker(flushEvery)
-	defer t.Stop()
 	var batch []op
-	for {
-		select {
-		case o, ok := <-w.ops:
-			if !ok {
-				w.commit(batch)
-				return
-			}
-			batch = append(batch, o)
-			if o.done != nil || len(batch) >= maxBatch {
-				// Someone waits: take what else is queued, then commit.
-				for len(batch) < maxBatch {
-					select {
-					case o2, ok := <-w.ops:
-						if !ok {
-							w.commit(batch)
-							return
-						}
-						batch = append(batch, o2)
-						continue
-					default:
-					}
-					break
+	for o := range w.ops {
+		batch = append(batch[:0], o)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case o2, ok := <-w.ops:
+				if !ok {
+					break drain
 				}
-				w.commit(batch)
-				batch = batch[:0]
-			}
-		case <-t.C:
-			if len(batch) > 0 {
-				w.commit(batch)
-				batch = batch[:0]
+				batch = append(batch, o2)
+			default:
+				break drain
 			}
 		}
+		w.commit(batch)
 	}
 }
 

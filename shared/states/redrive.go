@@ -30,10 +30,12 @@ type PriorMapRun struct {
 	Succeeded map[int]PriorChild // by item index
 }
 
-// PriorChild is a child execution that succeeded.
+// PriorChild is a child execution that succeeded. It stands for its item
+// only if the item's input is still Input.
 type PriorChild struct {
 	Name, ARN   string
 	Start, Stop time.Time
+	Input       string
 	Output      string
 }
 
@@ -134,13 +136,14 @@ func deref(s *string) string {
 	return *s
 }
 
-// done returns the earlier outcome of item i when it succeeded.
-func (p *PriorMapRun) done(i int) (PriorChild, bool) {
+// done returns the earlier outcome of item i when it succeeded with the
+// same input.
+func (p *PriorMapRun) done(i int, input string) (PriorChild, bool) {
 	if p == nil {
 		return PriorChild{}, false
 	}
 	c, ok := p.Succeeded[i]
-	return c, ok
+	return c, ok && c.Input == input
 }
 
 func i32p(n int) *int32 { v := int32(n); return &v }
@@ -148,7 +151,7 @@ func i32p(n int) *int32 { v := int32(n); return &v }
 // restore takes item i's outcome from the run this one redrives, when that
 // item succeeded with the same input, and reports whether it did.
 func (m *MapRun) restore(i int) bool {
-	p, ok := m.prior.done(i)
+	p, ok := m.prior.done(i, m.inputs[i])
 	if !ok {
 		return false
 	}
