@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -13,7 +14,9 @@ import (
 	"time"
 
 	"github.com/divinepic/pipeline/shared/config"
+	"github.com/divinepic/pipeline/shared/console"
 	"github.com/divinepic/pipeline/shared/embedded"
+	"github.com/divinepic/pipeline/shared/execstore"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/sfnapi"
 	"github.com/divinepic/pipeline/shared/sfnclient"
@@ -75,6 +78,8 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	data := fs.String("data", config.DefaultDataDir(), "data directory: every file the pipeline writes goes below it")
 	pack := fs.String("pack", "", "model pack (default: "+defaultPackName()+")")
 	conc := fs.Int("concurrency", 0, "photos processed at once per execution (0: one per CPU)")
+	retention := fs.Duration("retention", execstore.DefaultRetention, "finished executions older than this are deleted")
+	maxRunning := fs.Int("max-running", sfnapi.DefaultMaxRunning, "executions that run at once (the others wait)")
 	var imps imports
 	fs.Var(&imps, "import", "before serving, make album ALBUM the photos of DIR (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -125,8 +130,14 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(err)
 	}
-	srv := sfnapi.New(sfnapi.WithSigV4(creds, embedded.Region))
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	srv := sfnapi.New(sfnapi.WithSigV4(creds, embedded.Region), sfnapi.WithStore(p.Store), sfnapi.WithLogger(logger), sfnapi.WithRetention(*retention), sfnapi.WithMaxRunning(*maxRunning))
 	if err := srv.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: def}); err != nil {
+		return fail(err)
+	}
+	token := console.NewToken()
+	cons, err := console.New(srv, console.Options{Token: token, ItemLabel: console.JSONField("image", "key")})
+	if err != nil {
 		return fail(err)
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -137,7 +148,8 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(err)
 	}
-	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	hs := &http.Server{Handler: console.Handler(handler, cons, logger), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Minute, WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
@@ -149,6 +161,7 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	arn := p.Machine.ARN
 	fmt.Fprintf(stdout, "DivinePic on %s (photographers: sign in with a token from `divinepic token create`)\n", url)
 	fmt.Fprintf(stdout, "Step Functions API on %s\n", url)
+	fmt.Fprintf(stdout, "console: %s%s?token=%s\n", url, console.Prefix, token)
 	fmt.Fprintf(stdout, "state machine %s\n", arn)
 	fmt.Fprintf(stdout, "data in %s (album photos go under %s, or use --import ALBUM=DIR)\n\n",
 		*data, filepath.Join(config.BlobsDir(*data), config.DefaultBucket, names.AlbumPrefix("ALBUM")))

@@ -52,6 +52,8 @@ type Server struct {
 	owned  bool          // the store was opened by New
 	slots  chan struct{} // one per execution allowed to run at once
 	log    *slog.Logger
+	// retention: how long finished executions are kept (0: for ever).
+	retention time.Duration
 
 	mu       sync.Mutex
 	machines map[string]*machine // by ARN
@@ -128,6 +130,10 @@ func WithMaxRunning(n int) Option {
 	}
 }
 
+// WithRetention prunes executions that finished longer ago than d from
+// the store, at once and then every hour (default: never).
+func WithRetention(d time.Duration) Option { return func(s *Server) { s.retention = d } }
+
 // WithLogger logs every execution's start and end (default: none).
 func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
@@ -152,7 +158,28 @@ func New(opts ...Option) *Server {
 		s.store, s.owned = st, true
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	if s.retention > 0 {
+		go s.prune()
+	}
 	return s
+}
+
+func (s *Server) prune() {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := s.store.Prune(s.ctx, time.Now().Add(-s.retention))
+		if err != nil {
+			s.log.Error("pruning old executions", "error", err.Error())
+		} else if n > 0 {
+			s.log.Info("pruned old executions", "executions", n, "retention_hours", s.retention.Hours())
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Store is the server's execution store.
