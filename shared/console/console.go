@@ -117,7 +117,7 @@ func JSONField(path ...string) func(string) string {
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("Referrer-Policy", "same-origin") // "no-referrer" would make the buttons' Origin "null"
 	if tok := r.URL.Query().Get("token"); tok != "" {
 		if !c.tokenOK(tok) {
 			http.Error(w, "wrong console token", http.StatusForbidden)

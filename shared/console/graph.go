@@ -16,7 +16,9 @@ type node struct {
 	Edges   []edge  // where it goes next
 	Inner   []*node // a Map's item processor (or a Parallel's branches, one after the other)
 	Outcome execstore.Outcome
-	Counts  string // for inner states on a parent's page: how many children ended it each way
+	// CatchOnly: only a Catch leads to it (drawn after the main path).
+	CatchOnly bool
+	Counts    string // for inner states on a parent's page: how many children ended it each way
 }
 
 type edge struct {
@@ -58,8 +60,14 @@ func parseGraph(def []byte) ([]*node, error) {
 func walkStates(g aslStates) ([]*node, error) {
 	seen := map[string]bool{}
 	var out []*node
-	queue := []string{g.StartAt}
-	for len(queue) > 0 {
+	// The main path first (Next, Choices, Default), the states only a
+	// Catch leads to after it.
+	queue, caught := []string{g.StartAt}, []string{}
+	inCatch := false
+	for len(queue) > 0 || len(caught) > 0 {
+		if len(queue) == 0 {
+			queue, caught, inCatch = caught, nil, true
+		}
 		name := queue[0]
 		queue = queue[1:]
 		if seen[name] {
@@ -74,7 +82,7 @@ func walkStates(g aslStates) ([]*node, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, fmt.Errorf("state %s: %w", name, err)
 		}
-		n := &node{Name: name, Type: s.Type, Comment: s.Comment}
+		n := &node{Name: name, Type: s.Type, Comment: s.Comment, CatchOnly: inCatch}
 		if s.Next != "" {
 			n.Edges = append(n.Edges, edge{"next", s.Next})
 		}
@@ -107,7 +115,11 @@ func walkStates(g aslStates) ([]*node, error) {
 		}
 		out = append(out, n)
 		for _, e := range n.Edges {
-			queue = append(queue, e.To)
+			if e.Label == "catch" {
+				caught = append(caught, e.To)
+			} else {
+				queue = append(queue, e.To)
+			}
 		}
 	}
 	// States no path reaches come last, by name.

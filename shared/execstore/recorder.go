@@ -197,13 +197,23 @@ const (
 )
 
 // Outcomes reads a history: for each state entered, how it ended. A state
-// not in the result was not reached.
+// not in the result was not reached. A redriven execution shows its last
+// attempt, with the states that succeeded before it.
 func Outcomes(events []types.HistoryEvent, status states.Status) map[string]Outcome {
 	out := map[string]Outcome{}
 	failedIn := map[string]bool{}
 	var cur []string // states entered and not left, innermost last
 	for _, ev := range events {
 		switch {
+		case ev.Type == types.HistoryEventTypeExecutionRedriven:
+			// The redrive is the attempt shown: what did not succeed
+			// before is run again (or not reached this time).
+			for name, o := range out {
+				if o != Succeeded {
+					delete(out, name)
+				}
+			}
+			cur = cur[:0]
 		case ev.StateEnteredEventDetails != nil:
 			name := *ev.StateEnteredEventDetails.Name
 			out[name] = Running
