@@ -13,7 +13,8 @@ PACK ?= default
 
 # Debian packages: the C libraries the cgo image decoders link against, the
 # AWS CLI that the access test drives against `divinepic serve`, and the
-# headless browser (with a font) that the web app's browser test drives.
+# headless browser (with a font) that the web app's and the console's browser
+# tests drive.
 DEB_PACKAGES := libturbojpeg0-dev libheif1 awscli chromium fonts-dejavu-core
 # What `make bench` adds: libjpeg-turbo's own benchmark, tjbench, which
 # BenchmarkDecodeCamera runs on the same file as the limit.

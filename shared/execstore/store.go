@@ -116,7 +116,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			return nil, fmt.Errorf("execution store: %w", err)
 		}
-		dsn = "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)"
+		dsn = "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=cache_size(-4096)"
 	}
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
@@ -162,6 +162,7 @@ CREATE INDEX IF NOT EXISTS executions_list ON executions(machine, map_run, statu
 CREATE INDEX IF NOT EXISTS executions_items ON executions(map_run, item);
 CREATE INDEX IF NOT EXISTS executions_item_status ON executions(map_run, status, item);
 CREATE INDEX IF NOT EXISTS executions_status ON executions(status);
+CREATE INDEX IF NOT EXISTS executions_outcomes ON executions(map_run, outcomes, status);
 CREATE TABLE IF NOT EXISTS events (
 	arn TEXT NOT NULL,
 	id INTEGER NOT NULL,
@@ -327,7 +328,14 @@ func (s *Store) List(ctx context.Context, q Query) ([]*Record, bool, error) {
 	if q.Status != "" {
 		where, args = append(where, "status = ?"), append(args, q.Status)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+recordCols+` FROM executions WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, q.Limit+1)...)
+	index := "" // let SQLite choose
+	if q.MapRun != "" {
+		index = " INDEXED BY executions_items"
+		if q.Status != "" {
+			index = " INDEXED BY executions_item_status"
+		}
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+recordCols+` FROM executions`+index+` WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ?`, append(args, q.Limit+1)...)
 	if err != nil {
 		return nil, false, err
 	}

@@ -52,7 +52,7 @@ type durableServe struct {
 	hs     *httptest.Server
 }
 
-func startDurable(t *testing.T, path string, hold <-chan struct{}) *durableServe {
+func startDurable(t testing.TB, path string, hold <-chan struct{}) *durableServe {
 	t.Helper()
 	d := &durableServe{}
 	e := states.New()
@@ -80,7 +80,7 @@ func startDurable(t *testing.T, path string, hold <-chan struct{}) *durableServe
 }
 
 // stop shuts the server down as Ctrl-C does.
-func (d *durableServe) stop(t *testing.T) {
+func (d *durableServe) stop(t testing.TB) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	require.NoError(t, d.srv.Shutdown(ctx, "stopped"))
