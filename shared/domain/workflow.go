@@ -37,6 +37,8 @@ func ForWorkflow(err error) error {
 		engine      *EngineError
 		unavailable *EngineUnavailable
 		internal    *InternalError
+		notFound    *AlbumNotFound
+		empty       *AlbumEmpty
 	)
 	switch {
 	case errors.As(err, &unreadable):
@@ -66,6 +68,12 @@ func ForWorkflow(err error) error {
 	case errors.As(err, &unavailable):
 		c := *unavailable
 		c.Err = scrubbed(c.Err)
+		return &c
+	case errors.As(err, &notFound):
+		c := *notFound
+		return &c
+	case errors.As(err, &empty):
+		c := *empty
 		return &c
 	case errors.As(err, &internal):
 		return &InternalError{Message: ScrubPaths(internal.Message)}

@@ -20,6 +20,7 @@ func TestInputCannotWidenAnAlbum(t *testing.T) {
 	put := putter(t, b)
 	put("albums/faces/victim.jpg", "1")
 	put("albums/thief/own.jpg", "2")
+	put("albums/thief/2026/day1.jpg", "4")
 	put("albums/thiefs/neighbour.jpg", "3")
 
 	for _, prefix := range []string{
@@ -64,7 +65,7 @@ func TestInputCannotWidenAnAlbum(t *testing.T) {
 			out, err := s.List(ctx, ListInput{Input: domain.AlbumInput{AlbumID: "thief", Prefix: prefix}, ExecutionName: "ok"})
 			require.NoError(t, err, prefix)
 			if prefix == "" {
-				assert.Equal(t, 1, out.Total, "only the album's own photo, not albums/thiefs/")
+				assert.Equal(t, 2, out.Total, "only the album's own photos, not albums/thiefs/")
 			}
 		}
 	})
