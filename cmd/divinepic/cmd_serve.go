@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
+
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/console"
 	"github.com/divinepic/pipeline/shared/embedded"
@@ -20,6 +22,7 @@ import (
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/sfnapi"
 	"github.com/divinepic/pipeline/shared/sfnclient"
+	"github.com/divinepic/pipeline/shared/steplog"
 )
 
 func init() {
@@ -110,7 +113,9 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "divinepic serve: new API key in %s (mode 0600)\n", filepath.Join(credDir, sfnapi.CredentialsFile))
 	}
 
-	opt := embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	opt := embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc,
+		Wrap: func(step string, h lambda.Handler) lambda.Handler { return steplog.Wrap(step, h, logger) }}
 	p, err := embedded.Open(ctx, opt)
 	if err != nil {
 		return fail(err)
@@ -130,7 +135,6 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(err)
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, nil))
 	srv := sfnapi.New(sfnapi.WithSigV4(creds, embedded.Region), sfnapi.WithStore(p.Store), sfnapi.WithLogger(logger), sfnapi.WithRetention(*retention), sfnapi.WithMaxRunning(*maxRunning))
 	if err := srv.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: def}); err != nil {
 		return fail(err)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/metrics"
+	"github.com/divinepic/pipeline/shared/steplog"
 	"github.com/divinepic/pipeline/shared/wiring"
 )
 
@@ -45,5 +46,5 @@ func Run(step string) {
 		fmt.Fprintf(os.Stderr, "divinepic %s: %v\n", step, err)
 		os.Exit(1)
 	}
-	lambda.Start(h)
+	lambda.Start(steplog.Wrap(step, h, steplog.LambdaLogger()))
 }
