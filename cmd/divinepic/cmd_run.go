@@ -45,6 +45,7 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	data := fs.String("data", config.DefaultDataDir(), "data directory: every file the pipeline writes goes below it")
 	reprocess := fs.Bool("reprocess", false, "redo every photo, even those already done")
 	copyIn := fs.Bool("copy", false, "copy the photos into the data directory (a self-contained data directory) instead of reading them in DIR")
+	tolerated := fs.Int("tolerated-failures", 0, fmt.Sprintf("percent of an album's photos that may fail before the album fails (0: %d)", embedded.DefaultToleratedFailurePercentage))
 	conc := fs.Int("concurrency", 0, "photos processed at once (0: one per CPU)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	quiet := fs.Bool("quiet", false, "no progress bar")
@@ -70,7 +71,7 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if extraWrap != nil {
 		wrap = func(step string, h lambda.Handler) lambda.Handler { return extraWrap(step, prog.wrap(step, h)) }
 	}
-	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc, Wrap: wrap})
+	p, err := embedded.Open(ctx, embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc, ToleratedFailurePercentage: *tolerated, Wrap: wrap})
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic run: %v\n", err)
 		return 1

@@ -80,6 +80,7 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	remote := fs.Bool("allow-remote", false, "allow --addr to be reachable from other machines (requests are still signed, but travel unencrypted)")
 	data := fs.String("data", config.DefaultDataDir(), "data directory: every file the pipeline writes goes below it")
 	pack := fs.String("pack", "", "model pack (default: "+defaultPackName()+")")
+	tolerated := fs.Int("tolerated-failures", 0, fmt.Sprintf("percent of an album's photos that may fail before the album fails (0: %d)", embedded.DefaultToleratedFailurePercentage))
 	conc := fs.Int("concurrency", 0, "photos processed at once per execution (0: one per CPU)")
 	retention := fs.Duration("retention", execstore.DefaultRetention, "finished executions older than this are deleted")
 	maxRunning := fs.Int("max-running", sfnapi.DefaultMaxRunning, "executions that run at once (the others wait)")
@@ -114,7 +115,7 @@ func serveAPI(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
-	opt := embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc,
+	opt := embedded.Options{DataDir: *data, Pack: *pack, MaxConcurrency: *conc, ToleratedFailurePercentage: *tolerated,
 		Wrap: func(step string, h lambda.Handler) lambda.Handler { return steplog.Wrap(step, h, logger) }}
 	p, err := embedded.Open(ctx, opt)
 	if err != nil {

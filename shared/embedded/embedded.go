@@ -42,6 +42,10 @@ const (
 	Account       = "000000000000"
 	MachineName   = "divinepic-album"
 	defaultTolPct = 5
+	// DefaultToleratedFailurePercentage is the share of an album's photos
+	// that may fail (their child executions FAILED) before the album's
+	// Map Run, and so the album, fails.
+	DefaultToleratedFailurePercentage = defaultTolPct
 )
 
 // StateMachine is the ARN of the album workflow here (what `divinepic
