@@ -29,6 +29,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
+	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/execstore"
 	"github.com/divinepic/pipeline/shared/sfnapi"
 	"github.com/divinepic/pipeline/shared/states"
@@ -334,23 +335,27 @@ func (c *Console) fullHistory(ctx context.Context, arn string, page []types.Hist
 	}
 }
 
-// childGraph is the item processor of a child execution's Map state.
+// childGraph is the item processor of a child execution's Map state, and
+// the name of the children's state machine (<parent>/<label>).
 func (c *Console) childGraph(x *execstore.Record) ([]*node, string) {
-	childMachine := x.Machine // ...:stateMachine:<parent>/<label>
-	i := strings.LastIndexByte(childMachine, '/')
-	if i < 0 {
+	m, err := arn.ParseStateMachine(x.Machine)
+	if err != nil {
 		return nil, ""
 	}
-	parentARN, label := childMachine[:i], childMachine[i+1:]
-	for strings.Contains(parentARN[strings.LastIndexByte(parentARN, ':')+1:], "/") { // nested maps
-		parentARN = parentARN[:strings.LastIndexByte(parentARN, '/')]
+	parent, label, ok := strings.Cut(m.Name, "/")
+	if !ok {
+		return nil, m.Name
 	}
-	_, def := c.api.Machine(parentARN)
+	if i := strings.LastIndexByte(label, '/'); i >= 0 { // a Map inside a Map's children
+		label = label[i+1:]
+	}
+	m.Name = parent
+	_, def := c.api.Machine(m.String())
 	g, err := parseGraph(def)
 	if err != nil {
-		return nil, label
+		return nil, m.Name
 	}
-	return findInner(g, label), childMachine[strings.LastIndexByte(childMachine, ':')+1:]
+	return findInner(g, label), parent + "/" + label
 }
 
 type mapRunPageData struct {

@@ -621,16 +621,6 @@ func pageSize(n int32) (int, *apiError) {
 	return int(n), nil
 }
 
-// childMachineARN is the state machine ARN of an execution ARN
-// (arn:aws:states:r:a:execution:machine:name → ...:stateMachine:machine).
-func childMachineARN(execARN string) string {
-	x, err := arn.ParseExecution(execARN)
-	if err != nil {
-		return ""
-	}
-	return x.Machine.String()
-}
-
 func (s *Server) findMachine(arn *string) (*machine, *apiError) {
 	if _, err := parseARN(arn, "stateMachine"); err != nil {
 		return nil, err
