@@ -124,7 +124,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	defer cancelBrowser()
 	bctx, cancel := context.WithTimeout(bctx, 2*time.Minute)
 	defer cancel()
-	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(hs.URL)), "Chromium could not start or open the console")
+	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(hs.URL+console.Prefix)), "Chromium could not start or open the console")
 
 	began := time.Now()
 	dir := screenshotDir(t)
