@@ -42,14 +42,16 @@ func newEnv(t testing.TB, opt webapp.Options, stores ...embedded.Options) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	eo := embedded.Options{DataDir: dir, MaxConcurrency: 2}
+	// The test albums hold broken files on purpose, far more than the
+	// workflow's tolerated share of failed photos.
+	eo := embedded.Options{DataDir: dir, MaxConcurrency: 2, ToleratedFailurePercentage: 100}
 	if len(stores) > 0 {
 		eo.Blobs, eo.Vectors = stores[0].Blobs, stores[0].Vectors
 	}
 	p, err := embedded.Open(ctx, eo)
 	require.NoError(t, err)
 	t.Cleanup(func() { p.Close() })
-	def, err := embedded.Definition(embedded.Options{MaxConcurrency: 2})
+	def, err := embedded.Definition(embedded.Options{MaxConcurrency: 2, ToleratedFailurePercentage: 100})
 	require.NoError(t, err)
 	key := sfnapi.Credentials{AccessKeyID: "AKIDWEBAPPTEST", SecretAccessKey: "webapp-test-secret"}
 	api := sfnapi.New(sfnapi.WithSigV4(key, embedded.Region)) // as serve does
@@ -173,13 +175,20 @@ func (e *env) uploadAndProcess(token, album string, photos ...string) webapp.Upl
 
 func (e *env) waitProcessed(token, album string) {
 	e.t.Helper()
+	e.waitStatus(token, album, "SUCCEEDED")
+}
+
+// waitStatus waits for the end of the album's processing and checks how it
+// ended.
+func (e *env) waitStatus(token, album, want string) {
+	e.t.Helper()
 	c := e.client(token)
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		p, err := c.Progress(context.Background(), album)
 		require.NoError(e.t, err)
 		if p.Status != "RUNNING" {
-			require.Equal(e.t, "SUCCEEDED", p.Status)
+			require.Equal(e.t, want, p.Status)
 			return
 		}
 		require.True(e.t, time.Now().Before(deadline), "processing did not end")
