@@ -26,6 +26,15 @@ func (s *Store) Started(arn, machineARN, name string, start time.Time, input, tr
 	})
 }
 
+// Redriving marks an execution RUNNING again as RedriveExecution returns,
+// before the redrive runs (it may wait for a slot).
+func (s *Store) Redriving(arn string, count int, date time.Time) error {
+	return s.w.do(func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE executions SET status = 'RUNNING', stop_ns = 0, output = '', error = '', cause = '', redrive_count = ?, redrive_ns = ? WHERE arn = ?`, count, ns(date), arn)
+		return err
+	})
+}
+
 // Aborted records the end of an execution that never ran (stopped while
 // it waited for a slot).
 func (s *Store) Aborted(arn, errName, cause string, when time.Time) error {

@@ -291,6 +291,9 @@ func (s *Server) redriveExecution(ctx context.Context, body []byte) (any, *apiEr
 	if err != nil {
 		return nil, internalError(err)
 	}
+	if err := s.store.Redriving(rec.ARN, rd.Count, rd.Date); err != nil {
+		return nil, internalError(err)
+	}
 	e := &execution{m: m, arn: rec.ARN, input: rec.Input, stop: make(chan struct{})}
 	s.running[rec.ARN] = e
 	s.launch(e, []states.StartOption{states.WithName(rec.Name), states.WithRedrive(rd)}, rd.Date)
