@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/cameraphoto"
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/execstore"
 	"github.com/divinepic/pipeline/shared/imaging"
 	"github.com/divinepic/pipeline/shared/names"
 )
@@ -33,7 +35,9 @@ func noPhotoCopies(t *testing.T, data string, photos []string) {
 		if d.Type().IsRegular() {
 			fi, err := d.Info()
 			require.NoError(t, err)
-			require.Less(t, fi.Size(), int64(1<<20), "%s: a photo-sized file in the data directory", path)
+			if !strings.HasPrefix(d.Name(), execstore.FileName) { // the executions' histories grow with the album
+				require.Less(t, fi.Size(), int64(1<<20), "%s: a photo-sized file in the data directory", path)
+			}
 			body, err := os.ReadFile(path)
 			require.NoError(t, err)
 			require.NotContains(t, sums, blob.ETagOf(body), "%s is a copy of a photo", path)
