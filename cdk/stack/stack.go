@@ -33,7 +33,7 @@ import (
 // Defaults of Props.
 const (
 	DefaultMaxConcurrency             = 40
-	DefaultToleratedFailurePercentage = 5
+	DefaultToleratedFailurePercentage = names.DefaultToleratedFailurePercentage
 	DefaultResultPrefix               = names.ResultsPrefix
 	DefaultExpireAfterDays            = 7
 	DefaultNightlyHourUTC             = 3
@@ -56,7 +56,8 @@ type Props struct {
 	Definition string
 	// MaxConcurrency of the Distributed Map (default 40 child executions).
 	MaxConcurrency int
-	// ToleratedFailurePercentage of the Distributed Map (default 5). Use
+	// ToleratedFailurePercentage of the Distributed Map (default
+	// names.DefaultToleratedFailurePercentage). Use
 	// NoToleratedFailures for 0, as 0 means the default.
 	ToleratedFailurePercentage float64
 	// ResultPrefix is where the Distributed Map writes its results (default names.ResultsPrefix).

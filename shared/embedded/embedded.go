@@ -38,14 +38,12 @@ import (
 
 // Local values of the definition's deploy-time placeholders.
 const (
-	Region        = "local"
-	Account       = "000000000000"
-	MachineName   = "divinepic-album"
-	defaultTolPct = 5
+	Region      = "local"
+	Account     = "000000000000"
+	MachineName = "divinepic-album"
 	// DefaultToleratedFailurePercentage is the share of an album's photos
-	// that may fail (their child executions FAILED) before the album's
-	// Map Run, and so the album, fails.
-	DefaultToleratedFailurePercentage = defaultTolPct
+	// that may fail before the album's Map Run, and so the album, fails.
+	DefaultToleratedFailurePercentage = names.DefaultToleratedFailurePercentage
 )
 
 // StateMachine is the ARN of the album workflow here (what `divinepic
@@ -57,7 +55,7 @@ type Options struct {
 	DataDir                    string // required: every file the pipeline writes is below it
 	Pack                       string // default model pack ("" = default)
 	MaxConcurrency             int    // Map concurrency; 0 = number of CPUs
-	ToleratedFailurePercentage int    // 0 = 5
+	ToleratedFailurePercentage int    // 0 = names.DefaultToleratedFailurePercentage
 	Threads                    int    // ONNX intra-op threads per session; 0 = 1
 	MaxPixels                  int64  // decoder pixel budget; 0 = the decoder's default
 	// Wrap, when set, wraps every step's handler (fault injection in tests).
@@ -178,7 +176,7 @@ func Definition(opt Options) ([]byte, error) {
 	conc := maxConcurrency(opt)
 	tol := opt.ToleratedFailurePercentage
 	if tol <= 0 {
-		tol = defaultTolPct
+		tol = DefaultToleratedFailurePercentage
 	}
 	return names.Substitute(pipeline.StateMachineJSON, Substitutions(conc, tol))
 }

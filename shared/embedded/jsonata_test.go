@@ -26,7 +26,7 @@ func jsonataTwin(t testing.TB, opt Options) []byte {
 	conc := maxConcurrency(opt)
 	tol := opt.ToleratedFailurePercentage
 	if tol == 0 {
-		tol = defaultTolPct
+		tol = DefaultToleratedFailurePercentage
 	}
 	def, err := names.Substitute(body, Substitutions(conc, tol))
 	require.NoError(t, err)

@@ -17,6 +17,15 @@ const (
 	PlaceholderResultPrefix               = "ResultPrefix"
 )
 
+// DefaultToleratedFailurePercentage is the value the stack and the local
+// engine give ${ToleratedFailurePercentage} unless told otherwise: the
+// share of an album's photos that may fail (their child executions
+// FAILED) before the Map Run, and so the album, fails. It is high because
+// an album is a photographer's files, where a few broken ones are normal
+// (one of three in a small album is 33%): a broken deployment fails nearly
+// every photo, which this still catches.
+const DefaultToleratedFailurePercentage = 50
+
 // FunctionARNPlaceholder is the placeholder that holds a step's function
 // ARN: ListFunctionArn for "list", and so on.
 func FunctionARNPlaceholder(step string) string {
