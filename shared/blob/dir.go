@@ -30,7 +30,8 @@ const (
 )
 
 // staleTmpAge is how old a temp file must be before NewDir removes it as the
-// leftover of a crashed write (younger ones may belong to a live process).
+// leftover of a crashed write even when its writer's process id is in use
+// (a reused id); a temp file whose writer is gone is removed at once.
 const staleTmpAge = time.Hour
 
 // DirBuckets keeps buckets in a local directory: bucket b's object k is the
@@ -62,7 +63,8 @@ type DirBuckets struct {
 var _ Buckets = (*DirBuckets)(nil)
 
 // NewDir opens (creating if needed) a directory store rooted at root, and
-// removes temp files left over by writes that crashed over an hour ago.
+// removes temp files left over by writes that crashed: those whose writing
+// process is gone, and any over an hour old.
 // It holds a handle on the directory until Close.
 func NewDir(root string) (*DirBuckets, error) {
 	if root == "" {
@@ -106,6 +108,10 @@ func (d *DirBuckets) removeStaleTemps() {
 		return
 	}
 	for _, e := range entries {
+		if tempWriterGone(e.Name()) {
+			_ = d.r.Remove(filepath.Join(dirTmp, e.Name()))
+			continue
+		}
 		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTmpAge {
 			_ = d.r.Remove(filepath.Join(dirTmp, e.Name()))
 		}

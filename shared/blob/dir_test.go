@@ -3,6 +3,7 @@ package blob
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -202,6 +203,17 @@ func TestDirCrashMidWrite(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(2000), fi.Size(), "half of the new body")
 
+	crashed := temps[0].Name()
+	tmpDir := filepath.Join(root, dirTmp)
+	// Temp files of live writers, as another store of this process (its
+	// pid) and one of unknown origin would leave them, young and old.
+	ours := fmt.Sprintf("put-%d-LIVE", os.Getpid())
+	require.NoError(t, os.WriteFile(filepath.Join(tmpDir, ours), []byte("in flight"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(tmpDir, "put-live"), []byte("in flight"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(tmpDir, "put-old"), []byte("forgotten"), 0o600))
+	long := time.Now().Add(-2 * staleTmpAge)
+	require.NoError(t, os.Chtimes(filepath.Join(tmpDir, "put-old"), long, long))
+
 	_, s2 := newDirStore(t, root) // reopen, as a restarted process would
 	body, info, err := s2.Get(ctx, "album/photo.jpg")
 	require.NoError(t, err)
@@ -211,15 +223,15 @@ func TestDirCrashMidWrite(t *testing.T) {
 	require.NoError(t, s2.List(ctx, "", func(i Info) error { keys = append(keys, i.Key); return nil }))
 	assert.Equal(t, []string{"album/photo.jpg"}, keys, "the temp file is not an object")
 
-	// Once old enough, the leftover is removed when a store is opened.
-	long := time.Now().Add(-2 * staleTmpAge)
-	require.NoError(t, os.Chtimes(filepath.Join(root, dirTmp, temps[0].Name()), long, long))
-	require.NoError(t, os.WriteFile(filepath.Join(root, dirTmp, "put-live"), []byte("in flight"), 0o600))
-	newDirStore(t, root)
-	temps, err = os.ReadDir(filepath.Join(root, dirTmp))
+	var left []string
+	temps, err = os.ReadDir(tmpDir)
 	require.NoError(t, err)
-	require.Len(t, temps, 1)
-	assert.Equal(t, "put-live", temps[0].Name(), "a young temp file may belong to a live writer: kept")
+	for _, e := range temps {
+		left = append(left, e.Name())
+	}
+	assert.NotContains(t, left, crashed, "the killed writer's temp file is removed at once: its process is gone")
+	assert.NotContains(t, left, "put-old", "a temp file over the stale age is removed")
+	assert.ElementsMatch(t, []string{ours, "put-live"}, left, "young temp files that may belong to a live writer are kept")
 }
 
 func TestDirETagCache(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -96,13 +97,29 @@ func (c etagCache) read(key string, f io.Reader, fi fs.FileInfo) (string, error)
 	return etag, nil
 }
 
+// tempWriterGone reports whether the temp file name (as createTemp names
+// it) was written by a process that no longer exists.
+func tempWriterGone(name string) bool {
+	_, rest, ok := strings.Cut(name, "-")
+	if !ok {
+		return false
+	}
+	pid, _, ok := strings.Cut(rest, "-")
+	n, err := strconv.Atoi(pid)
+	if !ok || err != nil || n <= 0 || n == os.Getpid() {
+		return false
+	}
+	return processGone(n)
+}
+
 func (c etagCache) remove(key string) { _ = c.r.Remove(c.path(key)) }
 
 // createTemp creates a new file in dir under r; the caller removes or
-// renames it.
+// renames it. Its name is KIND-PID-RANDOM, so that a later process can tell
+// the leftover of a writer that died (see tempWriterGone).
 func createTemp(r *os.Root, dir, kind string) (*os.File, string, error) {
 	for {
-		name := filepath.Join(dir, kind+"-"+rand.Text())
+		name := filepath.Join(dir, kind+"-"+strconv.Itoa(os.Getpid())+"-"+rand.Text())
 		f, err := r.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 		if errors.Is(err, fs.ErrExist) {
 			continue

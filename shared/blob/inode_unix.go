@@ -15,3 +15,10 @@ func inode(fi fs.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// processGone reports whether no process has the id pid any more (so a temp
+// file it was writing is the leftover of a crash). A pid that was reused
+// since reads as alive; such a file is removed once it is stale by age.
+func processGone(pid int) bool {
+	return syscall.Kill(pid, 0) == syscall.ESRCH
+}
