@@ -25,10 +25,13 @@ type access struct {
 var bucketAccess = map[string]access{
 	// The manifest of work from the album's photos and its index.
 	names.StepList: {list: true, read: []string{names.AlbumsPrefix, names.StatePrefix}, write: []string{names.WorkPrefix}},
-	// The photo in, its detections (or, without faces, its record) out.
-	names.StepDetect: {read: []string{names.AlbumsPrefix}, write: []string{names.WorkPrefix, names.FacesPrefix}},
+	// The photo in (and its record, when a redriven batch already did it),
+	// its detections (or, without faces, its record) out.
+	names.StepDetect: {read: []string{names.AlbumsPrefix, names.FacesPrefix}, write: []string{names.WorkPrefix, names.FacesPrefix}},
 	// The detections in, the face record out.
 	names.StepEmbed: {read: []string{names.WorkPrefix}, write: []string{names.FacesPrefix}},
+	// The batches' results in, the list of failed photos out.
+	names.StepFailures: {read: []string{names.ResultsPrefix}, write: []string{names.WorkPrefix}},
 	// The Map's results and the records in; the index and summary out;
 	// records of photos that went, and spent work, deleted.
 	names.StepAggregate: {list: true,

@@ -379,6 +379,7 @@ var functionSpecs = []functionSpec{
 	{names.StepList, 900, "list an album's photos and write the manifest of work"},
 	{names.StepDetect, 50, "decode, orient and detect faces in one photo; write the aligned chips"},
 	{names.StepEmbed, 50, "embed one photo's face chips and write its face record"},
+	{names.StepFailures, 900, "list the photos that failed in an album's batches, for ReportFailures"},
 	{names.StepAggregate, 900, "upsert an album's faces into S3 Vectors and write the album summary"},
 	{names.StepPeople, 900, "group an album's indexed faces into people, keeping the photographer's corrections"},
 	{names.StepReprocess, 900, "nightly: start one execution per album that needs work"},

@@ -65,6 +65,7 @@ var memoryMB = map[string]int{
 	names.StepList:      512,
 	names.StepDetect:    1024,
 	names.StepEmbed:     1024,
+	names.StepFailures:  512,
 	names.StepAggregate: 1024,
 	names.StepPeople:    2048,
 	names.StepReprocess: 512,

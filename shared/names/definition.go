@@ -19,12 +19,39 @@ const (
 
 // DefaultToleratedFailurePercentage is the value the stack and the local
 // engine give ${ToleratedFailurePercentage} unless told otherwise: the
-// share of an album's photos that may fail (their child executions
-// FAILED) before the Map Run, and so the album, fails. It is high because
+// share of an album's photos that may fail (their child executions of
+// ReportFailures FAILED) before the Map Run, and so the album, fails. It is high because
 // an album is a photographer's files, where a few broken ones are normal
 // (one of three in a small album is 33%): a broken deployment fails nearly
 // every photo, which this still catches.
 const DefaultToleratedFailurePercentage = 50
+
+// MaxPhotosPerChild is the most photos one child execution of the
+// Distributed Map processes (its ItemBatcher's batch, as ListImages sizes
+// it). Each child is a state transition of the album's Standard execution,
+// the largest part of an album's cost at one photo per child; 20 photos
+// of a few seconds each stay far within an EXPRESS child's 5 minutes.
+const MaxPhotosPerChild = 20
+
+// PhotosPerChild is the batch ListImages gives the Distributed Map for
+// toProcess photos at a Map concurrency of maxConcurrency: the photos
+// spread over every concurrent child (so a small album is as parallel as
+// before: one photo per child while it has no more photos than the Map's
+// concurrency), at most MaxPhotosPerChild.
+func PhotosPerChild(toProcess, maxConcurrency int) int {
+	if maxConcurrency < 1 {
+		maxConcurrency = 1
+	}
+	n := (toProcess + maxConcurrency - 1) / maxConcurrency
+	return max(1, min(n, MaxPhotosPerChild))
+}
+
+// ToleratedFailures is how many of toProcess photos may fail at a
+// tolerated percentage before the album fails (ReportFailures'
+// ToleratedFailureCount): the share, rounded down.
+func ToleratedFailures(toProcess, percentage int) int {
+	return toProcess * max(0, min(percentage, 100)) / 100
+}
 
 // FunctionARNPlaceholder is the placeholder that holds a step's function
 // ARN: ListFunctionArn for "list", and so on.

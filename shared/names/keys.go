@@ -88,6 +88,12 @@ func ManifestKey(albumID, packVersion, run string) string {
 	return WorkPrefix + packDir(albumID, packVersion) + "/manifests/" + RunSegment(run) + ".json"
 }
 
+// FailuresKey is the key of CollectFailures' list of the photos that
+// failed in one execution (ReportFailures' items).
+func FailuresKey(albumID, packVersion, run string) string {
+	return WorkPrefix + packDir(albumID, packVersion) + "/failures/" + RunSegment(run) + ".json"
+}
+
 // DetectionsKey is the key of a photo's detections (faces and aligned
 // chips) for one version of its content, so two runs of a photo that
 // changed in between never mix their faces.

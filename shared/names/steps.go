@@ -6,6 +6,7 @@ const (
 	StepList      = "list"
 	StepDetect    = "detect"
 	StepEmbed     = "embed"
+	StepFailures  = "failures"
 	StepAggregate = "aggregate"
 	StepPeople    = "people"
 	StepReprocess = "reprocess"
@@ -13,12 +14,12 @@ const (
 )
 
 // Steps lists every step, in the workflow's order and then the others.
-var Steps = []string{StepList, StepDetect, StepEmbed, StepAggregate, StepPeople, StepReprocess, StepSearch}
+var Steps = []string{StepList, StepDetect, StepEmbed, StepFailures, StepAggregate, StepPeople, StepReprocess, StepSearch}
 
 // WorkflowSteps are the steps that statemachine.asl.json invokes (each
 // through the ${<Step>FunctionArn} placeholder); the others are invoked
 // by a schedule (reprocess) or by callers (search).
-var WorkflowSteps = []string{StepList, StepDetect, StepEmbed, StepAggregate, StepPeople}
+var WorkflowSteps = []string{StepList, StepDetect, StepEmbed, StepFailures, StepAggregate, StepPeople}
 
 // onnxSteps run ONNX Runtime: their Lambdas are cgo builds for x86_64 that
 // ship the runtime library and a model pack; the rest are pure Go.

@@ -83,15 +83,17 @@ func TestResultWriterWritesTheGoldenFiles(t *testing.T) {
 	def := `{"StartAt":"ProcessImages","States":{"ProcessImages":{"Type":"Map",
 		"ItemReader":{"Resource":"arn:aws:states:::s3:getObject","ReaderConfig":{"InputType":"JSON"},
 			"Parameters":{"Bucket.$":"$.list.manifestBucket","Key.$":"$.list.manifestKey"}},
-		"ItemSelector":{"albumId.$":"$.albumId","bucket.$":"$.list.bucket","pack.$":"$.list.pack","image.$":"$$.Map.Item.Value"},
-		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"DetectFaces",
-			"States":{"DetectFaces":{"Type":"Task","Resource":"arn:aws:lambda:us-east-2:123456789012:function:detectAndEmbed","End":true}}},
+		"ItemSelector":{"albumId.$":"$.albumId","bucket.$":"$.list.bucket","pack.$":"$.list.pack","startedAt.$":"$.list.startedAt","image.$":"$$.Map.Item.Value"},
+		"ItemBatcher":{"MaxItemsPerBatch":1},
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},"StartAt":"EachPhoto",
+			"States":{"EachPhoto":{"Type":"Map","ItemsPath":"$.Items","ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"DetectFaces",
+				"States":{"DetectFaces":{"Type":"Task","Resource":"arn:aws:lambda:us-east-2:123456789012:function:detectAndEmbed","End":true}}},"End":true}}},
 		"MaxConcurrency":1,
 		"ResultWriter":{"Resource":"arn:aws:states:::s3:putObject","Parameters":{"Bucket":"photos","Prefix":"results/"}},
 		"End":true}}}`
 	sm, err := e.Parse("divinepic", []byte(def))
 	require.NoError(t, err)
-	x, err := sm.Run(context.Background(), []byte(`{"albumId":"a","list":{"bucket":"photos","pack":"default",
+	x, err := sm.Run(context.Background(), []byte(`{"albumId":"a","list":{"bucket":"photos","pack":"default","startedAt":"2026-01-02T03:04:00Z",
 		"manifestBucket":"photos","manifestKey":"work/a/default-1/manifests/run.json"}}`), WithName("album-a"))
 	require.NoError(t, err)
 	out := succeeded(t, x)

@@ -83,6 +83,9 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 	if err := putJSON(ctx, b, key, r.summary(s.now())); err != nil {
 		return AggregateOutput{}, err
 	}
+	if in.Failures != nil && in.Failures.FailuresKey != "" {
+		work.Spent = append(work.Spent, in.Failures.FailuresKey)
+	}
 	deleteAll(ctx, b, work.Spent) // best effort
 	s.removeLeftovers(ctx, b, in.AlbumID, pack.Version, in.List.StartedAt)
 	return r.output(key), nil
@@ -212,9 +215,10 @@ func (s *Steps) putFaces(ctx context.Context, b blob.Store, index string, r *rec
 	return nil
 }
 
-// readMapResults reads every child execution's outcome, by image id. A
-// child that failed (PhotoFailed, or failed as a whole) counts as a failed
-// photo with its error.
+// readMapResults reads every child execution's outcome, one result per
+// photo of its batch, by image id. A photo caught in its batch is failed
+// with its step's error; a child that failed as a whole fails every photo
+// of its batch with the child's error.
 func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]domain.ItemResult, error) {
 	out := map[string]domain.ItemResult{}
 	if m == nil || m.ResultKey == "" {
@@ -247,26 +251,37 @@ func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]do
 	return out, nil
 }
 
-// addChildResult enters one child execution's outcome, by image id. A
-// child that failed as a whole counts as a failed photo with its error.
+// addChildResult enters one child execution's outcome, a result per photo
+// of its batch, by image id.
 func addChildResult(out map[string]domain.ItemResult, c states.ChildResult) error {
-	var in DetectInput
-	if err := json.Unmarshal([]byte(c.Input), &in); err != nil || in.Image.Key == "" {
-		return fmt.Errorf("a child's input names no image: %v", err)
+	var in BatchInput
+	if err := json.Unmarshal([]byte(c.Input), &in); err != nil || len(in.Items) == 0 {
+		return fmt.Errorf("a child's input names no photo: %v", err)
 	}
-	r := domain.ItemResult{Image: in.Image.Key, Status: domain.StatusFailed, Error: c.Error, Cause: c.Cause}
+	var results []domain.ItemResult
 	if c.Status == states.StatusSucceeded {
-		if err := json.Unmarshal([]byte(c.Output), &r); err != nil {
-			return fmt.Errorf("output of %s: %w", in.Image.Key, err)
+		if err := json.Unmarshal([]byte(c.Output), &results); err != nil || len(results) != len(in.Items) {
+			return fmt.Errorf("output of the batch of %s: %d results for %d photos: %v", in.Items[0].Image.Key, len(results), len(in.Items), err)
 		}
-	} else if r.Error == "" {
-		r.Error = "States." + string(c.Status)
+	} else {
+		errName := c.Error
+		if errName == "" {
+			errName = "States." + string(c.Status)
+		}
+		for _, item := range in.Items {
+			results = append(results, domain.ItemResult{Image: item.Image.Key, Status: domain.StatusFailed, Error: errName, Cause: c.Cause})
+		}
 	}
-	id := names.ImageID(in.Image.Key)
-	if prev, seen := out[id]; seen && prev.Status != domain.StatusFailed {
-		return nil // an EXPRESS child ran twice: keep the success
+	for i, r := range results {
+		if r.Image == "" {
+			r.Image = in.Items[i].Image.Key
+		}
+		id := names.ImageID(r.Image)
+		if prev, seen := out[id]; seen && prev.Status != domain.StatusFailed {
+			continue // an EXPRESS child ran twice: keep the success
+		}
+		out[id] = r
 	}
-	out[id] = r
 	return nil
 }
 

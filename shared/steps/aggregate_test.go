@@ -74,16 +74,16 @@ func TestAggregateOfTheGoldenFiles(t *testing.T) {
 	assert.Equal(t, []string{names.VectorKey("a", id, 0), names.VectorKey("a", id, 1)}, keys)
 }
 
-// Each child record becomes the photo's result: a child that failed as a
-// whole (not caught by RecordFailure) or never ran is a failed photo.
+// Each child record becomes its photos' results: a child that failed as a
+// whole (not caught in its batch) or never ran fails its photos.
 func TestAddChildResult(t *testing.T) {
 	input := func(key string) string {
-		b, err := json.Marshal(DetectInput{AlbumID: "a", Image: domain.Image{Key: key}})
+		b, err := json.Marshal(BatchInput{Items: []DetectInput{{AlbumID: "a", Image: domain.Image{Key: key}}}})
 		require.NoError(t, err)
 		return string(b)
 	}
 	done := states.ChildResult{Status: states.StatusSucceeded, Input: input("albums/a/x.jpg"),
-		Output: `{"image":"albums/a/x.jpg","etag":"e","status":"done","faces":3}`}
+		Output: `[{"image":"albums/a/x.jpg","etag":"e","status":"done","faces":3}]`}
 	cases := []struct {
 		name     string
 		children []states.ChildResult
@@ -100,9 +100,11 @@ func TestAddChildResult(t *testing.T) {
 			want: domain.ItemResult{Image: "albums/a/x.jpg", ETag: "e", Status: domain.StatusDone, Faces: 3}},
 		{name: "a success after a failure wins", children: []states.ChildResult{{Status: states.StatusFailed, Input: input("albums/a/x.jpg")}, done},
 			want: domain.ItemResult{Image: "albums/a/x.jpg", ETag: "e", Status: domain.StatusDone, Faces: 3}},
-		{name: "an input with no image", children: []states.ChildResult{{Status: states.StatusSucceeded, Input: `{}`}}, err: "names no image"},
-		{name: "an output that is no result", children: []states.ChildResult{{Status: states.StatusSucceeded, Input: input("albums/a/x.jpg"), Output: `[]`}},
-			err: "output of albums/a/x.jpg"},
+		{name: "an input with no image", children: []states.ChildResult{{Status: states.StatusSucceeded, Input: `{}`}}, err: "names no photo"},
+		{name: "an output that is no result", children: []states.ChildResult{{Status: states.StatusSucceeded, Input: input("albums/a/x.jpg"), Output: `{}`}},
+			err: "output of the batch of albums/a/x.jpg"},
+		{name: "fewer results than photos", children: []states.ChildResult{{Status: states.StatusSucceeded, Input: input("albums/a/x.jpg"), Output: `[]`}},
+			err: "0 results for 1 photos"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -138,7 +140,7 @@ func TestReadMapResultsErrors(t *testing.T) {
 
 	put("results/r/FAILED_0.json", `[{"Status":"FAILED","Input":"{}"}]`)
 	_, err = s.readMapResults(ctx, &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"})
-	assert.ErrorContains(t, err, "map result results/r/FAILED_0.json: a child's input names no image")
+	assert.ErrorContains(t, err, "map result results/r/FAILED_0.json: a child's input names no photo")
 
 	_, err = s.readMapResults(ctx, &MapResult{ResultBucket: "Not A Bucket", ResultKey: "k"})
 	var bad *domain.InvalidInput

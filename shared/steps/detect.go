@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/imaging"
@@ -50,6 +51,9 @@ func (s *Steps) Detect(ctx context.Context, in DetectInput) (DetectOutput, error
 			Reason: fmt.Sprintf("file too large: %d MB, the limit is %d MB", in.Image.Size>>20, MaxPhotoBytes>>20)}
 	}
 	imageID := names.ImageID(in.Image.Key)
+	if done, ok, err := s.doneThisRun(ctx, b, in, pack.Version); err != nil || ok {
+		return done, err
+	}
 	body, info, err := b.Get(ctx, in.Image.Key)
 	if err != nil {
 		return DetectOutput{}, err
@@ -173,4 +177,28 @@ func (s *Steps) decode(key string, body []byte) (*imaging.RGB, error) {
 		return nil, &domain.ImageUnreadable{Key: key, Reason: "cannot decode", Err: err}
 	}
 	return img, nil
+}
+
+// doneThisRun reports a photo whose face record this run already wrote (a
+// batch that a crash or a redrive runs again), so that it is not processed
+// twice: the record was written since the run's ListImages, for this pack
+// version and, when the listing knew it, this ETag. It costs one GET per
+// photo of a run's batches; a photo with no record yet is the usual case.
+func (s *Steps) doneThisRun(ctx context.Context, b blob.Store, in DetectInput, packVersion string) (DetectOutput, bool, error) {
+	if in.StartedAt.IsZero() {
+		return DetectOutput{}, false, nil
+	}
+	body, info, err := b.Get(ctx, names.RecordKey(in.AlbumID, packVersion, names.ImageID(in.Image.Key)))
+	if isMissing(err) {
+		return DetectOutput{}, false, nil
+	}
+	if err != nil {
+		return DetectOutput{}, false, err
+	}
+	var rec domain.FaceRecord
+	if json.Unmarshal(body, &rec) != nil || info.LastModified.Before(in.StartedAt) ||
+		rec.PackVersion != packVersion || (in.Image.ETag != "" && rec.ETag != in.Image.ETag) {
+		return DetectOutput{}, false, nil // an older run's record (or a damaged one): process the photo
+	}
+	return DetectOutput{Done: true, FaceCount: len(rec.Faces), Width: rec.Width, Height: rec.Height, ETag: rec.ETag}, true, nil
 }

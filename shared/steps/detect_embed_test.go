@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -96,6 +97,41 @@ func TestDetectWritesTheRecordOfAPhotoWithNoFace(t *testing.T) {
 	work, err := listAll(ctx, b, names.WorkPrefix)
 	require.NoError(t, err)
 	assert.Empty(t, work, "no detections object")
+}
+
+// A photo whose face record this run already wrote (its batch is run
+// again after a crash or a redrive) is reported done without being read;
+// a record from before the run, of another content or another pack
+// version, is not a reason to skip the photo.
+func TestDetectSkipsAPhotoThisRunFinished(t *testing.T) {
+	s, engines := engineSteps(t)
+	b, err := s.Blobs.Bucket("photos")
+	require.NoError(t, err)
+	info := putter(t, b)("albums/a/land.png", string(pngPhoto(t, 30, 20)))
+	ctx := context.Background()
+	in := DetectInput{AlbumID: "a", Bucket: "photos", Pack: "default", Image: domain.Image{Key: info.Key, ETag: info.ETag},
+		StartedAt: time.Now().Add(-time.Minute)}
+	first, err := s.Detect(ctx, in)
+	require.NoError(t, err)
+	require.False(t, first.Done)
+	require.Len(t, engines.engine.Calls(), 1)
+
+	again, err := s.Detect(ctx, in)
+	require.NoError(t, err)
+	assert.Equal(t, DetectOutput{Done: true, Width: 30, Height: 20, ETag: info.ETag}, again)
+	assert.Len(t, engines.engine.Calls(), 1, "the photo was not detected again")
+
+	for name, in := range map[string]DetectInput{
+		"a record from before the run": {AlbumID: "a", Bucket: "photos", Pack: "default", Image: in.Image, StartedAt: time.Now().Add(time.Minute)},
+		"another content":              {AlbumID: "a", Bucket: "photos", Pack: "default", Image: domain.Image{Key: info.Key, ETag: "other"}, StartedAt: in.StartedAt},
+		"no run start (a direct call)": {AlbumID: "a", Bucket: "photos", Pack: "default", Image: in.Image},
+	} {
+		calls := len(engines.engine.Calls())
+		out, err := s.Detect(ctx, in)
+		require.NoError(t, err, name)
+		assert.False(t, out.Done, name)
+		assert.Len(t, engines.engine.Calls(), calls+1, "%s: detected again", name)
+	}
 }
 
 // errorName is the name the workflow sees for a handler's error: its Go

@@ -96,6 +96,8 @@ func (s *Steps) List(ctx context.Context, in ListInput) (ListOutput, error) {
 	}
 	sort.Slice(work, func(i, j int) bool { return work[i].Key < work[j].Key })
 	out.ToProcess = len(work)
+	out.PhotosPerChild = names.PhotosPerChild(out.ToProcess, in.MaxConcurrency)
+	out.ToleratedFailures = names.ToleratedFailures(out.ToProcess, in.ToleratedFailurePercentage)
 	if work == nil {
 		work = []domain.Image{}
 	}

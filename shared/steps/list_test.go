@@ -22,13 +22,13 @@ func TestListInputs(t *testing.T) {
 		err      string // the InvalidInput's field, when it fails
 	}{
 		{name: "the album's photos", in: domain.AlbumInput{AlbumID: "a"}, bucket: "photos",
-			want:     ListOutput{Bucket: "photos", Prefix: "albums/a/", Total: 2, ToProcess: 2},
+			want:     ListOutput{Bucket: "photos", Prefix: "albums/a/", Total: 2, ToProcess: 2, PhotosPerChild: 1, ToleratedFailures: 1},
 			manifest: `[{"key":"albums/a/sub/x.jpg","etag":"e","imageId":"i","size":1},{"key":"albums/a/y.jpg","etag":"e","imageId":"i","size":1}]`},
 		{name: "under a prefix", in: domain.AlbumInput{AlbumID: "a", Prefix: "albums/a/sub/"}, bucket: "photos",
-			want:     ListOutput{Bucket: "photos", Prefix: "albums/a/sub/", Total: 1, ToProcess: 1},
+			want:     ListOutput{Bucket: "photos", Prefix: "albums/a/sub/", Total: 1, ToProcess: 1, PhotosPerChild: 1, ToleratedFailures: 0},
 			manifest: `[{"key":"albums/a/sub/x.jpg","etag":"e","imageId":"i","size":1}]`},
 		{name: "in another bucket", in: domain.AlbumInput{AlbumID: "a", Bucket: "event-2026"}, bucket: "event-2026",
-			want:     ListOutput{Bucket: "event-2026", Prefix: "albums/a/", Total: 2, ToProcess: 2},
+			want:     ListOutput{Bucket: "event-2026", Prefix: "albums/a/", Total: 2, ToProcess: 2, PhotosPerChild: 1, ToleratedFailures: 1},
 			manifest: `[{"key":"albums/a/sub/x.jpg","etag":"e","imageId":"i","size":1},{"key":"albums/a/y.jpg","etag":"e","imageId":"i","size":1}]`},
 		{name: "bad album id", in: domain.AlbumInput{AlbumID: "-a"}, err: "albumId"},
 		{name: "unknown pack", in: domain.AlbumInput{AlbumID: "a", Pack: "nope"}, err: "pack"},
@@ -48,7 +48,7 @@ func TestListInputs(t *testing.T) {
 				put("albums/a/sub/x.jpg", "x")
 				put("albums/ab/z.jpg", "not album a")
 			}
-			out, err := s.List(ctx, ListInput{Input: c.in, ExecutionName: "run-1"})
+			out, err := s.List(ctx, ListInput{Input: c.in, ExecutionName: "run-1", MaxConcurrency: 2, ToleratedFailurePercentage: 50})
 			if c.err != "" {
 				var bad *domain.InvalidInput
 				require.ErrorAs(t, err, &bad)

@@ -55,6 +55,7 @@ func (s *Steps) Registry() []Entry {
 		step(names.StepList, s.List),
 		step(names.StepDetect, s.Detect),
 		step(names.StepEmbed, s.Embed),
+		step(names.StepFailures, s.Failures),
 		step(names.StepAggregate, s.Aggregate),
 		step(names.StepPeople, s.People),
 		step(names.StepReprocess, s.Reprocess),

@@ -25,5 +25,5 @@ func TestRegistryHasEveryStepOnce(t *testing.T) {
 		assert.NotNil(t, h)
 	}
 	_, err := s.Handler("detekt")
-	assert.ErrorContains(t, err, `no step "detekt" (steps: [aggregate detect embed list people reprocess search])`)
+	assert.ErrorContains(t, err, `no step "detekt" (steps: [aggregate detect embed failures list people reprocess search])`)
 }

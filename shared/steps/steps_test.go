@@ -132,16 +132,14 @@ func TestAggregateFromMapResults(t *testing.T) {
 		Faces: []domain.Face{{Box: [4]float32{1, 2, 3, 4}, Score: 0.9, Embedding: emb}}}
 	require.NoError(t, putJSON(ctx, b, names.RecordKey("a", "default-1", rec.ImageID), rec))
 
-	child := func(img blob.Info, out domain.ItemResult, status string) map[string]any {
-		in, _ := json.Marshal(DetectInput{AlbumID: "a", Bucket: "photos", Pack: "default", Image: domain.Image{Key: img.Key, ETag: img.ETag}})
-		o, _ := json.Marshal(out)
-		return map[string]any{"Input": string(in), "Output": string(o), "Status": status}
-	}
+	// Two batches (child executions) of two photos each.
 	require.NoError(t, putJSON(ctx, b, "results/run/SUCCEEDED_0.json", []map[string]any{
-		child(withFace, domain.ItemResult{Image: withFace.Key, ETag: withFace.ETag, Status: domain.StatusDone, Faces: 1}, "SUCCEEDED"),
-		child(noFace, domain.ItemResult{Image: noFace.Key, ETag: "read-before-a-change", Status: domain.StatusNoFaces}, "SUCCEEDED"),
-		child(broken, domain.ItemResult{Image: broken.Key, ETag: broken.ETag, Status: domain.StatusFailed, Error: "ImageUnreadable", Cause: "empty file"}, "SUCCEEDED"),
-		child(huge, domain.ItemResult{Image: huge.Key, ETag: huge.ETag, Status: domain.StatusFailed, Error: "ImageUnsupported", Cause: "over the pixel budget"}, "SUCCEEDED"),
+		batchChild([]blob.Info{withFace, noFace}, []domain.ItemResult{
+			{Image: withFace.Key, ETag: withFace.ETag, Status: domain.StatusDone, Faces: 1},
+			{Image: noFace.Key, ETag: "read-before-a-change", Status: domain.StatusNoFaces}}, "SUCCEEDED"),
+		batchChild([]blob.Info{broken, huge}, []domain.ItemResult{
+			{Image: broken.Key, Status: domain.StatusFailed, Error: "ImageUnreadable", Cause: "empty file"},
+			{Image: huge.Key, Status: domain.StatusFailed, Error: "ImageUnsupported", Cause: "over the pixel budget"}}, "SUCCEEDED"),
 	}))
 	require.NoError(t, putJSON(ctx, b, "results/run/manifest.json", map[string]any{
 		"DestinationBucket": "photos", "ResultFiles": map[string]any{"SUCCEEDED": []map[string]string{{"Key": "results/run/SUCCEEDED_0.json"}}, "FAILED": []any{}},
@@ -176,15 +174,85 @@ func TestAggregateFromMapResults(t *testing.T) {
 	assert.Len(t, keys, 1)
 }
 
+// batchChild is one child execution's entry in a Map Run's results: its
+// batch of photos in, one result per photo out.
+func batchChild(imgs []blob.Info, out []domain.ItemResult, status string) map[string]any {
+	var batch BatchInput
+	for _, img := range imgs {
+		batch.Items = append(batch.Items, DetectInput{AlbumID: "a", Bucket: "photos", Pack: "default", Image: domain.Image{Key: img.Key, ETag: img.ETag}})
+	}
+	in, _ := json.Marshal(batch)
+	child := map[string]any{"Input": string(in), "Status": status}
+	if out != nil {
+		o, _ := json.Marshal(out)
+		child["Output"] = string(o)
+	}
+	return child
+}
+
+// CollectFailures lists the photos that failed, caught in their batch or
+// with their whole batch, with errors and causes, sorted; with none it
+// writes nothing.
+func TestFailuresListsTheFailedPhotos(t *testing.T) {
+	s, b := testSteps(t)
+	ctx := context.Background()
+	put := putter(t, b)
+	ok, broken, late1, late2 := put("albums/a/ok.jpg", "1"), put("albums/a/broken.jpg", "2"), put("albums/a/late1.jpg", "3"), put("albums/a/late2.jpg", "4")
+	require.NoError(t, putJSON(ctx, b, "results/run/SUCCEEDED_0.json", []map[string]any{
+		batchChild([]blob.Info{ok, broken}, []domain.ItemResult{
+			{Image: ok.Key, Status: domain.StatusDone, Faces: 2},
+			{Image: broken.Key, Status: domain.StatusFailed, Error: "ImageUnreadable", Cause: "not a photo"}}, "SUCCEEDED"),
+	}))
+	timedOut := batchChild([]blob.Info{late2, late1}, nil, "TIMED_OUT")
+	require.NoError(t, putJSON(ctx, b, "results/run/FAILED_0.json", []map[string]any{timedOut}))
+	require.NoError(t, putJSON(ctx, b, "results/run/manifest.json", map[string]any{
+		"DestinationBucket": "photos", "ResultFiles": map[string]any{
+			"SUCCEEDED": []map[string]string{{"Key": "results/run/SUCCEEDED_0.json"}},
+			"FAILED":    []map[string]string{{"Key": "results/run/FAILED_0.json"}}},
+	}))
+	list := ListOutput{Bucket: "photos", Prefix: "albums/a/", Pack: "default"}
+	out, err := s.Failures(ctx, FailuresInput{AlbumID: "a", List: list, ExecutionName: "run/1",
+		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/run/manifest.json"}})
+	require.NoError(t, err)
+	assert.Equal(t, FailuresOutput{Failed: 3, FailuresBucket: "photos", FailuresKey: names.FailuresKey("a", "default-1", "run/1")}, out)
+	var failed []FailedPhoto
+	require.NoError(t, getJSON(ctx, b, out.FailuresKey, &failed))
+	img := func(i blob.Info) domain.Image { return domain.Image{Key: i.Key, ImageID: names.ImageID(i.Key)} }
+	assert.Equal(t, []FailedPhoto{
+		{Image: img(broken), Error: "ImageUnreadable", Cause: "not a photo"},
+		{Image: img(late1), Error: "States.TIMED_OUT"},
+		{Image: img(late2), Error: "States.TIMED_OUT"},
+	}, failed)
+
+	// Nothing failed: no list, and ReportFailures does not run.
+	require.NoError(t, putJSON(ctx, b, "results/run/manifest.json", map[string]any{
+		"DestinationBucket": "photos", "ResultFiles": map[string]any{"SUCCEEDED": []map[string]string{{"Key": "results/run/SUCCEEDED_0.json"}}},
+	}))
+	require.NoError(t, putJSON(ctx, b, "results/run/SUCCEEDED_0.json", []map[string]any{
+		batchChild([]blob.Info{ok}, []domain.ItemResult{{Image: ok.Key, Status: domain.StatusDone, Faces: 2}}, "SUCCEEDED")}))
+	out, err = s.Failures(ctx, FailuresInput{AlbumID: "a", List: list, ExecutionName: "run-2",
+		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/run/manifest.json"}})
+	require.NoError(t, err)
+	assert.Equal(t, FailuresOutput{}, out)
+	_, _, err = b.Get(ctx, names.FailuresKey("a", "default-1", "run-2"))
+	assert.True(t, isMissing(err), "no list written")
+
+	// A batch whose output does not match its photos is an error, not a guess.
+	require.NoError(t, putJSON(ctx, b, "results/run/SUCCEEDED_0.json", []map[string]any{
+		batchChild([]blob.Info{ok, broken}, []domain.ItemResult{{Image: ok.Key, Status: domain.StatusDone}}, "SUCCEEDED")}))
+	_, err = s.Failures(ctx, FailuresInput{AlbumID: "a", List: list, ExecutionName: "run-3",
+		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/run/manifest.json"}})
+	assert.ErrorContains(t, err, "1 results for 2 photos")
+}
+
 // When every photo failed because of the face engine, the album fails.
 func TestAggregateFailsWhenTheEngineFailedEverywhere(t *testing.T) {
 	s, b := testSteps(t)
 	ctx := context.Background()
 	img, err := b.Put(ctx, "albums/a/x.jpg", []byte("x"))
 	require.NoError(t, err)
-	in, _ := json.Marshal(DetectInput{AlbumID: "a", Image: domain.Image{Key: img.Key}})
-	o, _ := json.Marshal(domain.ItemResult{Image: img.Key, Status: domain.StatusFailed, Error: "EngineUnavailable", Cause: "model file missing"})
-	require.NoError(t, putJSON(ctx, b, "results/r/S.json", []map[string]any{{"Input": string(in), "Output": string(o), "Status": "SUCCEEDED"}}))
+	require.NoError(t, putJSON(ctx, b, "results/r/S.json", []map[string]any{batchChild([]blob.Info{img},
+		[]domain.ItemResult{{Image: img.Key, Status: domain.StatusFailed, Error: "EngineUnavailable", Cause: "model file missing"}}, "SUCCEEDED")}))
 	require.NoError(t, putJSON(ctx, b, "results/r/manifest.json", map[string]any{"ResultFiles": map[string]any{"SUCCEEDED": []map[string]string{{"Key": "results/r/S.json"}}}}))
 	_, err = s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Pack: "default"},
 		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"}})
@@ -193,8 +261,8 @@ func TestAggregateFailsWhenTheEngineFailedEverywhere(t *testing.T) {
 	assert.Contains(t, err.Error(), "model file missing")
 
 	// An ONNX failure on one photo is that photo's failure, not the album's.
-	o, _ = json.Marshal(domain.ItemResult{Image: img.Key, Status: domain.StatusFailed, Error: "EngineError", Cause: "alignment: points coincide"})
-	require.NoError(t, putJSON(ctx, b, "results/r/S.json", []map[string]any{{"Input": string(in), "Output": string(o), "Status": "SUCCEEDED"}}))
+	require.NoError(t, putJSON(ctx, b, "results/r/S.json", []map[string]any{batchChild([]blob.Info{img},
+		[]domain.ItemResult{{Image: img.Key, Status: domain.StatusFailed, Error: "EngineError", Cause: "alignment: points coincide"}}, "SUCCEEDED")}))
 	out, err := s.Aggregate(ctx, AggregateInput{AlbumInput: domain.AlbumInput{AlbumID: "a"}, List: ListOutput{Bucket: "photos", Pack: "default"},
 		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/r/manifest.json"}})
 	require.NoError(t, err)

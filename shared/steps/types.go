@@ -10,6 +10,10 @@ import (
 type ListInput struct {
 	Input         domain.AlbumInput `json:"input"`
 	ExecutionName string            `json:"executionName"`
+	// The workflow's ${MaxConcurrency} and ${ToleratedFailurePercentage},
+	// from which ListImages sizes the batches and the failures tolerated.
+	MaxConcurrency             int `json:"maxConcurrency"`
+	ToleratedFailurePercentage int `json:"toleratedFailurePercentage"`
 }
 
 // ListOutput is ListImages' result: counts and keys only.
@@ -24,14 +28,29 @@ type ListOutput struct {
 	ToProcess      int       `json:"toProcess"`
 	Skipped        int       `json:"skipped"`
 	StartedAt      time.Time `json:"startedAt"`
+	// PhotosPerChild is ProcessImages' batch (names.PhotosPerChild);
+	// ToleratedFailures is ReportFailures' ToleratedFailureCount
+	// (names.ToleratedFailures of the photos to process).
+	PhotosPerChild    int `json:"photosPerChild"`
+	ToleratedFailures int `json:"toleratedFailures"`
 }
 
-// DetectInput is the Map item, as ItemSelector builds it.
+// DetectInput is one photo of a batch, as ProcessImages' ItemSelector
+// builds it.
 type DetectInput struct {
 	AlbumID string       `json:"albumId"`
 	Bucket  string       `json:"bucket"`
 	Pack    string       `json:"pack"`
 	Image   domain.Image `json:"image"`
+	// StartedAt is when the run's ListImages ran: a face record written
+	// since is this run's work, done before the batch was redriven.
+	StartedAt time.Time `json:"startedAt"`
+}
+
+// BatchInput is one child execution's input: ProcessImages' ItemBatcher
+// puts the batch's photos under Items.
+type BatchInput struct {
+	Items []DetectInput `json:"Items"`
 }
 
 // DetectOutput is DetectFaces' result: counts and keys only. The faces
@@ -44,6 +63,10 @@ type DetectOutput struct {
 	Width         int    `json:"width"`
 	Height        int    `json:"height"`
 	ETag          string `json:"etag"` // of the photo that was read
+	// Done: the photo's face record was written earlier in this run (a
+	// redriven batch); FaceCount is then the record's faces, nothing was
+	// read or written, and EmbedFaces does not run.
+	Done bool `json:"done"`
 }
 
 // EmbedInput is EmbedFaces' payload: the item plus DetectFaces' result.
@@ -52,11 +75,38 @@ type EmbedInput struct {
 	Detect DetectOutput `json:"detect"`
 }
 
+// FailuresInput is CollectFailures' payload.
+type FailuresInput struct {
+	AlbumID       string     `json:"albumId"`
+	List          ListOutput `json:"list"`
+	Map           *MapResult `json:"map"`
+	ExecutionName string     `json:"executionName"`
+}
+
+// FailuresOutput is CollectFailures' result: how many photos failed and
+// where their list (ReportFailures' items, FailedPhoto) is.
+type FailuresOutput struct {
+	Failed         int    `json:"failed"`
+	FailuresBucket string `json:"failuresBucket"`
+	FailuresKey    string `json:"failuresKey"`
+}
+
+// FailedPhoto is one item of ReportFailures: a photo that failed, with its
+// step's error and cause (its child execution fails with them).
+type FailedPhoto struct {
+	Image domain.Image `json:"image"`
+	Error string       `json:"error"`
+	Cause string       `json:"cause"`
+}
+
 // AggregateInput is the whole execution state when Aggregate runs.
 type AggregateInput struct {
 	domain.AlbumInput
 	List ListOutput `json:"list"`
 	Map  *MapResult `json:"map,omitempty"` // absent when there was nothing to process
+	// Failures is CollectFailures' result (absent with nothing to process):
+	// its list is spent work once the album is aggregated.
+	Failures *FailuresOutput `json:"failures,omitempty"`
 }
 
 // MapResult is where the Distributed Map's ResultWriter put its manifest.
