@@ -72,7 +72,7 @@ func TestEveryTaskHasAHandler(t *testing.T) {
 		assert.Contains(t, handlers, step, "Task %s calls step %q, which has no handler", name, step)
 	})
 	sort.Strings(tasks)
-	assert.Equal(t, []string{"Aggregate", "DetectFaces", "EmbedFaces", "ListImages", "People"}, tasks)
+	assert.Equal(t, []string{"Aggregate", "CollectFailures", "DetectFaces", "EmbedFaces", "ListImages", "People"}, tasks)
 
 	// The engine binds every Task to a handler: without one, parsing fails.
 	def, err := Definition(Options{})

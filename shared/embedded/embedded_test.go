@@ -126,7 +126,7 @@ func TestAlbumEndToEnd(t *testing.T) {
 
 	sum, x, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "e2e"})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"ListImages", "AnyWork?", "ProcessImages", "Aggregate", "People", "Done"}, x.Path())
+	assert.Equal(t, []string{"ListImages", "AnyWork?", "ProcessImages", "CollectFailures", "AnyFailed?", "ReportFailures", "Aggregate", "People", "Done"}, x.Path())
 	total := len(tr.Faces) + len(tr.Rejected) + 3
 	assert.Equal(t, total, sum.Images)
 	assert.Equal(t, total, sum.Processed)

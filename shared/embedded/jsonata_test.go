@@ -77,8 +77,8 @@ func TestJSONataTwin(t *testing.T) {
 	wantSum, wantX := run(jsonPath, "jp", dir)
 	gotSum, gotX := run(jsonata, "ata", dir)
 	compare(wantSum, gotSum, wantX, gotX)
-	assert.Equal(t, []string{"ListImages", "AnyWork?", "ProcessImages", "Aggregate", "People", "Done"}, gotX.Path())
-	assert.Len(t, gotSum.Failed, len(tr.Rejected), "the files that cannot be read fail in RecordFailure")
+	assert.Equal(t, []string{"ListImages", "AnyWork?", "ProcessImages", "CollectFailures", "AnyFailed?", "ReportFailures", "Aggregate", "People", "Done"}, gotX.Path())
+	assert.Len(t, gotSum.Failed, len(tr.Rejected), "the files that cannot be read fail in their batch and in ReportFailures")
 	assert.Equal(t, 1, gotSum.NoFaces, "view.jpg goes through NoFaces")
 
 	// The same face records: boxes, scores, landmarks, embeddings.

@@ -95,7 +95,7 @@ func TestPeopleAcrossReruns(t *testing.T) {
 	require.NoError(t, err)
 	_, x, err := p.RunAlbum(ctx, domain.AlbumInput{AlbumID: "ppl"})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"ListImages", "AnyWork?", "ProcessImages", "Aggregate", "People", "Done"}, x.Path())
+	assert.Equal(t, []string{"ListImages", "AnyWork?", "ProcessImages", "CollectFailures", "AnyFailed?", "Aggregate", "People", "Done"}, x.Path())
 	var out steps.PeopleOutput
 	require.NoError(t, json.Unmarshal(x.Output(), &out))
 	assert.True(t, out.Regrouped, "the first run groups from scratch")
