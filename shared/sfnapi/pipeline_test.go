@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,19 +101,39 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 	_, _, err = p.Bucket.Get(ctx, out.SummaryKey)
 	assert.NoError(t, err, "the summary the output names exists")
 
+	// Two Map Runs: the photos in batches, then one failing child per
+	// failed photo (which ToleratedFailureCount guards).
 	runs, err := client.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: started.ExecutionArn})
 	require.NoError(t, err)
-	require.Len(t, runs.MapRuns, 1)
-	run, err := client.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: runs.MapRuns[0].MapRunArn})
-	require.NoError(t, err)
-	assert.Equal(t, types.MapRunStatusSucceeded, run.Status)
-	assert.Equal(t, types.MapRunItemCounts{Succeeded: int64(len(photos)), Failed: 1, Total: int64(len(photos)) + 1}, *run.ItemCounts)
+	require.Len(t, runs.MapRuns, 2)
+	byState := map[string]*sfn.DescribeMapRunOutput{}
+	for _, r := range runs.MapRuns {
+		d, err := client.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: r.MapRunArn})
+		require.NoError(t, err)
+		for _, state := range []string{"ProcessImages", "ReportFailures"} {
+			if strings.Contains(aws.ToString(r.MapRunArn), "/"+state+":") {
+				byState[state] = d
+			}
+		}
+	}
+	require.Len(t, byState, 2, "one Map Run of each Map state")
+	photosRun, failuresRun := byState["ProcessImages"], byState["ReportFailures"]
+	assert.Equal(t, types.MapRunStatusSucceeded, photosRun.Status)
+	// Every batch succeeded (the broken photo was caught in its own). The
+	// local engine counts a Map Run's items by child execution: with
+	// batches, AWS's itemCounts would count photos.
+	perChild := names.PhotosPerChild(len(photos)+1, int(photosRun.MaxConcurrency))
+	batches := int64((len(photos) + perChild) / perChild)
+	assert.Equal(t, types.MapRunExecutionCounts{Succeeded: batches, Total: batches}, *photosRun.ExecutionCounts)
 	// The deploy-time values of statemachine.asl.json, as the local pipeline fills them.
-	assert.EqualValues(t, 50, run.ToleratedFailurePercentage)
-	assert.Positive(t, run.MaxConcurrency)
+	assert.EqualValues(t, 50, photosRun.ToleratedFailurePercentage)
+	assert.Positive(t, photosRun.MaxConcurrency)
+	assert.Equal(t, types.MapRunStatusSucceeded, failuresRun.Status, "within the tolerance")
+	assert.Equal(t, types.MapRunItemCounts{Failed: 1, Total: 1}, *failuresRun.ItemCounts, "DescribeMapRun counts the failed photo as failed")
+	assert.EqualValues(t, (len(photos)+1)/2, failuresRun.ToleratedFailureCount, "half the photos to process, as ListImages computed it")
 
 	// The failed photo is where an operator looks for it, with its reason.
-	failed, err := client.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: runs.MapRuns[0].MapRunArn, StatusFilter: types.ExecutionStatusFailed})
+	failed, err := client.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: failuresRun.MapRunArn, StatusFilter: types.ExecutionStatusFailed})
 	require.NoError(t, err)
 	require.Len(t, failed.Executions, 1)
 	child, err := client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: failed.Executions[0].ExecutionArn})
