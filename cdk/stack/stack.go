@@ -32,7 +32,7 @@ import (
 
 // Defaults of Props.
 const (
-	DefaultMaxConcurrency             = 40
+	DefaultMaxConcurrency             = names.DefaultMaxConcurrency
 	DefaultToleratedFailurePercentage = names.DefaultToleratedFailurePercentage
 	DefaultResultPrefix               = names.ResultsPrefix
 	DefaultExpireAfterDays            = 7

@@ -39,11 +39,11 @@ type fakeRepo struct {
 	root string
 }
 
-// Built by the fake `make package`: the zips of list, aggregate and detect;
+// Built by the fake `make package`: the zips of list, failures, aggregate and detect;
 // embed's container image inputs (its bootstrap, the library and models).
 // Missing: reprocess and search.
 var (
-	builtSteps   = []string{names.StepList, names.StepAggregate, names.StepDetect}
+	builtSteps   = []string{names.StepList, names.StepFailures, names.StepAggregate, names.StepDetect}
 	imageSteps   = []string{names.StepEmbed}
 	missingSteps = []string{names.StepReprocess, names.StepSearch}
 )
@@ -260,7 +260,8 @@ func TestStateMachine(t *testing.T) {
 
 	fns := map[string]any{}
 	taskFunctions(asl["States"].(map[string]any), fns)
-	want := map[string]string{"ListImages": names.StepList, "DetectFaces": names.StepDetect, "EmbedFaces": names.StepEmbed, "Aggregate": names.StepAggregate, "People": names.StepPeople}
+	want := map[string]string{"ListImages": names.StepList, "DetectFaces": names.StepDetect, "EmbedFaces": names.StepEmbed,
+		"CollectFailures": names.StepFailures, "Aggregate": names.StepAggregate, "People": names.StepPeople}
 	require.Len(t, fns, len(want), "Tasks in the definition: %v", keys(fns))
 	for state, step := range want {
 		b, _ := json.Marshal(getAtt(s.functionID(t, step), "Arn"))
@@ -272,6 +273,12 @@ func TestStateMachine(t *testing.T) {
 	assert.Equal(t, float64(DefaultToleratedFailurePercentage), mp["ToleratedFailurePercentage"])
 	rw := mp["ResultWriter"].(map[string]any)["Parameters"].(map[string]any)
 	assert.Equal(t, DefaultResultPrefix, rw["Prefix"])
+	report := asl["States"].(map[string]any)[names.StateReportFailures].(map[string]any)
+	assert.Equal(t, float64(DefaultMaxConcurrency), report["MaxConcurrency"])
+	assert.Equal(t, "$.list.toleratedFailures", report["ToleratedFailureCountPath"], "ListImages' share of the photos")
+	list := asl["States"].(map[string]any)["ListImages"].(map[string]any)["Parameters"].(map[string]any)["Payload"].(map[string]any)
+	assert.Equal(t, float64(DefaultMaxConcurrency), list["maxConcurrency"], "ListImages sizes the batches for the Map's concurrency")
+	assert.Equal(t, float64(DefaultToleratedFailurePercentage), list["toleratedFailurePercentage"])
 	bucketID := s.bucketID()
 	assert.Equal(t, ref(bucketID), subs[names.PlaceholderResultBucket])
 }
@@ -651,7 +658,7 @@ func TestMissingBuild(t *testing.T) {
 		require.NoError(t, err)
 		contents = append(contents, string(b))
 	}
-	assert.ElementsMatch(t, []string{"zip of list", "zip of aggregate", "zip of detect", placeholderBootstrap}, contents,
+	assert.ElementsMatch(t, []string{"zip of list", "zip of failures", "zip of aggregate", "zip of detect", placeholderBootstrap}, contents,
 		"reprocess and search get the placeholder; identical placeholders are one asset")
 
 	t.Run("without placeholders", func(t *testing.T) {

@@ -40,7 +40,7 @@ func costCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := flag.NewFlagSet("cost", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: divinepic cost [DIR] [--photos N] [--faces-per-photo F] [--region R] [--photos-per-child K] [--searches S]")
+		fmt.Fprintln(stderr, "usage: divinepic cost [DIR] [--photos N] [--faces-per-photo F] [--region R] [--max-concurrency C] [--photos-per-child K] [--searches S]")
 		fmt.Fprintln(stderr, "Measures a run of DIR's photos (default: ../shared/testdata/faces) through the workflow at concurrency 1,")
 		fmt.Fprintln(stderr, "with the S3 and S3 Vectors protocols on loopback servers that count every request, then prices N photos")
 		fmt.Fprintln(stderr, "at the deployed memory sizes and architectures with the prices of shared/cost/prices.json.")
@@ -49,11 +49,12 @@ func costCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	photos := fs.Int("photos", 1000, "photos to price (one album)")
 	facesPer := fs.Float64("faces-per-photo", 0, "faces per photo (0: as measured)")
 	region := fs.String("region", "us-east-1", "the AWS region whose prices to use")
-	perChild := fs.Int("photos-per-child", 1, "photos per child execution of the Distributed Map (1: the workflow as it is; more models an ItemBatcher)")
+	maxConc := fs.Int("max-concurrency", names.DefaultMaxConcurrency, "the Distributed Map's MaxConcurrency (the stack's maxConcurrency context key)")
+	perChild := fs.Int("photos-per-child", 0, "photos per child execution of the Distributed Map (0: as ListImages sizes the batches for N photos at the concurrency)")
 	searches := fs.Int("searches", 100, "guest searches of the album")
 	s3ms := fs.Float64("s3-ms", 15, "milliseconds a Lambda waits on one S3 request (a round trip in the region)")
 	pos, err := parseInterleaved(fs, args)
-	if err != nil || len(pos) > 1 || *photos < 1 || *perChild < 1 {
+	if err != nil || len(pos) > 1 || *photos < 1 || *perChild < 0 || *maxConc < 1 {
 		fs.Usage()
 		return 2
 	}
@@ -80,6 +81,9 @@ func costCommand(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	if err != nil {
 		fmt.Fprintf(stderr, "divinepic cost: %v\n", err)
 		return 1
+	}
+	if *perChild == 0 {
+		*perChild = names.PhotosPerChild(*photos, *maxConc)
 	}
 	u := m.usage(*photos, *facesPer, *perChild, *searches, *s3ms)
 	items := cost.Bill(u, prices)
@@ -295,7 +299,7 @@ func (m measured) usage(photos int, facesPer float64, perChild, searches int, s3
 			CPUms: cpu, WaitMs: waits[step] * s3ms}})
 	}
 	children := math.Ceil(n / float64(perChild))
-	parentStates := float64(m.transitions) // ListImages, AnyWork?, ProcessImages, Aggregate, Done
+	parentStates := float64(m.transitions) // ListImages, AnyWork?, ProcessImages, CollectFailures, AnyFailed?, Aggregate, People, Done
 	u.StandardTransitions = parentStates + children
 	u.ExpressRequests = children
 	childMs := (ms(m.stages[names.StepDetect].Mean()) + ms(m.stages[names.StepEmbed].Mean())*float64(m.withFaces)/float64(m.photos)) * float64(perChild)

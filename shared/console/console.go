@@ -300,7 +300,7 @@ func (c *Console) execution(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, run := range runs {
-		counts, err := c.store.Counts(ctx, run)
+		counts, err := c.store.ItemCounts(ctx, run)
 		if err != nil {
 			return err
 		}
@@ -394,7 +394,7 @@ func (c *Console) mapRun(w http.ResponseWriter, r *http.Request) error {
 	if d.Parent, err = c.store.Execution(ctx, run.Execution); err != nil {
 		return err
 	}
-	if d.Counts, err = c.store.Counts(ctx, run); err != nil {
+	if d.Counts, err = c.store.ItemCounts(ctx, run); err != nil {
 		return err
 	}
 	d.From, _ = strconv.ParseInt(q.Get("from"), 10, 64)

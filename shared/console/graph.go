@@ -58,26 +58,11 @@ func parseGraph(def []byte) ([]*node, error) {
 }
 
 func walkStates(g aslStates) ([]*node, error) {
-	seen := map[string]bool{}
-	var out []*node
-	// The main path first (Next, Choices, Default), the states only a
-	// Catch leads to after it.
-	queue, caught := []string{g.StartAt}, []string{}
-	inCatch := false
-	for len(queue) > 0 || len(caught) > 0 {
-		if len(queue) == 0 {
-			queue, caught, inCatch = caught, nil, true
-		}
-		name := queue[0]
-		queue = queue[1:]
-		if seen[name] {
-			continue
-		}
+	parse := func(name string, inCatch bool) (*node, error) {
 		raw, ok := g.States[name]
 		if !ok {
-			continue
+			return nil, nil
 		}
-		seen[name] = true
 		var s aslState
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, fmt.Errorf("state %s: %w", name, err)
@@ -113,13 +98,56 @@ func walkStates(g aslStates) ([]*node, error) {
 			}
 			n.Inner = append(n.Inner, inner...)
 		}
-		out = append(out, n)
-		for _, e := range n.Edges {
-			if e.Label == "catch" {
+		return n, nil
+	}
+	// The main path first (Next, Choices, Default) in reading order: a
+	// topological order (reverse postorder, a Choice's first rule first),
+	// so a state comes after every state that leads to it on the way; the
+	// states only a Catch leads to come after it, in the same order.
+	seen := map[string]bool{}
+	var caught []string
+	var post []*node
+	var visit func(name string, inCatch bool) error
+	visit = func(name string, inCatch bool) error {
+		if seen[name] {
+			return nil
+		}
+		n, err := parse(name, inCatch)
+		if err != nil || n == nil {
+			return err
+		}
+		seen[name] = true
+		for i := len(n.Edges) - 1; i >= 0; i-- {
+			if e := n.Edges[i]; e.Label == "catch" {
 				caught = append(caught, e.To)
-			} else {
-				queue = append(queue, e.To)
+			} else if err := visit(e.To, inCatch); err != nil {
+				return err
 			}
+		}
+		post = append(post, n)
+		return nil
+	}
+	var out []*node
+	section := func(starts []string, inCatch bool) error {
+		post = nil
+		for i := len(starts) - 1; i >= 0; i-- {
+			if err := visit(starts[i], inCatch); err != nil {
+				return err
+			}
+		}
+		for i := len(post) - 1; i >= 0; i-- {
+			out = append(out, post[i])
+		}
+		return nil
+	}
+	if err := section([]string{g.StartAt}, false); err != nil {
+		return nil, err
+	}
+	for len(caught) > 0 {
+		starts := caught
+		caught = nil
+		if err := section(starts, true); err != nil {
+			return nil, err
 		}
 	}
 	// States no path reaches come last, by name.
@@ -151,17 +179,24 @@ func findInner(nodes []*node, name string) []*node {
 	return nil
 }
 
-// colour sets each node's outcome from one execution's outcomes.
+// colour sets each node's outcome from one execution's outcomes, inner
+// nodes (an inline Map's, which ran in this execution) included.
 func colour(nodes []*node, outcomes map[string]execstore.Outcome) {
 	for _, n := range nodes {
 		n.Outcome = outcomes[n.Name]
+		if n.Outcome != "" && n.Inner != nil {
+			colour(n.Inner, outcomes)
+		}
 	}
 }
 
 // colourCounts sets inner nodes' outcomes from their children's counts:
 // failed if any child failed there, else caught, running, succeeded.
+// Nodes nested in an inner node (an inline Map run by the children) are
+// coloured the same way.
 func colourCounts(nodes []*node, counts map[string]map[execstore.Outcome]int) {
 	for _, n := range nodes {
+		colourCounts(n.Inner, counts)
 		c := counts[n.Name]
 		if len(c) == 0 {
 			continue

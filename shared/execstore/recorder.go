@@ -54,13 +54,14 @@ func (r recorder) ExecutionStarted(x *states.Execution) {
 	if run := x.ParentMapRun(); run != nil {
 		// A child: (re)started under the same name, its old history goes.
 		arn, machine, name, start, input, runARN, item := x.ARN, machineOf(x.ARN), x.Name, ns(x.StartTime), x.Input(), run.ARN, x.ItemIndex()
+		items := run.Items(item)
 		s.w.queue(func(tx *sql.Tx) error {
 			if _, err := tx.Exec(`DELETE FROM events WHERE arn = ?`, arn); err != nil {
 				return err
 			}
-			_, err := tx.Exec(`INSERT INTO executions(arn, machine, name, status, start_ns, input, map_run, item) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?)
+			_, err := tx.Exec(`INSERT INTO executions(arn, machine, name, status, start_ns, input, map_run, item, items) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)
 				ON CONFLICT(arn) DO UPDATE SET status = 'RUNNING', start_ns = excluded.start_ns, stop_ns = 0, output = '', error = '', cause = '', outcomes = ''`,
-				arn, machine, name, start, input, runARN, item)
+				arn, machine, name, start, input, runARN, item, items)
 			return err
 		})
 		return
@@ -127,7 +128,7 @@ func (r recorder) HistoryEvent(x *states.Execution, ev types.HistoryEvent) {
 }
 
 func (r recorder) MapRunStarted(x *states.Execution, run *states.MapRun) {
-	arn, parent, state, total := run.ARN, x.ARN, run.State, run.Total()
+	arn, parent, state, total, totalItems := run.ARN, x.ARN, run.State, run.Total(), run.TotalItems()
 	start := ns(x.StartTime)
 	if len(x.History()) > 0 {
 		h := x.History()
@@ -140,11 +141,11 @@ func (r recorder) MapRunStarted(x *states.Execution, run *states.MapRun) {
 	}
 	r.s.w.queue(func(tx *sql.Tx) error {
 		if redriven {
-			_, err := tx.Exec(`UPDATE map_runs SET status = 'RUNNING', stop_ns = 0, total = ?, redrive_count = ?, redrive_ns = ? WHERE arn = ?`, total, count, date, arn)
+			_, err := tx.Exec(`UPDATE map_runs SET status = 'RUNNING', stop_ns = 0, total = ?, total_items = ?, redrive_count = ?, redrive_ns = ? WHERE arn = ?`, total, totalItems, count, date, arn)
 			return err
 		}
-		_, err := tx.Exec(`INSERT OR REPLACE INTO map_runs(arn, execution, state, status, start_ns, total, max_concurrency, tol_pct, tol_count) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)`,
-			arn, parent, state, start, total, conc, pct, cnt)
+		_, err := tx.Exec(`INSERT OR REPLACE INTO map_runs(arn, execution, state, status, start_ns, total, total_items, max_concurrency, tol_pct, tol_count) VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?)`,
+			arn, parent, state, start, total, totalItems, conc, pct, cnt)
 		return err
 	})
 }
@@ -207,9 +208,12 @@ const (
 
 // Outcomes reads a history: for each state entered, how it ended. A state
 // not in the result was not reached. A redriven execution shows its last
-// attempt, with the states that succeeded before it.
+// attempt, with the states that succeeded before it. A state entered
+// several times (an inline Map's iterations) shows the most telling of its
+// ends: failed over caught over succeeded.
 func Outcomes(events []types.HistoryEvent, status states.Status) map[string]Outcome {
 	out := map[string]Outcome{}
+	ended := map[string]Outcome{} // the most telling end of its earlier entries
 	failedIn := map[string]bool{}
 	var cur []string // states entered and not left, innermost last
 	for _, ev := range events {
@@ -225,6 +229,9 @@ func Outcomes(events []types.HistoryEvent, status states.Status) map[string]Outc
 			cur = cur[:0]
 		case ev.StateEnteredEventDetails != nil:
 			name := *ev.StateEnteredEventDetails.Name
+			if o := out[name]; o == Succeeded || o == Caught || o == Failed {
+				ended[name] = worse(ended[name], o)
+			}
 			out[name] = Running
 			failedIn[name] = false
 			cur = append(cur, name)
@@ -237,6 +244,7 @@ func Outcomes(events []types.HistoryEvent, status states.Status) map[string]Outc
 			if failedIn[name] {
 				out[name] = Caught
 			}
+			out[name] = worse(ended[name], out[name])
 			for i := len(cur) - 1; i >= 0; i-- {
 				if cur[i] == name {
 					cur = append(cur[:i], cur[i+1:]...)
@@ -261,6 +269,16 @@ func Outcomes(events []types.HistoryEvent, status states.Status) map[string]Outc
 		}
 	}
 	return out
+}
+
+// worse is the more telling of two ends of a state: failed, then caught,
+// then succeeded ("" is none).
+func worse(a, b Outcome) Outcome {
+	rank := map[Outcome]int{"": 0, Succeeded: 1, Caught: 2, Failed: 3}
+	if rank[b] >= rank[a] {
+		return b
+	}
+	return a
 }
 
 func formatOutcomes(m map[string]Outcome) string {

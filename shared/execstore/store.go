@@ -71,7 +71,8 @@ type MapRun struct {
 	State                      string // the Map state's name
 	Status                     string // RUNNING, SUCCEEDED, FAILED, ABORTED
 	Start, Stop                time.Time
-	Total                      int
+	Total                      int // child executions
+	TotalItems                 int // the Map's items (a batch is several); 0 = Total
 	MaxConcurrency             int
 	ToleratedFailurePercentage float64
 	ToleratedFailureCount      int64
@@ -126,6 +127,10 @@ func Open(path string, opts ...Option) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4) // an in-memory database lives as long as a connection
 	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("execution store %s: %w", filepath.Base(path), err)
+	}
+	if err := addColumns(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("execution store %s: %w", filepath.Base(path), err)
 	}
@@ -185,6 +190,28 @@ CREATE TABLE IF NOT EXISTS map_runs (
 );
 CREATE INDEX IF NOT EXISTS map_runs_execution ON map_runs(execution);
 `
+
+// addedColumns are columns added since the first schema: a store written
+// by an older version gets them (with their defaults) when it is opened.
+var addedColumns = []struct{ table, column, decl string }{
+	{"executions", "items", "INTEGER NOT NULL DEFAULT 1"},     // the Map items a child processes (its batch)
+	{"map_runs", "total_items", "INTEGER NOT NULL DEFAULT 0"}, // the Map's items (0: one per child)
+}
+
+func addColumns(db *sql.DB) error {
+	for _, c := range addedColumns {
+		var n int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?`, c.table, c.column).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			if _, err := db.Exec(`ALTER TABLE ` + c.table + ` ADD COLUMN ` + c.column + ` ` + c.decl); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // Close writes what is queued and closes the database.
 func (s *Store) Close() error {
@@ -399,12 +426,12 @@ func (s *Store) History(ctx context.Context, arn string, afterID int64, limit in
 	return out, more, nil
 }
 
-const mapRunCols = `arn, execution, state, status, start_ns, stop_ns, total, max_concurrency, tol_pct, tol_count, redrive_count, redrive_ns`
+const mapRunCols = `arn, execution, state, status, start_ns, stop_ns, total, total_items, max_concurrency, tol_pct, tol_count, redrive_count, redrive_ns`
 
 func scanMapRun(sc scanner) (*MapRun, error) {
 	var m MapRun
 	var start, stop, rd int64
-	if err := sc.Scan(&m.ARN, &m.Execution, &m.State, &m.Status, &start, &stop, &m.Total, &m.MaxConcurrency,
+	if err := sc.Scan(&m.ARN, &m.Execution, &m.State, &m.Status, &start, &stop, &m.Total, &m.TotalItems, &m.MaxConcurrency,
 		&m.ToleratedFailurePercentage, &m.ToleratedFailureCount, &m.RedriveCount, &rd); err != nil {
 		return nil, err
 	}
@@ -441,35 +468,58 @@ func (s *Store) MapRuns(ctx context.Context, execARN string) ([]*MapRun, error) 
 
 // Counts returns a Map Run's children by status.
 func (s *Store) Counts(ctx context.Context, m *MapRun) (Counts, error) {
-	c := Counts{Total: m.Total}
-	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*) FROM executions WHERE map_run = ? GROUP BY status`, m.ARN)
+	c, _, err := s.counts(ctx, m)
+	return c, err
+}
+
+// ItemCounts are a Map Run's items by the status of the child that
+// processes them (with an ItemBatcher, a child is several items), as
+// DescribeMapRun's itemCounts.
+func (s *Store) ItemCounts(ctx context.Context, m *MapRun) (Counts, error) {
+	_, c, err := s.counts(ctx, m)
+	return c, err
+}
+
+func (s *Store) counts(ctx context.Context, m *MapRun) (children, items Counts, err error) {
+	children, items = Counts{Total: m.Total}, Counts{Total: m.TotalItems}
+	if items.Total == 0 {
+		items.Total = m.Total
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT status, COUNT(*), SUM(items) FROM executions WHERE map_run = ? GROUP BY status`, m.ARN)
 	if err != nil {
-		return c, err
+		return children, items, err
 	}
 	defer rows.Close()
-	started := 0
+	started, startedItems := 0, 0
 	for rows.Next() {
 		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return c, err
+		var n, k int
+		if err := rows.Scan(&st, &n, &k); err != nil {
+			return children, items, err
 		}
 		started += n
-		switch st {
-		case "RUNNING":
-			c.Running = n
-		case "SUCCEEDED":
-			c.Succeeded = n
-		case "FAILED":
-			c.Failed = n
-		case "TIMED_OUT":
-			c.TimedOut = n
-		case "ABORTED":
-			c.Aborted = n
+		startedItems += k
+		for _, c := range []struct {
+			counts *Counts
+			n      int
+		}{{&children, n}, {&items, k}} {
+			switch st {
+			case "RUNNING":
+				c.counts.Running = c.n
+			case "SUCCEEDED":
+				c.counts.Succeeded = c.n
+			case "FAILED":
+				c.counts.Failed = c.n
+			case "TIMED_OUT":
+				c.counts.TimedOut = c.n
+			case "ABORTED":
+				c.counts.Aborted = c.n
+			}
 		}
 	}
-	c.Pending = max(0, c.Total-started)
-	return c, rows.Err()
+	children.Pending = max(0, children.Total-started)
+	items.Pending = max(0, items.Total-startedItems)
+	return children, items, rows.Err()
 }
 
 // StateOutcomes returns, for each state of a Map Run's item processor, how

@@ -2,6 +2,7 @@ package execstore_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 	"time"
@@ -129,4 +130,62 @@ func TestPrune(t *testing.T) {
 	runs, err := st.MapRuns(ctx, young.ARN)
 	require.NoError(t, err)
 	assert.Len(t, runs, 1)
+}
+
+// With an ItemBatcher a child is a batch: ItemCounts count the items,
+// Counts the children, as DescribeMapRun's itemCounts and executionCounts.
+func TestItemCountsOfBatches(t *testing.T) {
+	st, err := execstore.Open(filepath.Join(t.TempDir(), "executions.db"))
+	require.NoError(t, err)
+	defer st.Close()
+	e := states.New()
+	e.RegisterFunc("work", func(in map[string]any) (int, error) {
+		if len(in["Items"].([]any)) == 1 {
+			return 0, Odd{} // the short last batch fails
+		}
+		return 0, nil
+	})
+	def := `{"StartAt": "Each", "States": {"Each": {"Type": "Map", "ItemsPath": "$.items", "ToleratedFailurePercentage": 100,
+		"ItemBatcher": {"MaxItemsPerBatch": 3},
+		"ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}, "StartAt": "Work",
+			"States": {"Work": {"Type": "Task", "Resource": "arn:aws:lambda:local:000000000000:function:work", "End": true}}},
+		"End": true}}}`
+	sm, err := e.Parse("batches", []byte(def))
+	require.NoError(t, err)
+	_, err = sm.Run(context.Background(), []byte(`{"items": [1, 2, 3, 4, 5, 6, 7]}`), states.WithName("b"), states.WithRecorder(st.Recorder()))
+	require.NoError(t, err)
+	st.Flush()
+	runs, err := st.MapRuns(context.Background(), "arn:aws:states:local:000000000000:execution:batches:b")
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	children, err := st.Counts(context.Background(), runs[0])
+	require.NoError(t, err)
+	assert.Equal(t, execstore.Counts{Succeeded: 2, Failed: 1, Total: 3}, children)
+	items, err := st.ItemCounts(context.Background(), runs[0])
+	require.NoError(t, err)
+	assert.Equal(t, execstore.Counts{Succeeded: 6, Failed: 1, Total: 7}, items)
+}
+
+// A store written before the item columns existed opens, and gets them.
+func TestOpensAStoreOfAnOlderSchema(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "executions.db")
+	st, err := execstore.Open(path)
+	require.NoError(t, err)
+	run(t, st, "old", `[1, 2]`)
+	require.NoError(t, st.Close())
+	db, err := sql.Open("sqlite", "file:"+path)
+	require.NoError(t, err)
+	_, err = db.Exec(`ALTER TABLE executions DROP COLUMN items; ALTER TABLE map_runs DROP COLUMN total_items`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	st, err = execstore.Open(path)
+	require.NoError(t, err)
+	defer st.Close()
+	runs, err := st.MapRuns(context.Background(), "arn:aws:states:local:000000000000:execution:fan:old")
+	require.NoError(t, err)
+	require.Len(t, runs, 1)
+	items, err := st.ItemCounts(context.Background(), runs[0])
+	require.NoError(t, err)
+	assert.Equal(t, execstore.Counts{Succeeded: 1, Failed: 1, Total: 2}, items, "one item per child, as before")
 }

@@ -26,6 +26,19 @@ const (
 // every photo, which this still catches.
 const DefaultToleratedFailurePercentage = 50
 
+// The two Distributed Map states of statemachine.asl.json, whose Map Runs
+// tell an album's progress: ProcessImages runs the photos in batches,
+// ReportFailures gives each failed photo a failed child execution.
+const (
+	StateProcessImages  = "ProcessImages"
+	StateReportFailures = "ReportFailures"
+)
+
+// DefaultMaxConcurrency is the stack's ${MaxConcurrency} unless its
+// maxConcurrency context key says otherwise: child executions of the
+// Distributed Map at once (and so detect and embed invocations).
+const DefaultMaxConcurrency = 40
+
 // MaxPhotosPerChild is the most photos one child execution of the
 // Distributed Map processes (its ItemBatcher's batch, as ListImages sizes
 // it). Each child is a state transition of the album's Standard execution,

@@ -591,8 +591,12 @@ func (s *Server) describeMapRun(ctx context.Context, body []byte) (any, *apiErro
 	if serr != nil {
 		return nil, internalError(serr)
 	}
-	counts := types.MapRunItemCounts{Pending: int64(c.Pending), Running: int64(c.Running), Succeeded: int64(c.Succeeded), Failed: int64(c.Failed),
-		TimedOut: int64(c.TimedOut), Aborted: int64(c.Aborted), Total: int64(c.Total)}
+	ic, serr := s.store.ItemCounts(ctx, run)
+	if serr != nil {
+		return nil, internalError(serr)
+	}
+	counts := types.MapRunItemCounts{Pending: int64(ic.Pending), Running: int64(ic.Running), Succeeded: int64(ic.Succeeded), Failed: int64(ic.Failed),
+		TimedOut: int64(ic.TimedOut), Aborted: int64(ic.Aborted), Total: int64(ic.Total)}
 	out := &sfn.DescribeMapRunOutput{
 		MapRunArn:                  aws.String(run.ARN),
 		ExecutionArn:               aws.String(run.Execution),
@@ -602,8 +606,9 @@ func (s *Server) describeMapRun(ctx context.Context, body []byte) (any, *apiErro
 		MaxConcurrency:             int32(run.MaxConcurrency),
 		ToleratedFailurePercentage: float32(run.ToleratedFailurePercentage),
 		ToleratedFailureCount:      run.ToleratedFailureCount,
-		ExecutionCounts:            &types.MapRunExecutionCounts{Pending: counts.Pending, Running: counts.Running, Succeeded: counts.Succeeded, Failed: counts.Failed, TimedOut: counts.TimedOut, Aborted: counts.Aborted, Total: counts.Total},
-		RedriveCount:               aws.Int32(int32(run.RedriveCount)),
+		ExecutionCounts: &types.MapRunExecutionCounts{Pending: int64(c.Pending), Running: int64(c.Running), Succeeded: int64(c.Succeeded), Failed: int64(c.Failed),
+			TimedOut: int64(c.TimedOut), Aborted: int64(c.Aborted), Total: int64(c.Total)},
+		RedriveCount: aws.Int32(int32(run.RedriveCount)),
 	}
 	if !run.Stop.IsZero() {
 		out.StopDate = aws.Time(run.Stop)

@@ -119,11 +119,12 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 	require.Len(t, byState, 2, "one Map Run of each Map state")
 	photosRun, failuresRun := byState["ProcessImages"], byState["ReportFailures"]
 	assert.Equal(t, types.MapRunStatusSucceeded, photosRun.Status)
-	// Every batch succeeded (the broken photo was caught in its own). The
-	// local engine counts a Map Run's items by child execution: with
-	// batches, AWS's itemCounts would count photos.
+	// Every batch succeeded (the broken photo was caught in its own):
+	// itemCounts count the photos, executionCounts the batches.
+	assert.Equal(t, types.MapRunItemCounts{Succeeded: int64(len(photos)) + 1, Total: int64(len(photos)) + 1}, *photosRun.ItemCounts)
 	perChild := names.PhotosPerChild(len(photos)+1, int(photosRun.MaxConcurrency))
 	batches := int64((len(photos) + perChild) / perChild)
+	require.Greater(t, perChild, 1, "the test's album is batched")
 	assert.Equal(t, types.MapRunExecutionCounts{Succeeded: batches, Total: batches}, *photosRun.ExecutionCounts)
 	// The deploy-time values of statemachine.asl.json, as the local pipeline fills them.
 	assert.EqualValues(t, 50, photosRun.ToleratedFailurePercentage)

@@ -25,6 +25,7 @@ type MapRun struct {
 
 	sm       *StateMachine
 	inputs   []string // child inputs (JSON), for PENDING records
+	items    []int    // the items of each child input: its batch's, or 1
 	mu       sync.Mutex
 	children []*Execution // by item index; nil for items never started
 
@@ -129,8 +130,17 @@ func (s *mapState) startRun(r *runner, inputs []any, maxConc int64, tol toleranc
 		State:    s.name,
 		children: make([]*Execution, len(inputs)),
 		inputs:   make([]string, len(inputs)),
+		items:    make([]int, len(inputs)),
 	}
 	for i, v := range inputs {
+		run.items[i] = 1
+		if s.batcher != nil {
+			if m, ok := v.(map[string]any); ok {
+				if batch, ok := m["Items"].([]any); ok {
+					run.items[i] = len(batch)
+				}
+			}
+		}
 		b, merr := marshal(v)
 		if merr != nil {
 			return nil, newError(ErrRuntime, "map item %d: %v", i, merr)

@@ -47,5 +47,24 @@ func (m *MapRun) Total() int { return len(m.inputs) }
 // ItemInput is the input JSON of item i.
 func (m *MapRun) ItemInput(i int) string { return m.inputs[i] }
 
+// Items is how many of the Map's items child i processes: its batch's
+// (an ItemBatcher's Items), or 1. DescribeMapRun's itemCounts count
+// these, its executionCounts the children.
+func (m *MapRun) Items(i int) int {
+	if i < 0 || i >= len(m.items) {
+		return 1
+	}
+	return m.items[i]
+}
+
+// TotalItems is the Map's items over all its children.
+func (m *MapRun) TotalItems() int {
+	n := 0
+	for i := range m.inputs {
+		n += m.Items(i)
+	}
+	return n
+}
+
 // Redriven reports whether this run is a redrive of an earlier one.
 func (m *MapRun) Redriven() bool { return m.redriven }

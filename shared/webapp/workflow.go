@@ -11,11 +11,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/divinepic/pipeline/shared/arn"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/divinepic/pipeline/shared/domain"
+	"github.com/divinepic/pipeline/shared/names"
 )
 
 // Workflow starts and watches album executions.
@@ -34,7 +37,7 @@ const StatusNone = "none"
 // Progress is an execution's status and its photos' counts.
 type Progress struct {
 	Status                   string // the execution's status (RUNNING, SUCCEEDED, ...)
-	Total, Succeeded, Failed int64  // the Map Run's items (0 until it starts)
+	Total, Succeeded, Failed int64  // the album's photos in this run (0 until ProcessImages starts)
 	StartedAt                time.Time
 }
 
@@ -82,8 +85,8 @@ func ExecutionARN(stateMachineARN, name string) string {
 }
 
 // Progress implements Workflow.
-func (s *StepFunctions) Progress(ctx context.Context, arn string) (Progress, error) {
-	x, err := s.Client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+func (s *StepFunctions) Progress(ctx context.Context, execARN string) (Progress, error) {
+	x, err := s.Client.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(execARN)})
 	var gone *types.ExecutionDoesNotExist
 	if errors.As(err, &gone) {
 		// Forgotten: a local server restarted (its executions live in
@@ -94,21 +97,41 @@ func (s *StepFunctions) Progress(ctx context.Context, arn string) (Progress, err
 		return Progress{}, err
 	}
 	p := Progress{Status: string(x.Status), StartedAt: aws.ToTime(x.StartDate)}
-	runs, err := s.Client.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(arn)})
+	runs, err := s.Client.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(execARN)})
 	if err != nil {
 		return Progress{}, err
 	}
+	// ProcessImages' items are the photos (those of a batch that failed as
+	// a whole failed); the photos caught in their batch are ReportFailures'
+	// failed items.
+	var reported int64
 	for _, run := range runs.MapRuns {
+		label := ""
+		if a, err := arn.ParseMapRun(aws.ToString(run.MapRunArn)); err == nil {
+			label = a.Label
+		}
+		if label != names.StateProcessImages && label != names.StateReportFailures {
+			continue
+		}
 		m, err := s.Client.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: run.MapRunArn})
 		if err != nil {
 			return Progress{}, err
 		}
-		if c := m.ItemCounts; c != nil {
+		c := m.ItemCounts
+		if c == nil {
+			continue
+		}
+		if label == names.StateProcessImages {
 			p.Total += c.Total
 			p.Succeeded += c.Succeeded
 			p.Failed += c.Failed + c.TimedOut + c.Aborted
+		} else {
+			reported += c.Failed + c.TimedOut + c.Aborted
 		}
 	}
+	reported = min(reported, p.Succeeded)
+	p.Succeeded -= reported
+	p.Failed += reported
 	return p, nil
 }
 
