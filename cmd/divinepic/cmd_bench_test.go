@@ -57,13 +57,13 @@ func TestCostCommand(t *testing.T) {
 		"S3 Vectors queries", "CloudWatch Logs ingestion"} {
 		assert.Contains(t, text, item)
 	}
-	assert.Contains(t, text, "1000 child executions", "one per photo, as the workflow runs them")
+	assert.Contains(t, text, "50 child executions", "batches of 20 photos, as ListImages sizes them for 1,000 photos at a concurrency of 40")
 	assert.Contains(t, text, "the seed (3 GB x86_64 Lambda, 30 s a photo) $1.50")
 	assert.Regexp(t, `total: \$0\.0\d+, \$0\.0\d+ per 1,000 photos`, text)
 
 	out.Reset()
-	require.Equal(t, 0, dispatch([]string{"cost", dir, "--photos-per-child", "20"}, &out, &errOut), errOut.String())
-	assert.Contains(t, out.String(), "50 child executions", "an ItemBatcher of 20")
+	require.Equal(t, 0, dispatch([]string{"cost", dir, "--photos-per-child", "1"}, &out, &errOut), errOut.String())
+	assert.Contains(t, out.String(), "1000 child executions", "one photo per child")
 	assert.Equal(t, 2, dispatch([]string{"cost", dir, "--region", "mars-1"}, &out, &errOut))
 	assert.Contains(t, errOut.String(), `no prices for region "mars-1"`)
 }

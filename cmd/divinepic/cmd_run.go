@@ -21,6 +21,7 @@ import (
 	"github.com/divinepic/pipeline/shared/embedded"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/states"
+	"github.com/divinepic/pipeline/shared/steps"
 )
 
 func init() {
@@ -206,38 +207,52 @@ func newProgress(w io.Writer, on bool) *progress {
 	return p
 }
 
-// wrap counts faces from EmbedFaces' results.
+// wrap learns the photos to process from ListImages' result and counts
+// faces from EmbedFaces'.
 func (p *progress) wrap(step string, h lambda.Handler) lambda.Handler {
-	if step != names.StepEmbed {
-		return h
+	switch step {
+	case names.StepList:
+		return resultHandler{h, func(out []byte) {
+			var l steps.ListOutput
+			if json.Unmarshal(out, &l) == nil {
+				p.total.Store(int64(l.ToProcess))
+			}
+		}}
+	case names.StepEmbed:
+		return resultHandler{h, func(out []byte) {
+			var r domain.ItemResult
+			if json.Unmarshal(out, &r) == nil {
+				p.faces.Add(int64(r.Faces))
+			}
+		}}
 	}
-	return countingHandler{h, &p.faces}
+	return h
 }
 
-type countingHandler struct {
+// resultHandler hands each successful result of a handler to seen.
+type resultHandler struct {
 	lambda.Handler
-	faces *atomic.Int64
+	seen func(out []byte)
 }
 
-func (c countingHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+func (c resultHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	out, err := c.Handler.Invoke(ctx, payload)
 	if err == nil {
-		var r domain.ItemResult
-		if json.Unmarshal(out, &r) == nil {
-			c.faces.Add(int64(r.Faces))
-		}
+		c.seen(out)
 	}
 	return out, err
 }
 
+// listen counts the photos done: each iteration of a batch's inline Map
+// is one photo (the Distributed Maps' items are batches, and failed photos
+// reported again); a photo that failed enters RecordFailure.
 func (p *progress) listen(e states.Event) {
 	switch {
-	case e.Kind == states.MapItemSucceeded || e.Kind == states.MapItemFailed:
-		p.total.Store(int64(e.Total))
+	case e.Kind == states.StateEntered && e.State == names.StateRecordFailure:
+		p.failed.Add(1)
+	case (e.Kind == states.MapItemSucceeded || e.Kind == states.MapItemFailed) &&
+		e.State != names.StateProcessImages && e.State != names.StateReportFailures:
 		p.done.Add(1)
-		if e.Kind == states.MapItemFailed {
-			p.failed.Add(1)
-		}
 	default:
 		return
 	}
@@ -263,6 +278,7 @@ func (p *progress) draw(final bool) {
 	if total == 0 {
 		return
 	}
+	done = min(done, total)
 	elapsed := now.Sub(p.start).Seconds()
 	rate := float64(done) / max(elapsed, 1e-3)
 	eta := "?"

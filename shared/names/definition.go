@@ -29,9 +29,11 @@ const DefaultToleratedFailurePercentage = 50
 // The two Distributed Map states of statemachine.asl.json, whose Map Runs
 // tell an album's progress: ProcessImages runs the photos in batches,
 // ReportFailures gives each failed photo a failed child execution.
+// RecordFailure is the state of a batch that a photo which failed enters.
 const (
 	StateProcessImages  = "ProcessImages"
 	StateReportFailures = "ReportFailures"
+	StateRecordFailure  = "RecordFailure"
 )
 
 // DefaultMaxConcurrency is the stack's ${MaxConcurrency} unless its
