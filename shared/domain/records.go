@@ -146,9 +146,10 @@ const (
 	StatusUnreadable Status = "unreadable"
 )
 
-// ItemResult is what one photo's child execution ends with (EmbedFaces or
-// NoFaces in statemachine.asl.json; a failed child's error and cause, from
-// PhotoFailed, are read back into one).
+// ItemResult is what one photo of a batch ends with (EmbedFaces, NoFaces,
+// AlreadyDone or RecordFailure in statemachine.asl.json; a batch's child
+// execution ends with one per photo, and a child that failed as a whole
+// gives each of its photos its error and cause).
 type ItemResult struct {
 	Image  string `json:"image"`
 	ETag   string `json:"etag"`   // of the photo the result is about

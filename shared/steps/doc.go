@@ -1,10 +1,13 @@
 // Package steps holds the pipeline's step handlers — list, detect, embed,
-// aggregate, search, reprocess — as methods on one struct of dependencies
+// failures, aggregate, people, search, reprocess — as methods on one struct of dependencies
 // (Steps), the typed input and output of each state (JSON names equal to the
 // paths that statemachine.asl.json uses), and the registry from step name
 // to handler that the Lambda mains and the local engine share
 // (registry.go). Names and the key layout are shared/names'; records and
 // errors shared/domain's.
+//
+// Failures (CollectFailures) reads the batches' results, as Aggregate
+// does, and lists the photos that failed for ReportFailures.
 //
 // Aggregate's decisions (the new album index and summary, the photos whose
 // faces go to the vector store, the vectors and face records that go, the
