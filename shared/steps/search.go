@@ -71,7 +71,7 @@ func (s *Steps) Search(ctx context.Context, in SearchInput) (SearchOutput, error
 			return SearchOutput{}, err
 		}
 	}
-	body, name, err := s.selfie(ctx, in, albums)
+	body, name, err := selfie(in)
 	if err != nil {
 		return SearchOutput{}, err
 	}
@@ -210,27 +210,12 @@ func (s *Steps) personBoxes(ctx context.Context, b blob.Store, albumID, packVers
 	return nil
 }
 
-// selfie returns the selfie's bytes (given, or read from its object) and a
-// name for errors.
-func (s *Steps) selfie(ctx context.Context, in SearchInput, albums blob.Store) ([]byte, string, error) {
-	if len(in.Image) > 0 {
-		return in.Image, "selfie", nil
+// selfie returns the selfie's bytes and a name for errors.
+func selfie(in SearchInput) ([]byte, string, error) {
+	if len(in.Image) == 0 {
+		return nil, "", &domain.InvalidInput{Field: "image", Reason: "give the selfie's bytes (a JPEG, PNG, WebP or HEIC photo)"}
 	}
-	if in.SelfieKey == "" {
-		return nil, "", &domain.InvalidInput{Field: "image", Reason: "give the selfie's bytes or its selfieKey"}
-	}
-	sb := albums
-	if in.SelfieBucket != "" {
-		var err error
-		if sb, err = s.bucket(in.SelfieBucket); err != nil {
-			return nil, "", err
-		}
-	}
-	body, _, err := sb.Get(ctx, in.SelfieKey)
-	if err != nil {
-		return nil, "", err
-	}
-	return body, in.SelfieKey, nil
+	return in.Image, "selfie", nil
 }
 
 // embedSelfie decodes the selfie, detects its faces and embeds the largest

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"testing"
@@ -100,21 +101,21 @@ func TestSearch(t *testing.T) {
 	}
 }
 
-// The selfie can be an object, in the album's bucket or another.
-func TestSearchSelfieFromAnObject(t *testing.T) {
+// The selfie is only ever bytes: a payload that names an object (as an
+// older contract allowed) reads nothing and is refused for having no
+// selfie.
+func TestSearchReadsNoSelfieObject(t *testing.T) {
 	s, _ := engineSteps(t, faceAt(0, 0, 4, 0.99))
 	searchAlbum(t, s)
-	ctx := context.Background()
-	selfies, err := s.Blobs.Bucket("selfies")
+	b, err := s.Blobs.Bucket("photos")
 	require.NoError(t, err)
-	putter(t, selfies)("guest/1.png", string(pngPhoto(t, 8, 8)))
-	out, err := s.Search(ctx, SearchInput{AlbumID: "a", SelfieBucket: "selfies", SelfieKey: "guest/1.png"})
-	require.NoError(t, err)
-	assert.Len(t, out.Photos, 2)
-
-	_, err = s.Search(ctx, SearchInput{AlbumID: "a", SelfieKey: "guest/1.png"})
-	var missing *domain.ObjectMissing
-	assert.ErrorAs(t, err, &missing, "looked for in the album's bucket")
+	putter(t, b)("albums/other/photo.png", string(pngPhoto(t, 8, 8)))
+	var in SearchInput
+	require.NoError(t, json.Unmarshal([]byte(`{"albumId":"a","selfieKey":"albums/other/photo.png"}`), &in))
+	_, err = s.Search(context.Background(), in)
+	var bad *domain.InvalidInput
+	require.ErrorAs(t, err, &bad)
+	assert.Equal(t, "image", bad.Field)
 }
 
 func TestSearchErrors(t *testing.T) {
@@ -135,8 +136,7 @@ func TestSearchErrors(t *testing.T) {
 		{name: "too many photos asked for", in: SearchInput{AlbumID: "a", TopK: vectors.MaxTopK + 1}, want: domain.ErrInvalidInput, message: "at most 100"},
 		{name: "unknown bucket", in: SearchInput{AlbumID: "a", Bucket: "Not A Bucket"}, want: domain.ErrInvalidInput, message: "bucket"},
 		{name: "album never processed", in: SearchInput{AlbumID: "never"}, want: domain.ErrInvalidInput, message: "album never has not been processed with model pack default"},
-		{name: "no selfie", in: SearchInput{AlbumID: "a"}, want: domain.ErrInvalidInput, message: "selfieKey"},
-		{name: "unknown selfie bucket", in: SearchInput{AlbumID: "a", SelfieKey: "k", SelfieBucket: "Not A Bucket"}, want: domain.ErrInvalidInput, message: "bucket"},
+		{name: "no selfie", in: SearchInput{AlbumID: "a"}, want: domain.ErrInvalidInput, message: "give the selfie's bytes"},
 		{name: "selfie not an image", in: SearchInput{AlbumID: "a", Image: []byte("text")}, want: domain.ErrImageUnreadable, message: "selfie"},
 		{name: "no face in the selfie", in: selfie(SearchInput{}), setup: func(s *Steps, e *fakeEngines) { e.engine.faces = nil },
 			want: domain.ErrInvalidInput, message: "no face found in the selfie"},

@@ -150,11 +150,11 @@ type SearchInput struct {
 	AlbumID string `json:"albumId"`
 	Pack    string `json:"pack,omitempty"`
 	Bucket  string `json:"bucket,omitempty"` // the album's bucket; default: the configured one
-	// The selfie: its bytes, or an object (SelfieBucket, default Bucket; SelfieKey).
-	Image        []byte `json:"image,omitempty"` // base64 in JSON
-	SelfieBucket string `json:"selfieBucket,omitempty"`
-	SelfieKey    string `json:"selfieKey,omitempty"`
-	TopK         int    `json:"topK,omitempty"` // photos to return; default 10
+	// The selfie's bytes (base64 in JSON). Only bytes: a selfie is never
+	// stored, and an object key here would let a caller have the search
+	// read any object its role may (another album's photos).
+	Image []byte `json:"image,omitempty"`
+	TopK  int    `json:"topK,omitempty"` // photos to return; default 10
 	// MinScore drops photos whose best face scores below it (cosine
 	// similarity); nil means DefaultMinScore.
 	MinScore *float32 `json:"minScore,omitempty"`
