@@ -200,6 +200,9 @@ func TestConsoleInABrowser(t *testing.T) {
 	follow(`#mapruns tr[data-state="ProcessImages"] a`, "#items")
 	assert.Equal(t, "0", text("#n-failed"))
 	assert.Equal(t, "4", text("#n-succeeded"), "four photos, whatever the batches")
+	assert.Contains(t, text("#items"), ".jpg", "a batch is labelled by its photos")
+	assert.NotContains(t, text("#items"), `"Items"`, "not by its JSON")
+	shot("3-maprun-batches")
 	require.NoError(t, chromedp.Do(bctx, chromedp.Navigate(execURL), chromedp.WaitVisible(chromedp.CSS("#mapruns"))))
 	follow(`#mapruns tr[data-state="ReportFailures"] a`, "#items")
 	assert.Equal(t, "1", text("#n-failed"))
@@ -209,7 +212,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	assert.Contains(t, failed, "broken.jpg")
 	assert.Contains(t, failed, domain.ErrImageUnreadable)
 	assert.NotContains(t, failed, "Test1.jpg")
-	shot("3-maprun-failed")
+	shot("3-maprun-failed-photo")
 	// The item links to its child execution's history.
 	follow(`#items a`, "#events")
 	assert.Equal(t, domain.ErrImageUnreadable, text("#error"))

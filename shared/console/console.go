@@ -93,21 +93,39 @@ func New(api *sfnapi.Server, opt Options) (*Console, error) {
 }
 
 // JSONField is an ItemLabel that shows one string field of the input, by
-// its path of member names (e.g. "image", "key").
+// its path of member names (e.g. "image", "key"). A batch (an ItemBatcher's
+// {"Items": [...]}) shows its first and last items' and how many.
 func JSONField(path ...string) func(string) string {
+	field := func(v any) (string, bool) {
+		for _, p := range path {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return "", false
+			}
+			v = m[p]
+		}
+		s, ok := v.(string)
+		return s, ok
+	}
 	return func(in string) string {
 		var v any
 		if json.Unmarshal([]byte(in), &v) != nil {
 			return shorten(in, 80)
 		}
-		for _, p := range path {
-			m, ok := v.(map[string]any)
-			if !ok {
-				return shorten(in, 80)
+		if m, ok := v.(map[string]any); ok {
+			if items, ok := m["Items"].([]any); ok && len(items) > 0 {
+				first, ok1 := field(items[0])
+				last, ok2 := field(items[len(items)-1])
+				switch {
+				case !ok1 || !ok2:
+				case len(items) == 1:
+					return first
+				default:
+					return fmt.Sprintf("%s … %s (%d items)", first, last, len(items))
+				}
 			}
-			v = m[p]
 		}
-		if s, ok := v.(string); ok {
+		if s, ok := field(v); ok {
 			return s
 		}
 		return shorten(in, 80)
