@@ -229,9 +229,13 @@ func TestConsoleInABrowser(t *testing.T) {
 	assert.Equal(t, domain.ErrAlbumNotFound, text("#error"))
 	assert.Equal(t, "failed", attr(`#graph [data-state="AlbumFailed"]`, "data-outcome"))
 	shot("5-failed-before-redrive")
-	require.NoError(t, chromedp.Do(bctx, chromedp.Click(chromedp.CSS("#redrive"))))
-	// The button posts the redrive and comes back to the execution; it
-	// runs from the state that failed.
+	// The button posts the redrive and comes back to the execution (wait
+	// for that page: a navigation started while the post is in flight
+	// aborts it); it runs from the state that failed.
+	resp, err := chromedp.RunResponse(bctx, chromedp.Click(chromedp.CSS("#redrive")))
+	require.NoError(t, err, "the redrive's post and the page it leads to")
+	require.EqualValues(t, 200, resp.Status, "the redrive was accepted: %s", resp.URL)
+	assert.Contains(t, resp.URL, "/console/execution?arn=", "back on the execution")
 	deadline := time.Now().Add(time.Minute)
 	for {
 		time.Sleep(100 * time.Millisecond)
