@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -171,14 +172,16 @@ func TestServeAndStart(t *testing.T) {
 	go func() {
 		served <- serveAPI(ctx, []string{"--addr", "127.0.0.1:0", "--data", data, "--concurrency", "2", "--import", "trip=" + album}, &out, &errOut)
 	}()
+	// serve prints its banner line by line once it listens: wait for the
+	// URL, then for the banner's last line that the test reads.
 	urlRe := regexp.MustCompile(`Step Functions API on (http://\S+)`)
 	var url string
 	require.Eventually(t, func() bool {
-		m := urlRe.FindStringSubmatch(out.String())
-		if m != nil {
+		s := out.String()
+		if m := urlRe.FindStringSubmatch(s); m != nil {
 			url = m[1]
 		}
-		return url != ""
+		return url != "" && strings.Contains(s, "aws stepfunctions --endpoint-url "+url)
 	}, time.Minute, 10*time.Millisecond, "serve never listened: %s", errOut.String())
 	assert.Contains(t, out.String(), "state machine "+localStateMachineARN)
 	assert.Contains(t, out.String(), "aws stepfunctions --endpoint-url "+url)
