@@ -68,16 +68,21 @@ func TestBrowser(t *testing.T) {
 	for _, p := range browserAlbum {
 		photos = append(photos, testPhoto(t, p))
 	}
-	// The photographer, on a laptop.
+	// The photographer, on a laptop. Signing in and creating the album
+	// load the next page from the page's script: once its element shows,
+	// wait for the page's own script too (it comes at the end of the page),
+	// or the keys and the click land before its listeners are attached.
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(e.srv.URL+"/"),
 		chromedp.SendKeys(chromedp.ID("token"), token),
 		chromedp.Click(chromedp.CSS("#signin button")),
 		chromedp.WaitVisible(chromedp.ID("new-album")),
+		pageLoaded(),
 		chromedp.SendKeys(chromedp.ID("album-title"), "Anna & Tom's wedding"),
 		chromedp.Click(chromedp.CSS("#new-album button")),
 		chromedp.WaitVisible(chromedp.ID("dropzone")),
+		pageLoaded(),
 		chromedp.SetUploadFiles(chromedp.ID("files"), photos, chromedp.NodeReady),
 	))
 	loc, err := chromedp.Run(ctx, chromedp.Location())
@@ -195,6 +200,11 @@ func TestBrowser(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// pageLoaded waits until the current page has loaded, its scripts run.
+func pageLoaded() chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`document.readyState === 'complete'`)
+}
 
 // waitAcrossReloads waits for a condition on a page that reloads itself
 // (the album page does when processing ends).
