@@ -163,18 +163,21 @@ func watch(ctx context.Context, c sfnWatcher, execARN string, opt watchOptions, 
 		if err != nil {
 			return nil, fmt.Errorf("describe execution %s: %w", execARN, err)
 		}
-		if d.Status != types.ExecutionStatusRunning {
+		ended := d.Status != types.ExecutionStatusRunning
+		if opt.progress && mapRun == nil {
+			// Also once it has ended: an album can start its Map Run and
+			// finish between two polls, and its counts are still shown.
+			if runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(execARN)}); err == nil && len(runs.MapRuns) > 0 {
+				mapRun = runs.MapRuns[0].MapRunArn
+			}
+		}
+		if ended {
 			if mapRun != nil {
 				bar.mapRun(ctx, c, mapRun)
 			}
 			return d, nil
 		}
 		if opt.progress {
-			if mapRun == nil {
-				if runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(execARN)}); err == nil && len(runs.MapRuns) > 0 {
-					mapRun = runs.MapRuns[0].MapRunArn
-				}
-			}
 			if mapRun != nil {
 				bar.mapRun(ctx, c, mapRun)
 			} else {

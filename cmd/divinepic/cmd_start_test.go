@@ -50,9 +50,10 @@ type AlbumBroken struct{}
 func (AlbumBroken) Error() string { return "album bad is broken" }
 
 type startFixture struct {
-	srv *sfnapi.Server
-	url string
-	arn string
+	srv  *sfnapi.Server
+	url  string
+	arn  string
+	slow string // albumDef with a second's wait before the Map state
 }
 
 func newStartFixture(t *testing.T) *startFixture {
@@ -72,6 +73,11 @@ func newStartFixture(t *testing.T) *startFixture {
 	require.NoError(t, err)
 	srv := sfnapi.New()
 	require.NoError(t, srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: []byte(albumDef)}))
+	slowDef := strings.Replace(albumDef, `"Next": "Photos"},`, `"Next": "Pause"},
+    "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Photos"},`, 1)
+	slow, err := e.Parse("albums-slow-list", []byte(slowDef))
+	require.NoError(t, err)
+	require.NoError(t, srv.AddStateMachine(slow, sfnapi.MachineOptions{Definition: []byte(slowDef)}))
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {
 		srv.Shutdown(context.Background(), "test over")
@@ -80,7 +86,7 @@ func newStartFixture(t *testing.T) *startFixture {
 	// The command's defaults come from the environment: keep the test's own.
 	t.Setenv(names.EnvStateMachineARN, "")
 	t.Setenv(names.EnvSFNEndpoint, "")
-	return &startFixture{srv: srv, url: hs.URL, arn: sm.ARN}
+	return &startFixture{srv: srv, url: hs.URL, arn: sm.ARN, slow: slow.ARN}
 }
 
 func (f *startFixture) run(args ...string) (int, string, string) {
@@ -112,6 +118,14 @@ func TestStartCommand(t *testing.T) {
 		assert.Equal(t, steps.AggregateOutput{SummaryKey: "summaries/wedding.json", Images: 3, Processed: 3}, got)
 		assert.Regexp(t, `started arn:aws:states:local:000000000000:execution:albums:wedding-\d{8}T\d{6}Z`, errOut)
 		assert.Contains(t, errOut, "3/3 photos", "the Map Run's counts at the end")
+	})
+	t.Run("--wait: the counts of a Map Run that started and ended between two polls", func(t *testing.T) {
+		// The first poll comes before the Map state, the next one after
+		// the end of the execution.
+		var out, errOut bytes.Buffer
+		code := dispatch([]string{"start", "--endpoint", f.url, "--state-machine-arn", f.slow, "--album", "quick", "--wait", "--interval", "1500ms"}, &out, &errOut)
+		require.Equal(t, 0, code, errOut.String())
+		assert.Contains(t, errOut.String(), "3/3 photos", "the Map Run's counts at the end")
 	})
 	t.Run("--wait on a failing album: its error and cause, exit 1", func(t *testing.T) {
 		code, out, errOut := f.run("--album", "bad", "--wait", "--interval", "5ms", "--quiet")
