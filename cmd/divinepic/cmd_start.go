@@ -167,8 +167,10 @@ func watch(ctx context.Context, c sfnWatcher, execARN string, opt watchOptions, 
 		if opt.progress && mapRun == nil {
 			// Also once it has ended: an album can start its Map Run and
 			// finish between two polls, and its counts are still shown.
+			// The photos' Map Run is the first one (the failed photos'
+			// comes after it); the list is newest first.
 			if runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(execARN)}); err == nil && len(runs.MapRuns) > 0 {
-				mapRun = runs.MapRuns[0].MapRunArn
+				mapRun = runs.MapRuns[len(runs.MapRuns)-1].MapRunArn
 			}
 		}
 		if ended {

@@ -53,7 +53,7 @@ type startFixture struct {
 	srv  *sfnapi.Server
 	url  string
 	arn  string
-	slow string // albumDef with a second's wait before the Map state
+	slow string // albumDef with a second's wait before the Map state and a second Map after it
 }
 
 func newStartFixture(t *testing.T) *startFixture {
@@ -73,8 +73,20 @@ func newStartFixture(t *testing.T) *startFixture {
 	require.NoError(t, err)
 	srv := sfnapi.New()
 	require.NoError(t, srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: []byte(albumDef)}))
-	slowDef := strings.Replace(albumDef, `"Next": "Photos"},`, `"Next": "Pause"},
-    "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Photos"},`, 1)
+	// As the album workflow, whose failed photos go through a second Map
+	// state (ReportFailures) after the photos' one.
+	slowDef := strings.NewReplacer(`"Next": "Photos"},`, `"Next": "Pause"},
+    "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Photos"},`,
+		`"Next": "Aggregate"`, `"Next": "Failed"},
+    "Failed": {"Type": "Pass", "Parameters": {"albumId.$": "$.albumId", "failed": [7]}, "Next": "Failures"},
+    "Failures": {
+      "Type": "Map", "ItemsPath": "$.failed", "ResultPath": null,
+      "ItemProcessor": {
+        "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+        "StartAt": "Photo",
+        "States": {"Photo": {"Type": "Task", "Resource": "arn:aws:lambda:local:000000000000:function:photo", "End": true}}
+      },
+      "Next": "Aggregate"`).Replace(albumDef)
 	slow, err := e.Parse("albums-slow-list", []byte(slowDef))
 	require.NoError(t, err)
 	require.NoError(t, srv.AddStateMachine(slow, sfnapi.MachineOptions{Definition: []byte(slowDef)}))
@@ -121,11 +133,13 @@ func TestStartCommand(t *testing.T) {
 	})
 	t.Run("--wait: the counts of a Map Run that started and ended between two polls", func(t *testing.T) {
 		// The first poll comes before the Map state, the next one after
-		// the end of the execution.
+		// the end of the execution. The counts are the photos' Map Run's,
+		// the first one, not the failures' after it.
 		var out, errOut bytes.Buffer
 		code := dispatch([]string{"start", "--endpoint", f.url, "--state-machine-arn", f.slow, "--album", "quick", "--wait", "--interval", "1500ms"}, &out, &errOut)
 		require.Equal(t, 0, code, errOut.String())
 		assert.Contains(t, errOut.String(), "3/3 photos", "the Map Run's counts at the end")
+		assert.NotContains(t, errOut.String(), "1/1 photos")
 	})
 	t.Run("--wait on a failing album: its error and cause, exit 1", func(t *testing.T) {
 		code, out, errOut := f.run("--album", "bad", "--wait", "--interval", "5ms", "--quiet")
