@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/divinepic/pipeline/shared/sigv4"
 )
 
 // Profile is the name of the AWS CLI / SDK profile that WriteProfile
@@ -22,6 +24,14 @@ const (
 	CredentialsFile = "credentials" // [divinepic] aws_access_key_id, aws_secret_access_key (mode 0600)
 	ConfigFile      = "config"      // [profile divinepic] region, endpoint_url
 )
+
+// Credentials are the access key a client signs its requests with (AWS
+// Signature Version 4), as shared/sigv4 verifies them.
+type Credentials = sigv4.Credentials
+
+// signingService is the service name of Step Functions in a credential
+// scope (<date>/<region>/states/aws4_request).
+const signingService = "states"
 
 // LoadOrCreateCredentials returns the access key kept in dir/credentials,
 // creating dir (mode 0700) and a new random key (mode 0600) when there is

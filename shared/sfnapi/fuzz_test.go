@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/divinepic/pipeline/shared/sigv4"
 	"github.com/divinepic/pipeline/shared/states"
 )
 
@@ -93,7 +94,7 @@ func FuzzRequestDecoding(f *testing.F) {
 // refused with one of AWS's authentication errors.
 func FuzzSigV4(f *testing.F) {
 	s, _ := fuzzServer(f, WithSigV4(Credentials{AccessKeyID: "DPLOCALFUZZ000000001", SecretAccessKey: "secret"}, "local"))
-	stamp := time.Now().UTC().Format(amzDateFormat)
+	stamp := time.Now().UTC().Format(sigv4.DateFormat)
 	f.Add("AWS4-HMAC-SHA256 Credential=DPLOCALFUZZ000000001/"+stamp[:8]+"/local/states/aws4_request, SignedHeaders=host;x-amz-date, Signature=00", stamp)
 	f.Add("AWS4-HMAC-SHA256 Credential=, SignedHeaders=, Signature=", "")
 	f.Add("", stamp)
@@ -101,7 +102,7 @@ func FuzzSigV4(f *testing.F) {
 		w := serve(s, "AWSStepFunctions.ListStateMachines", []byte(`{}`), map[string]string{"Authorization": auth, "X-Amz-Date": date})
 		out := checkResponse(t, w)
 		switch out["__type"] {
-		case errMissingAuthToken, errIncompleteSignature, errInvalidSignature, errUnrecognizedClient:
+		case sigv4.ErrMissingAuthToken, sigv4.ErrIncompleteSignature, sigv4.ErrInvalidSignature, sigv4.ErrUnrecognizedClient:
 		default:
 			t.Fatalf("a forged request got %d %v", w.Code, out)
 		}

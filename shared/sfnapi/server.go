@@ -17,6 +17,7 @@ import (
 
 	"github.com/divinepic/pipeline/shared/arn"
 	"github.com/divinepic/pipeline/shared/execstore"
+	"github.com/divinepic/pipeline/shared/sigv4"
 	"github.com/divinepic/pipeline/shared/states"
 )
 
@@ -62,7 +63,7 @@ type Server struct {
 	recent   []*execution // the last few finished, for Execution
 	closed   bool
 	wg       sync.WaitGroup
-	auth     *sigV4 // nil: requests are not authenticated
+	auth     *sigv4.Verifier // nil: requests are not authenticated
 }
 
 type machine struct {
@@ -114,7 +115,7 @@ func WithUUID(f func() string) Option { return func(s *Server) { s.uuid = f } }
 // InvalidSignatureException, IncompleteSignatureException). `divinepic
 // serve` always sets it.
 func WithSigV4(creds Credentials, region string) Option {
-	return func(s *Server) { s.auth = &sigV4{creds: creds, region: region} }
+	return func(s *Server) { s.auth = &sigv4.Verifier{Creds: creds, Region: region, Service: signingService} }
 }
 
 // WithStore keeps executions in st (the caller closes it after Shutdown).
@@ -328,8 +329,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.auth != nil {
-		if aerr := s.auth.verify(r, body, time.Now()); aerr != nil {
-			writeError(w, aerr)
+		if refused := s.auth.Verify(r, body, time.Now()); refused != nil {
+			writeError(w, clientError(refused.Type, refused.Message))
 			return
 		}
 	}
