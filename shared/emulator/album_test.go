@@ -44,7 +44,9 @@ import (
 	"github.com/divinepic/pipeline/shared/modelpack"
 	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/onnx"
+	"github.com/divinepic/pipeline/shared/secretsserver"
 	"github.com/divinepic/pipeline/shared/sfnapi"
+	"github.com/divinepic/pipeline/shared/sigv4"
 	"github.com/divinepic/pipeline/shared/steps"
 	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
 )
@@ -67,9 +69,11 @@ const albumID = "emulated"
 // makes and unpacked again) under the Runtime Interface Emulator, with
 // exactly the environment the synthesized template gives the function, plus
 // what the Lambda service adds (credentials, region; here the endpoints of
-// the local S3 and S3 Vectors servers). The local engine runs
-// statemachine.asl.json and invokes those processes over the invoke
-// protocol; the faces must be those of the in-process run.
+// the local S3, S3 Vectors, Step Functions and Secrets Manager servers).
+// The local engine runs statemachine.asl.json and invokes those processes
+// over the invoke protocol; the faces must be those of the in-process run.
+// The web app's process then serves photographers and guests behind a
+// local Function URL (appThroughFunctionURL).
 func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	ctx := context.Background()
 	root, err := stack.FindRepoRoot(".")
@@ -92,9 +96,23 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 		sfnServer.Load().ServeHTTP(w, r)
 	}))
 	defer sfnhttp.Close()
+	// Secrets Manager, holding the app's guest-link secret: it answers
+	// requests signed with the role's key only.
+	secrets := secretsserver.New(secretsserver.Options{Region: "us-east-1", Account: embedded.Account,
+		Credentials: sigv4.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}})
+	secretsURL, stopSecrets, err := secretsserver.Listen(secrets)
+	require.NoError(t, err)
+	defer stopSecrets()
+	guestSecret := generatedSecret(t)
+	refs := map[string]string{ // what CloudFormation resolves a Ref of each type to, here
+		"AWS::S3::Bucket":                  config.DefaultBucket,
+		"AWS::StepFunctions::StateMachine": embedded.StateMachine.String(),
+		"AWS::SecretsManager::Secret":      secrets.Put("GuestLinkSecret", guestSecret),
+	}
 	service := map[string]string{ // what the Lambda service and the role give a function
 		"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
 		"AWS_ENDPOINT_URL_S3": s3srv.URL, "AWS_ENDPOINT_URL_S3VECTORS": vhttp.URL, "AWS_ENDPOINT_URL_SFN": sfnhttp.URL,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": secretsURL,
 	}
 	for k, v := range service {
 		t.Setenv(k, v) // the test's own clients
@@ -103,8 +121,8 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	procs := map[string]*emulator.Process{}
 	labels := &invocationLabels{by: map[string][]string{}}
 	var vectorBucket string
-	for _, step := range names.Steps {
-		fn := functionConfig(t, tmpl, fns[step])
+	for _, step := range names.Lambdas {
+		fn := functionConfig(t, tmpl, fns[step], refs)
 		u, err := url.Parse(fn.env[names.EnvVectors])
 		require.NoError(t, err)
 		vectorBucket = u.Host
@@ -153,7 +171,7 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	require.NoError(t, api.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: definition}))
 	defer api.Shutdown(ctx, "test over")
 	sfnServer.Store(api)
-	assert.Equal(t, p.Machine.ARN, functionConfig(t, tmpl, fns[names.StepReprocess]).env[names.EnvStateMachineARN],
+	assert.Equal(t, p.Machine.ARN, functionConfig(t, tmpl, fns[names.StepReprocess], refs).env[names.EnvStateMachineARN],
 		"the nightly job starts the machine the template names")
 	_, err = p.Import(ctx, albumID, album)
 	require.NoError(t, err)
@@ -275,6 +293,10 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	require.True(t, errors.As(err, &fe), "a function error: %v", err)
 	assert.Equal(t, domain.ErrObjectMissing, fe.Type, "a photo deleted mid-run is ObjectMissing: %s", fe.Message)
 
+	// The web app, behind its Function URL: the photographers' API and
+	// the guests' search of the album just run.
+	appThroughFunctionURL(t, procs[names.App], p, guestSecret, secrets, labels)
+
 	report(t, procs, labels, got.Processed)
 }
 
@@ -282,7 +304,7 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 func report(t *testing.T, procs map[string]*emulator.Process, labels *invocationLabels, photos int) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Lambda processes under the emulator (%s/%s, %d photos):\n", runtime.GOOS, runtime.GOARCH, photos)
-	for _, step := range names.Steps {
+	for _, step := range names.Lambdas {
 		reps := procs[step].Reports()
 		require.NotEmpty(t, reps, "%s was invoked", step)
 		assert.True(t, reps[0].HasInit, "%s: its first invocation started it", step)
@@ -407,7 +429,7 @@ func makeAlbum(t *testing.T) string {
 
 // synthesize builds the real stack (placeholders for artifacts that are
 // not built: the environment does not depend on them) and returns its
-// template and each step's function logical ID.
+// template and each function's logical ID (the steps' and the app's).
 func synthesize(t *testing.T, root string) (map[string]any, map[string]string) {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
 	st, err := stack.New(app, "DivinePicEmulated", &stack.Props{RepoRoot: root, Placeholders: true})
@@ -420,6 +442,7 @@ func synthesize(t *testing.T, root string) (map[string]any, map[string]string) {
 	for step, fn := range st.Functions {
 		ids[step] = *st.GetLogicalId(fn.Node().DefaultChild().(awscdk.CfnElement))
 	}
+	ids[names.App] = *st.GetLogicalId(st.App.Node().DefaultChild().(awscdk.CfnElement))
 	return tmpl, ids
 }
 
@@ -431,9 +454,10 @@ type fnConfig struct {
 
 // functionConfig reads a function's environment, memory and timeout from
 // the template, resolving what CloudFormation resolves at deploy time: a
-// Ref to the bucket is its name (here the local bucket), a Ref to the state
-// machine its ARN (here the local engine's). Anything else fails the test.
-func functionConfig(t *testing.T, tmpl map[string]any, id string) fnConfig {
+// Ref to a resource is refs[its type] (the bucket's name, the state
+// machine's ARN, the secret's ARN: here the local servers'). Anything else
+// fails the test.
+func functionConfig(t *testing.T, tmpl map[string]any, id string, refs map[string]string) fnConfig {
 	res := tmpl["Resources"].(map[string]any)
 	p := res[id].(map[string]any)["Properties"].(map[string]any)
 	vars := p["Environment"].(map[string]any)["Variables"].(map[string]any)
@@ -446,14 +470,10 @@ func functionConfig(t *testing.T, tmpl map[string]any, id string) fnConfig {
 		case map[string]any:
 			ref, ok := v["Ref"].(string)
 			require.True(t, ok, "%s=%v: only Ref is resolved here", k, v)
-			switch typ := res[ref].(map[string]any)["Type"]; typ {
-			case "AWS::S3::Bucket":
-				c.env[k] = config.DefaultBucket
-			case "AWS::StepFunctions::StateMachine":
-				c.env[k] = fmt.Sprintf("arn:aws:states:%s:%s:stateMachine:%s", embedded.Region, embedded.Account, embedded.MachineName)
-			default:
-				t.Fatalf("%s: Ref to a %s, which this test does not resolve", k, typ)
-			}
+			typ, _ := res[ref].(map[string]any)["Type"].(string)
+			resolved, ok := refs[typ]
+			require.True(t, ok, "%s: Ref to a %s, which this test does not resolve", k, typ)
+			c.env[k] = resolved
 		default:
 			t.Fatalf("%s=%v: not a string or a Ref", k, v)
 		}
@@ -461,13 +481,13 @@ func functionConfig(t *testing.T, tmpl map[string]any, id string) fnConfig {
 	return c
 }
 
-// packAndUnpack builds every bootstrap for this machine (pure Go without
+// packAndUnpack builds every bootstrap (the steps' and the app's) for this machine (pure Go without
 // cgo, the ONNX ones with it, as the Makefile does for Lambda), packs each
 // into the zip `make package` makes, and unpacks it as Lambda does.
 func packAndUnpack(t *testing.T, root string) map[string]string {
 	bin := t.TempDir()
 	var pure, withONNX []string
-	for _, step := range names.Steps {
+	for _, step := range names.Lambdas {
 		if names.NeedsONNX(step) {
 			withONNX = append(withONNX, "./lambdas/"+step)
 		} else {
@@ -496,7 +516,7 @@ func packAndUnpack(t *testing.T, root string) map[string]string {
 
 	dirs := map[string]string{}
 	zips := t.TempDir()
-	for _, step := range names.Steps {
+	for _, step := range names.Lambdas {
 		zip := filepath.Join(zips, artifact.ZipName(step, modelpack.DefaultPack))
 		_, err := artifact.Write(zip, artifact.Entries(step, filepath.Join(bin, step), lib, models))
 		require.NoError(t, err)

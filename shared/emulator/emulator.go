@@ -4,7 +4,9 @@
 // Lambda invoke protocol. A Process is a lambda.Handler, so the local States
 // Language engine can call the real processes in place of the in-process
 // handlers; it keeps each invocation's REPORT (Init Duration on the first,
-// Duration on every one).
+// Duration on every one). A FunctionURL serves HTTP in front of a process
+// as a Lambda Function URL does (payload format 2.0, response streaming),
+// for the web app's Lambda.
 //
 // It owns the emulator's installation and the processes it starts. It does
 // not build bootstraps or decide their environment: the caller gives the
