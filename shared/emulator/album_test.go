@@ -481,9 +481,10 @@ func functionConfig(t *testing.T, tmpl map[string]any, id string, refs map[strin
 	return c
 }
 
-// packAndUnpack builds every bootstrap (the steps' and the app's) for this machine (pure Go without
-// cgo, the ONNX ones with it, as the Makefile does for Lambda), packs each
-// into the zip `make package` makes, and unpacks it as Lambda does.
+// packAndUnpack builds every bootstrap (the steps' and the app's) for this
+// machine (pure Go without cgo, the ONNX ones with it, as the Makefile does
+// for Lambda), packs each into the zip `make package` makes, and unpacks it
+// as Lambda does.
 func packAndUnpack(t *testing.T, root string) map[string]string {
 	bin := t.TempDir()
 	var pure, withONNX []string
