@@ -486,6 +486,13 @@ func functionConfig(t *testing.T, tmpl map[string]any, id string, refs map[strin
 // for Lambda), packs each into the zip `make package` makes, and unpacks it
 // as Lambda does.
 func packAndUnpack(t *testing.T, root string) map[string]string {
+	mains, err := filepath.Glob(filepath.Join(root, "lambdas", "*", "main.go"))
+	require.NoError(t, err)
+	var built []string
+	for _, m := range mains {
+		built = append(built, filepath.Base(filepath.Dir(m)))
+	}
+	require.ElementsMatch(t, names.Lambdas, built, "every bootstrap the Makefile builds (lambdas/*/main.go) runs here")
 	bin := t.TempDir()
 	var pure, withONNX []string
 	for _, step := range names.Lambdas {
