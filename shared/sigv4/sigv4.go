@@ -18,6 +18,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/aws/smithy-go/encoding/httpbinding"
 )
 
 // Credentials are the access key a client signs its requests with (AWS
@@ -146,7 +148,9 @@ func canonicalRequest(r *http.Request, signed []string, payloadHash string) stri
 	if path == "" {
 		path = "/"
 	}
-	b.WriteString(path + "\n")
+	// The path as sent, URI-encoded once more: every service but S3 signs
+	// it so (and so does the SDK's signer).
+	b.WriteString(httpbinding.EscapePath(path, false) + "\n")
 	b.WriteString(canonicalQuery(r.URL.Query()) + "\n")
 	for _, h := range signed {
 		var vals []string
