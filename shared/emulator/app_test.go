@@ -29,9 +29,10 @@ import (
 // appThroughFunctionURL drives the web app's Lambda process (its guest
 // secret read from the local Secrets Manager at its cold start) as its
 // Function URL does, over HTTP: the page, the API refusing an anonymous
-// caller, a photographer's token and session cookie, and guests' links,
-// signed with the secret Secrets Manager holds or tampered with. album
-// has been run, so a guest finds their photos in it.
+// caller, a photographer's token and session cookie, guests' links signed
+// with the secret Secrets Manager holds or tampered with, and an album's
+// execution started and followed through the Step Functions API. The
+// album has been run, so a guest finds their photos in it.
 func appThroughFunctionURL(t *testing.T, app *emulator.Process, p *embedded.Pipeline, secretValue string,
 	secrets *secretsserver.Server, labels *invocationLabels) {
 	ctx := context.Background()
@@ -168,6 +169,27 @@ func appThroughFunctionURL(t *testing.T, app *emulator.Process, p *embedded.Pipe
 		assert.Equal(t, http.StatusUnauthorized, e.Status, name)
 		assert.Equal(t, webapp.CodeLinkInvalid, e.Code, name)
 	}
+
+	// The photographer starts the album's processing: the app starts the
+	// execution on the Step Functions API the template's ARN names, whose
+	// engine invokes the steps' processes, and follows it to its end.
+	prog, err := client.Progress(ctx, albumID)
+	require.NoError(t, err)
+	assert.Equal(t, webapp.StatusNone, prog.Status, "no execution started through the app yet")
+	res, body = do(http.MethodPost, "/api/albums/"+albumID+"/process", token, nil)
+	require.Equal(t, http.StatusAccepted, res.StatusCode, "%s", body)
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		prog, err = client.Progress(ctx, albumID)
+		require.NoError(t, err)
+		if prog.Status != "RUNNING" {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the album's execution is still running")
+		time.Sleep(100 * time.Millisecond)
+	}
+	assert.Equal(t, "SUCCEEDED", prog.Status, "%+v", prog)
+	assert.NotNil(t, prog.StartedAt)
+
 	assert.Equal(t, 1, secrets.Reads(), "one execution environment: the secret was read once, at its start")
 }
 
