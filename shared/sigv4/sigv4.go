@@ -160,12 +160,23 @@ func canonicalRequest(r *http.Request, signed []string, payloadHash string) stri
 			vals = r.Header.Values(h)
 		}
 		for i, s := range vals {
-			vals[i] = strings.Join(strings.Fields(s), " ")
+			vals[i] = stripSpaces(s)
 		}
 		b.WriteString(h + ":" + strings.Join(vals, ",") + "\n")
 	}
 	b.WriteString("\n" + strings.Join(signed, ";") + "\n" + payloadHash)
 	return b.String()
+}
+
+// stripSpaces trims a header value's spaces and makes each run of spaces
+// one, as Signature Version 4 (and the SDK's signer) does: spaces only, so
+// a tab inside a value is signed as it is.
+func stripSpaces(s string) string {
+	s = strings.Trim(s, " ")
+	for strings.Contains(s, "  ") {
+		s = strings.ReplaceAll(s, "  ", " ")
+	}
+	return s
 }
 
 func canonicalQuery(q url.Values) string {
