@@ -48,7 +48,7 @@ func (f FunctionURL) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if int64(len(body)) > max {
-		http.Error(w, `{"Message":"Request must be smaller than 6291456 bytes for the InvokeFunction operation"}`, http.StatusRequestEntityTooLarge)
+		http.Error(w, fmt.Sprintf(`{"Message":"Request must be smaller than %d bytes for the InvokeFunction operation"}`, max), http.StatusRequestEntityTooLarge)
 		return
 	}
 	payload, err := json.Marshal(FunctionURLRequest(r, body, time.Now()))
