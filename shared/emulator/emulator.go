@@ -106,14 +106,26 @@ var _ lambda.Handler = (*Process)(nil)
 // invocations. The function starts (Init) on its first invocation, as on
 // Lambda.
 func Start(ctx context.Context, rie string, fn Function) (*Process, error) {
-	invokeAddr, err := freeLoopbackAddr()
+	// Ports are picked free and then given to the emulator, so another
+	// process may take one in between: then the emulator cannot bind, and
+	// it is started again on new ones.
+	for attempt := 1; ; attempt++ {
+		p, err := start(ctx, rie, fn)
+		if err == nil || attempt == 3 || !errors.Is(err, errAddressInUse) {
+			return p, err
+		}
+	}
+}
+
+// errAddressInUse: the emulator could not bind a port picked for it.
+var errAddressInUse = errors.New("address already in use")
+
+func start(ctx context.Context, rie string, fn Function) (*Process, error) {
+	addrs, err := freeLoopbackAddrs(2)
 	if err != nil {
 		return nil, err
 	}
-	runtimeAddr, err := freeLoopbackAddr()
-	if err != nil {
-		return nil, err
-	}
+	invokeAddr, runtimeAddr := addrs[0], addrs[1]
 	cmd := exec.Command(rie,
 		"--runtime-interface-emulator-address", invokeAddr,
 		"--runtime-api-address", runtimeAddr,
@@ -153,6 +165,9 @@ func Start(ctx context.Context, rie string, fn Function) (*Process, error) {
 		}
 		select {
 		case <-p.done:
+			if strings.Contains(p.Log(), "address already in use") {
+				return nil, fmt.Errorf("emulator for %s exited: %w: %s", fn.Name, errAddressInUse, p.Log())
+			}
 			return nil, fmt.Errorf("emulator for %s exited: %s", fn.Name, p.Log())
 		case <-ctx.Done():
 			p.Close()
@@ -302,11 +317,17 @@ func (p *Process) Close() error {
 	return nil
 }
 
-func freeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
+// freeLoopbackAddrs returns n distinct free loopback addresses: each
+// listener stays open until all are picked, so no two are the same port.
+func freeLoopbackAddrs(n int) ([]string, error) {
+	var out []string
+	for i := 0; i < n; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		out = append(out, l.Addr().String())
 	}
-	defer l.Close()
-	return l.Addr().String(), nil
+	return out, nil
 }
