@@ -392,9 +392,12 @@ func (s *Stack) newFunction(p *Props, pack *modelpack.Pack, fs functionSpec, env
 		Retention:     awslogs.RetentionDays_ONE_MONTH,
 		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
 	})
-	envCopy := make(map[string]*string, len(env))
+	envCopy := make(map[string]*string, len(env)+1)
 	for k, v := range env {
 		envCopy[k] = v
+	}
+	if mb := artifact.DecodeBudgetMB(fs.step); mb > 0 {
+		envCopy[names.EnvMaxDecodeMB] = jsii.String(strconv.Itoa(mb))
 	}
 	arch := awslambda.Architecture_ARM_64()
 	if artifact.Arch(fs.step) == "x86_64" {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -351,6 +352,14 @@ func TestLambdas(t *testing.T) {
 				assert.Equal(t, ref(smID), env[names.EnvStateMachineARN])
 			} else {
 				assert.NotContains(t, env, names.EnvStateMachineARN)
+			}
+			switch tt.step {
+			case names.StepDetect, names.StepSearch:
+				// Half the function's memory: a photo over it is refused,
+				// not an out-of-memory end of the function.
+				assert.Equal(t, strconv.Itoa(int(tt.memory)/2), env[names.EnvMaxDecodeMB])
+			default:
+				assert.NotContains(t, env, names.EnvMaxDecodeMB, "%s decodes no photo", tt.step)
 			}
 		})
 	}

@@ -77,6 +77,22 @@ var memoryMB = map[string]int{
 // prices it).
 func MemoryMB(step string) int { return memoryMB[step] }
 
+// decodes are the functions that decode photos (a selfie is one).
+var decodes = map[string]bool{names.StepDetect: true, names.StepSearch: true, names.App: true}
+
+// DecodeBudgetMB is the decoder's memory budget for one photo in a
+// function that decodes photos (names.EnvMaxDecodeMB; 0 for the others):
+// half its memory, so that the photo's compressed bytes, ONNX Runtime with
+// the pack's models and Go's heap fit beside it. A photo over it is
+// refused as ImageUnsupported, with the budget, rather than ending the
+// function out of memory.
+func DecodeBudgetMB(step string) int {
+	if !decodes[step] {
+		return 0
+	}
+	return memoryMB[step] / 2
+}
+
 // PackBytes is the size of a pack's model files, from the manifest.
 func PackBytes(m *modelpack.Manifest, p *modelpack.Pack) (int64, error) {
 	var n int64

@@ -28,6 +28,7 @@ type Config struct {
 	Bucket          string
 	Pack            string
 	MaxPixels       int64
+	MaxDecodeBytes  int64 // the decoder's memory budget for one photo; 0 is imaging's default
 	Quality         string // the face quality filter's level (face.ParseQualityLevel reads it); "" is the default
 	StateMachineARN string // the reprocess step's state machine
 	SFNEndpoint     string
@@ -41,7 +42,7 @@ type Config struct {
 // Variables are the environment variables Parse reads.
 var Variables = []string{
 	names.EnvData, names.EnvPack, names.EnvBlobs, names.EnvVectors, names.EnvBucket,
-	names.EnvStateMachineARN, names.EnvSFNEndpoint, names.EnvMaxPixels, names.EnvQuality, names.EnvMetricsNamespace,
+	names.EnvStateMachineARN, names.EnvSFNEndpoint, names.EnvMaxPixels, names.EnvMaxDecodeMB, names.EnvQuality, names.EnvMetricsNamespace,
 }
 
 // DefaultDataDir is where the embedded mode keeps its state: $DIVINEPIC_DATA,
@@ -104,6 +105,13 @@ func Parse(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("%s=%q: want a positive number of pixels", names.EnvMaxPixels, v)
 		}
 		c.MaxPixels = n
+	}
+	if v := getenv(names.EnvMaxDecodeMB); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 || n > 1<<20 {
+			return Config{}, fmt.Errorf("%s=%q: want a positive number of megabytes", names.EnvMaxDecodeMB, v)
+		}
+		c.MaxDecodeBytes = n << 20
 	}
 	return c, nil
 }

@@ -13,7 +13,7 @@ import (
 
 func TestFromEnv(t *testing.T) {
 	t.Setenv(names.EnvData, "/data/dp")
-	for _, k := range []string{names.EnvBlobs, names.EnvVectors, names.EnvBucket, names.EnvPack, names.EnvMaxPixels, names.EnvStateMachineARN, names.EnvSFNEndpoint, names.EnvQuality} {
+	for _, k := range []string{names.EnvBlobs, names.EnvVectors, names.EnvBucket, names.EnvPack, names.EnvMaxPixels, names.EnvMaxDecodeMB, names.EnvStateMachineARN, names.EnvSFNEndpoint, names.EnvQuality} {
 		t.Setenv(k, "")
 	}
 	c, err := FromEnv()
@@ -27,11 +27,19 @@ func TestFromEnv(t *testing.T) {
 	t.Setenv(names.EnvBucket, "photos")
 	t.Setenv(names.EnvPack, "buffalo_l")
 	t.Setenv(names.EnvMaxPixels, "50000000")
+	t.Setenv(names.EnvMaxDecodeMB, "512")
 	t.Setenv(names.EnvQuality, "HIGH")
 	c, err = FromEnv()
 	require.NoError(t, err)
-	assert.Equal(t, Config{Blobs: "s3://", Vectors: "s3vectors://faces", Bucket: "photos", Pack: "buffalo_l", MaxPixels: 50_000_000, Quality: "HIGH"}, c)
+	assert.Equal(t, Config{Blobs: "s3://", Vectors: "s3vectors://faces", Bucket: "photos", Pack: "buffalo_l", MaxPixels: 50_000_000,
+		MaxDecodeBytes: 512 << 20, Quality: "HIGH"}, c)
 
+	for _, bad := range []string{"0", "-1", "1.5", "a lot"} {
+		t.Setenv(names.EnvMaxDecodeMB, bad)
+		_, err = FromEnv()
+		assert.ErrorContains(t, err, "DIVINEPIC_MAX_DECODE_MB", bad)
+	}
+	t.Setenv(names.EnvMaxDecodeMB, "")
 	t.Setenv(names.EnvMaxPixels, "lots")
 	_, err = FromEnv()
 	assert.ErrorContains(t, err, "DIVINEPIC_MAX_PIXELS")

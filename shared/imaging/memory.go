@@ -8,9 +8,9 @@ import (
 )
 
 // DefaultMaxBytes is the decoding memory budget of one photo when
-// Options.MaxBytes is 0: 1 GiB, what the Detect Lambda (2 GB) can give one
-// photo beside ONNX Runtime and the models. An 8-bit 100-megapixel PNG
-// (700 MB) fits; a 16-bit one (1.1 GB) does not.
+// Options.MaxBytes is 0 (the local engine and the CLI; on AWS the stack
+// sets each function's from its memory, artifact.DecodeBudgetMB): 1 GiB.
+// An 8-bit 100-megapixel PNG (700 MB) fits; a 16-bit one (1.1 GB) does not.
 const DefaultMaxBytes = 1 << 30
 
 // decodeBytes estimates the memory Decode allocates for a photo with

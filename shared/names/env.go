@@ -11,6 +11,9 @@ const (
 	EnvBucket    = "DIVINEPIC_BUCKET"     // the bucket when an input names none
 	EnvPack      = "DIVINEPIC_PACK"       // the model pack when an input names none
 	EnvMaxPixels = "DIVINEPIC_MAX_PIXELS" // the decoder's pixel budget
+	// EnvMaxDecodeMB is the decoder's memory budget for one photo, in MB
+	// (default 1024); the stack sets it from each function's memory.
+	EnvMaxDecodeMB = "DIVINEPIC_MAX_DECODE_MB"
 	EnvQuality   = "DIVINEPIC_QUALITY"    // the face quality filter's level: NONE, LOW, MEDIUM (default) or HIGH
 	// The state machine the reprocess step and `divinepic start` start
 	// executions of, and an optional Step Functions-compatible endpoint.

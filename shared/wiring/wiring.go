@@ -86,7 +86,7 @@ func Build(ctx context.Context, c config.Config) (*Deps, error) {
 	d.closers = append(d.closers, d.Engines.Close)
 	d.Steps = &steps.Steps{
 		Blobs: blobs, Vectors: vs, Packs: packs, Engines: stepEngines{d.Engines},
-		Bucket: c.Bucket, DefaultPack: c.Pack, Decode: imaging.Options{MaxPixels: c.MaxPixels}, Quality: quality,
+		Bucket: c.Bucket, DefaultPack: c.Pack, Decode: imaging.Options{MaxPixels: c.MaxPixels, MaxBytes: c.MaxDecodeBytes}, Quality: quality,
 	}
 	if l, ok := vs.(*vectors.Local); ok {
 		l.SetSource(steps.FaceRecords{Steps: d.Steps}, func(r vectors.Repair) {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/divinepic/pipeline/shared/config"
 	"github.com/divinepic/pipeline/shared/face"
+	"github.com/divinepic/pipeline/shared/imaging"
+	"github.com/divinepic/pipeline/shared/names"
 	"github.com/divinepic/pipeline/shared/sfnclient"
 	"github.com/divinepic/pipeline/shared/vectors"
 	"github.com/divinepic/pipeline/shared/vectors/s3vectorsserver"
@@ -45,6 +47,19 @@ func TestBuildRefusesBadConfiguration(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, face.QualityHigh, d.Steps.Quality)
 	assert.NoError(t, d.Close())
+}
+
+// The decoder's budgets reach the steps (the stack sets the memory one
+// from each function's memory).
+func TestBuildPassesTheDecodeBudgets(t *testing.T) {
+	c, err := config.Parse(func(k string) string {
+		return map[string]string{names.EnvBlobs: "mem://", names.EnvVectors: "mem://", names.EnvMaxPixels: "24000000", names.EnvMaxDecodeMB: "512"}[k]
+	})
+	require.NoError(t, err)
+	d, err := Build(context.Background(), c)
+	require.NoError(t, err)
+	defer d.Close()
+	assert.Equal(t, imaging.Options{MaxPixels: 24_000_000, MaxBytes: 512 << 20}, d.Steps.Decode)
 }
 
 // With a state machine, the reprocess step starts executions of it through
