@@ -28,7 +28,7 @@ type Config struct {
 	Bucket          string
 	Pack            string
 	MaxPixels       int64
-	MaxDecodeBytes  int64 // the decoder's memory budget for one photo; 0 is imaging's default
+	MaxDecodeBytes  int64  // the decoder's memory budget for one photo; 0 is imaging's default
 	Quality         string // the face quality filter's level (face.ParseQualityLevel reads it); "" is the default
 	StateMachineARN string // the reprocess step's state machine
 	SFNEndpoint     string

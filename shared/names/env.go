@@ -14,7 +14,7 @@ const (
 	// EnvMaxDecodeMB is the decoder's memory budget for one photo, in MB
 	// (default 1024); the stack sets it from each function's memory.
 	EnvMaxDecodeMB = "DIVINEPIC_MAX_DECODE_MB"
-	EnvQuality   = "DIVINEPIC_QUALITY"    // the face quality filter's level: NONE, LOW, MEDIUM (default) or HIGH
+	EnvQuality     = "DIVINEPIC_QUALITY" // the face quality filter's level: NONE, LOW, MEDIUM (default) or HIGH
 	// The state machine the reprocess step and `divinepic start` start
 	// executions of, and an optional Step Functions-compatible endpoint.
 	EnvStateMachineARN = "DIVINEPIC_STATE_MACHINE_ARN"
