@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 )
@@ -20,7 +21,8 @@ import (
 //     record, a bad header) is set aside, renamed <index>.vlog.damaged-<UTC
 //     time> and never deleted, and the index is rebuilt from the Source; a
 //     torn last record (a crash, or damage there) is cut, and kept as
-//     <index>.vlog.tail-<UTC time>;
+//     <index>.vlog.tail-<UTC time> (the newest keptTails of them: one per
+//     crash would otherwise pile up);
 //   - a log that is missing is rebuilt from the Source;
 //   - a log that lacks vectors the Source expects (cut short, an older copy,
 //     a torn tail) gets them back.
@@ -204,8 +206,12 @@ func setAsideName(index, what string) string {
 	return index + logExt + "." + what + "-" + time.Now().UTC().Format("20060102T150405.000000000Z")
 }
 
+// keptTails is how many torn tails of an index are kept (the newest): a
+// tail is what a crash cut mid-write, worth a look when it is recent.
+const keptTails = 5
+
 // keepTail copies the bytes [from, to) of the log f to a file of their own
-// and returns its name.
+// and returns its name; older tails of the index beyond keptTails go.
 func keepTail(f *os.File, dir, index string, from, to int64) (string, error) {
 	tail := make([]byte, to-from)
 	if _, err := f.ReadAt(tail, from); err != nil {
@@ -214,6 +220,13 @@ func keepTail(f *os.File, dir, index string, from, to int64) (string, error) {
 	name := setAsideName(index, "tail")
 	if err := os.WriteFile(filepath.Join(dir, name), tail, 0o644); err != nil {
 		return "", err
+	}
+	// The names sort by their UTC time: all but the newest keptTails go.
+	old, _ := filepath.Glob(filepath.Join(dir, index+logExt+".tail-*"))
+	sort.Strings(old)
+	for len(old) > keptTails {
+		_ = os.Remove(old[0])
+		old = old[1:]
 	}
 	return name, nil
 }
