@@ -71,7 +71,7 @@ func newStartFixture(t *testing.T) *startFixture {
 	})
 	sm, err := e.Parse("albums", []byte(albumDef))
 	require.NoError(t, err)
-	srv := sfnapi.New()
+	srv := sfnapi.New(sfnapi.WithoutSigV4())
 	require.NoError(t, srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: []byte(albumDef)}))
 	// As the album workflow, whose failed photos go through a second Map
 	// state (ReportFailures) after the photos' one.

@@ -65,7 +65,7 @@ func BenchmarkConsolePages10k(b *testing.B) {
 	st, err := execstore.Open(filepath.Join(b.TempDir(), execstore.FileName))
 	require.NoError(b, err)
 	defer st.Close()
-	srv := sfnapi.New(sfnapi.WithStore(st))
+	srv := sfnapi.New(sfnapi.WithoutSigV4(), sfnapi.WithStore(st))
 	require.NoError(b, srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: []byte(bigMapDef)}))
 	cons, err := console.New(srv, console.Options{Token: "t", ItemLabel: console.JSONField("image", "key")})
 	require.NoError(b, err)

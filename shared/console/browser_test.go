@@ -93,7 +93,7 @@ func TestConsoleInABrowser(t *testing.T) {
 	require.NoError(t, err)
 	def, err := embedded.Definition(opt)
 	require.NoError(t, err)
-	srv := sfnapi.New(sfnapi.WithStore(p.Store))
+	srv := sfnapi.New(sfnapi.WithoutSigV4(), sfnapi.WithStore(p.Store))
 	require.NoError(t, srv.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: def}))
 	token := console.NewToken()
 	cons, err := console.New(srv, console.Options{Token: token, ItemLabel: console.JSONField("image", "key")})

@@ -167,7 +167,9 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	defer p.Close()
 	definition, err := embedded.Definition(opt)
 	require.NoError(t, err)
-	api := sfnapi.New()
+	// The Lambdas sign with the credentials their environment gives them,
+	// for the region of the state machine's ARN.
+	api := sfnapi.New(sfnapi.WithSigV4(sfnapi.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}, embedded.Region))
 	require.NoError(t, api.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: definition}))
 	defer api.Shutdown(ctx, "test over")
 	sfnServer.Store(api)
@@ -250,7 +252,7 @@ func TestAlbumThroughLambdaProcesses(t *testing.T) {
 	require.Len(t, started.Started, 1, logs(procs))
 	execARN := started.Started[0].ExecutionARN
 	require.NotEmpty(t, execARN)
-	client := sfn.NewFromConfig(aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
+	client := sfn.NewFromConfig(aws.Config{Region: embedded.Region, Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")},
 		func(o *sfn.Options) { o.BaseEndpoint = aws.String(sfnhttp.URL) })
 	var d *sfn.DescribeExecutionOutput
 	for deadline := time.Now().Add(2 * time.Minute); ; {

@@ -10,7 +10,7 @@
 // errors), which the SDK turns into its typed errors
 // (*types.ExecutionDoesNotExist, ...).
 //
-//	srv := sfnapi.New()
+//	srv := sfnapi.New(sfnapi.WithSigV4(creds, region))
 //	srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: def})
 //	http.ListenAndServe("127.0.0.1:8083", srv)
 //	defer srv.Shutdown(ctx, "server stopped") // stops running executions

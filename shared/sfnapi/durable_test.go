@@ -71,7 +71,7 @@ func startDurable(t testing.TB, path string, hold <-chan struct{}) *durableServe
 	require.NoError(t, err)
 	d.store, err = execstore.Open(path)
 	require.NoError(t, err)
-	d.srv = sfnapi.New(sfnapi.WithStore(d.store))
+	d.srv = sfnapi.New(sfnapi.WithoutSigV4(), sfnapi.WithStore(d.store))
 	require.NoError(t, d.srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: []byte(photosDef)}))
 	d.arn = sm.ARN
 	d.hs = httptest.NewServer(d.srv)

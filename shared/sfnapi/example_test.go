@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
@@ -22,7 +23,8 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	srv := sfnapi.New()
+	creds := sfnapi.Credentials{AccessKeyID: "EXAMPLEKEY", SecretAccessKey: "example-secret"}
+	srv := sfnapi.New(sfnapi.WithSigV4(creds, "local"))
 	if err := srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: def}); err != nil {
 		panic(err)
 	}
@@ -31,7 +33,7 @@ func Example() {
 	defer srv.Shutdown(context.Background(), "done")
 
 	ctx := context.Background()
-	client := sfn.New(sfn.Options{Region: "local", BaseEndpoint: aws.String(hs.URL), Credentials: aws.AnonymousCredentials{}})
+	client := sfn.New(sfn.Options{Region: "local", BaseEndpoint: aws.String(hs.URL), Credentials: credentials.NewStaticCredentialsProvider(creds.AccessKeyID, creds.SecretAccessKey, "")})
 	started, err := client.StartExecution(ctx, &sfn.StartExecutionInput{
 		StateMachineArn: aws.String(sm.ARN), Name: aws.String("first"), Input: aws.String(`{"who": "world"}`),
 	})

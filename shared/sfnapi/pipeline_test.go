@@ -62,7 +62,7 @@ func TestPipelineThroughTheAPI(t *testing.T) {
 	def, err := embedded.Definition(opt)
 	require.NoError(t, err)
 
-	srv := sfnapi.New()
+	srv := sfnapi.New(sfnapi.WithoutSigV4())
 	require.NoError(t, srv.AddStateMachine(p.Machine, sfnapi.MachineOptions{Definition: def}))
 	hs := httptest.NewServer(srv)
 	t.Cleanup(func() {

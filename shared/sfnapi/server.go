@@ -63,7 +63,8 @@ type Server struct {
 	recent   []*execution // the last few finished, for Execution
 	closed   bool
 	wg       sync.WaitGroup
-	auth     *sigv4.Verifier // nil: requests are not authenticated
+	auth     *sigv4.Verifier // nil: requests are not authenticated (only with WithoutSigV4)
+	open     bool            // WithoutSigV4: serve unsigned requests
 }
 
 type machine struct {
@@ -117,6 +118,11 @@ func WithUUID(f func() string) Option { return func(s *Server) { s.uuid = f } }
 func WithSigV4(creds Credentials, region string) Option {
 	return func(s *Server) { s.auth = &sigv4.Verifier{Creds: creds, Region: region, Service: signingService} }
 }
+
+// WithoutSigV4 serves requests that are not signed: for a test that talks
+// to the server in its own process. Without it or WithSigV4 the server
+// refuses every request, so no caller opens an API by forgetting an option.
+func WithoutSigV4() Option { return func(s *Server) { s.open = true } }
 
 // WithStore keeps executions in st (the caller closes it after Shutdown).
 func WithStore(st *execstore.Store) Option { return func(s *Server) { s.store = st } }
@@ -328,11 +334,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, clientError(errValidation, fmt.Sprintf("request body over %d bytes", maxBody)))
 		return
 	}
-	if s.auth != nil {
+	switch {
+	case s.auth != nil:
 		if refused := s.auth.Verify(r, body, time.Now()); refused != nil {
 			writeError(w, clientError(refused.Type, refused.Message))
 			return
 		}
+	case !s.open:
+		writeError(w, clientError(sigv4.ErrMissingAuthToken, "this server was started without credentials to check requests against: it serves none"))
+		return
 	}
 	target := r.Header.Get("X-Amz-Target")
 	name, ok := strings.CutPrefix(target, "AWSStepFunctions.")

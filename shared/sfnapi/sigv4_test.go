@@ -191,3 +191,21 @@ func TestCredentialsFile(t *testing.T) {
 	_, _, err = sfnapi.LoadOrCreateCredentials(dir)
 	assert.ErrorContains(t, err, "may be read by others")
 }
+
+// A server given neither WithSigV4 nor WithoutSigV4 serves no request,
+// signed or not: forgetting the option does not open the API.
+func TestServerWithoutCredentialsServesNothing(t *testing.T) {
+	srv := sfnapi.New()
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	defer srv.Shutdown(context.Background(), "test over")
+	for name, c := range map[string]*sfn.Client{
+		"signed":   signedClient(hs.URL, "local", testCreds),
+		"unsigned": sfn.New(sfn.Options{Region: "local", BaseEndpoint: aws.String(hs.URL), Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1}),
+	} {
+		_, err := c.ListStateMachines(context.Background(), &sfn.ListStateMachinesInput{})
+		require.Error(t, err, name)
+		assert.Contains(t, err.Error(), "MissingAuthenticationTokenException", name)
+		assert.Contains(t, err.Error(), "without credentials", name)
+	}
+}

@@ -25,7 +25,7 @@ func serve(t *testing.T) (*sfnapi.Server, string, string) {
 	def := []byte(`{"StartAt":"Echo","States":{"Echo":{"Type":"Task","Resource":"arn:aws:lambda:local:000000000000:function:echo","End":true}}}`)
 	sm, err := e.Parse("album", def)
 	require.NoError(t, err)
-	srv := sfnapi.New()
+	srv := sfnapi.New(sfnapi.WithoutSigV4())
 	require.NoError(t, srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: def}))
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
