@@ -175,6 +175,7 @@ func watch(ctx context.Context, c sfnWatcher, execARN string, opt watchOptions, 
 		}
 		if ended {
 			if mapRun != nil {
+				bar.reported = reportedFailures(ctx, c, execARN)
 				bar.mapRun(ctx, c, mapRun)
 			}
 			return d, nil
@@ -194,14 +195,34 @@ func watch(ctx context.Context, c sfnWatcher, execARN string, opt watchOptions, 
 	}
 }
 
+// reportedFailures is how many photos ReportFailures' Map Run failed (a
+// photo that fails is caught in its batch, so the photos' Map Run counts it
+// done), or 0.
+func reportedFailures(ctx context.Context, c sfnWatcher, execARN string) int64 {
+	runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(execARN)})
+	if err != nil {
+		return 0
+	}
+	for _, r := range runs.MapRuns {
+		if a, err := arn.ParseMapRun(aws.ToString(r.MapRunArn)); err != nil || a.Label != names.StateReportFailures {
+			continue
+		}
+		if d, err := c.DescribeMapRun(ctx, &sfn.DescribeMapRunInput{MapRunArn: r.MapRunArn}); err == nil && d.ItemCounts != nil {
+			return d.ItemCounts.Failed + d.ItemCounts.TimedOut + d.ItemCounts.Aborted
+		}
+	}
+	return 0
+}
+
 // pollProgress draws a one-line progress display from polled counts: on a
 // terminal in place, otherwise a line whenever the counts change.
 type pollProgress struct {
-	w       io.Writer
-	on, tty bool
-	start   time.Time
-	last    string
-	printed bool
+	w        io.Writer
+	on, tty  bool
+	start    time.Time
+	last     string
+	printed  bool
+	reported int64 // photos ReportFailures failed, once the execution ended
 }
 
 func newPollProgress(w io.Writer, on bool) *pollProgress {
@@ -234,7 +255,7 @@ func (p *pollProgress) draw(since *time.Time, n *types.MapRunItemCounts) {
 		done := n.Succeeded + n.Failed + n.TimedOut + n.Aborted
 		const width = 30
 		filled := int(width * done / n.Total)
-		key = fmt.Sprintf("%d/%d photos  %d running  %d failed", done, n.Total, n.Running, n.Failed+n.TimedOut+n.Aborted)
+		key = fmt.Sprintf("%d/%d photos  %d running  %d failed", done, n.Total, n.Running, n.Failed+n.TimedOut+n.Aborted+p.reported)
 		line = fmt.Sprintf("[%s%s] %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), key)
 	}
 	start := p.start

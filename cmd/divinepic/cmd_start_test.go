@@ -78,13 +78,13 @@ func newStartFixture(t *testing.T) *startFixture {
 	slowDef := strings.NewReplacer(`"Next": "Photos"},`, `"Next": "Pause"},
     "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Photos"},`,
 		`"Next": "Aggregate"`, `"Next": "Failed"},
-    "Failed": {"Type": "Pass", "Parameters": {"albumId.$": "$.albumId", "failed": [7]}, "Next": "Failures"},
-    "Failures": {
-      "Type": "Map", "ItemsPath": "$.failed", "ResultPath": null,
+    "Failed": {"Type": "Pass", "Parameters": {"albumId.$": "$.albumId", "failed": [7]}, "Next": "ReportFailures"},
+    "ReportFailures": {
+      "Type": "Map", "ItemsPath": "$.failed", "ResultPath": null, "ToleratedFailurePercentage": 100,
       "ItemProcessor": {
         "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
-        "StartAt": "Photo",
-        "States": {"Photo": {"Type": "Task", "Resource": "arn:aws:lambda:local:000000000000:function:photo", "End": true}}
+        "StartAt": "PhotoFailed",
+        "States": {"PhotoFailed": {"Type": "Fail", "Error": "ImageUnreadable", "Cause": "not a photo"}}
       },
       "Next": "Aggregate"`).Replace(albumDef)
 	slow, err := e.Parse("albums-slow-list", []byte(slowDef))
@@ -138,7 +138,7 @@ func TestStartCommand(t *testing.T) {
 		var out, errOut bytes.Buffer
 		code := dispatch([]string{"start", "--endpoint", f.url, "--state-machine-arn", f.slow, "--album", "quick", "--wait", "--interval", "1500ms"}, &out, &errOut)
 		require.Equal(t, 0, code, errOut.String())
-		assert.Contains(t, errOut.String(), "3/3 photos", "the Map Run's counts at the end")
+		assert.Contains(t, errOut.String(), "3/3 photos  0 running  1 failed", "the photos' Map Run's counts at the end, with the photo ReportFailures failed")
 		assert.NotContains(t, errOut.String(), "1/1 photos")
 	})
 	t.Run("--wait on a failing album: its error and cause, exit 1", func(t *testing.T) {
