@@ -40,7 +40,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/vectors"
@@ -128,12 +130,12 @@ func Assign(faces []Face, old []Person, c Corrections, o Options) ([]Person, *Ce
 	}
 	g.seed(old)
 	var todo []int
-	for _, u := range g.order() {
-		if g.personOf[u] < 0 {
+	for u, pi := range g.personOf {
+		if pi < 0 {
 			todo = append(todo, u)
 		}
 	}
-	g.place(todo)
+	g.place(g.sorted(todo))
 	return g.result(old, false), g.cellsOut(), nil
 }
 
@@ -150,14 +152,13 @@ type unit struct {
 }
 
 type person struct {
-	id     string
-	units  []int
-	photos map[int32]int // photo -> faces of it (0 or 1 unless corrections force more)
-	sum    []float32
-	cent   []float32
-	cell   int
-	row    int
-	alive  bool
+	id    string
+	units []int
+	sum   []float32
+	cent  []float32
+	cell  int
+	row   int
+	alive bool
 }
 
 type cell struct {
@@ -167,15 +168,19 @@ type cell struct {
 }
 
 type grouper struct {
-	o       Options
-	t       float32
-	dim     int
-	stride  int
-	faces   []Face
-	units   []unit
-	unitOf  []int         // face -> unit
-	apart   map[int][]int // unit -> units it must not share a person with
-	persons []*person
+	o      Options
+	t      float32
+	dim    int
+	stride int
+	faces  []Face
+	units  []unit
+	unitOf []int         // face -> unit
+	apart  map[int][]int // unit -> units it must not share a person with
+	// photoFaces[photoStart[p]:photoStart[p+1]] are photo p's faces: a
+	// unit may not join a person holding another face of its photos.
+	photoStart []int32
+	photoFaces []int32
+	persons    []*person
 	// personOf is unit -> person index, -1 when unplaced.
 	personOf []int
 	centres  []int8 // coarse centres, quantised rows
@@ -183,6 +188,7 @@ type grouper struct {
 	cells    []cell
 	dots     []int32
 	q8       []int8 // scratch
+	near     []int  // scratch: nearestCellsOf's result
 	byID     map[string]int
 	stored   bool // the cells are Options.Cells: old persons keep theirs
 	slab     []float32
@@ -212,7 +218,7 @@ func newGrouper(faces []Face, c Corrections, o Options) (*grouper, error) {
 	if g.o.NProbe == 0 {
 		g.o.NProbe = 12
 	}
-	photoIdx := map[string]int32{}
+	photoIdx := make(map[string]int32, len(faces))
 	photoOf := make([]int32, len(faces))
 	for i, f := range faces {
 		if i == 0 {
@@ -233,6 +239,19 @@ func newGrouper(faces []Face, c Corrections, o Options) (*grouper, error) {
 		photoOf[i] = p
 	}
 	g.stride = (g.dim + vectors.QStride - 1) / vectors.QStride * vectors.QStride
+	g.photoStart = make([]int32, len(photoIdx)+1)
+	for _, p := range photoOf {
+		g.photoStart[p+1]++
+	}
+	for p := range len(photoIdx) {
+		g.photoStart[p+1] += g.photoStart[p]
+	}
+	g.photoFaces = make([]int32, len(faces))
+	next := append([]int32(nil), g.photoStart[:len(photoIdx)]...)
+	for i, p := range photoOf {
+		g.photoFaces[next[p]] = int32(i)
+		next[p]++
+	}
 	// Together pairs: union-find over the faces given (pairs naming a face
 	// that is gone are ignored: the correction waits for its face).
 	root := make([]int, len(faces))
@@ -257,18 +276,29 @@ func newGrouper(faces []Face, c Corrections, o Options) (*grouper, error) {
 		}
 	}
 	g.unitOf = make([]int, len(faces))
-	unitOfRoot := map[int]int{}
+	g.units = make([]unit, 0, len(faces))
+	unitOfRoot := make([]int, len(faces)) // root face -> unit + 1
+	self := make([]int, len(faces))       // self[i] = i
+	for i := range self {
+		self[i] = i
+	}
 	for i := range faces {
 		r := find(i)
-		u, ok := unitOfRoot[r]
-		if !ok {
+		u := unitOfRoot[r] - 1
+		if u < 0 {
 			u = len(g.units)
-			unitOfRoot[r] = u
+			unitOfRoot[r] = u + 1
 			g.units = append(g.units, unit{first: faces[i].ID})
 		}
 		un := &g.units[u]
-		un.faces = append(un.faces, i)
-		un.photos = append(un.photos, photoOf[i])
+		if un.faces == nil {
+			// Most units are one face: slices of shared arrays, capped so
+			// that a second face's append copies them.
+			un.faces, un.photos = self[i:i+1:i+1], photoOf[i:i+1:i+1]
+		} else {
+			un.faces = append(un.faces, i)
+			un.photos = append(un.photos, photoOf[i])
+		}
 		un.weight = max(un.weight, faces[i].Weight)
 		if faces[i].ID < un.first {
 			un.first = faces[i].ID
@@ -355,14 +385,23 @@ func (g *grouper) order() []int {
 	for i := range ord {
 		ord[i] = i
 	}
-	sort.Slice(ord, func(i, j int) bool {
-		a, b := &g.units[ord[i]], &g.units[ord[j]]
-		if a.weight != b.weight {
-			return a.weight > b.weight
+	return g.sorted(ord)
+}
+
+// sorted sorts units best first (Weight, then the smallest face id: a
+// total order, the ids being unique) and returns them.
+func (g *grouper) sorted(us []int) []int {
+	slices.SortFunc(us, func(i, j int) int {
+		a, b := &g.units[i], &g.units[j]
+		switch {
+		case a.weight > b.weight:
+			return -1
+		case a.weight < b.weight:
+			return 1
 		}
-		return a.first < b.first
+		return strings.Compare(a.first, b.first)
 	})
-	return ord
+	return us
 }
 
 // train picks the coarse cells: about sqrt(units) k-means centres of a
@@ -429,7 +468,10 @@ func (g *grouper) nearestCellsOf(q16 []int16, k int) []int {
 	dots := g.dots[:n]
 	vectors.DotsInt8(q16, g.centres, g.stride, dots)
 	k = min(k, n)
-	best := make([]int, 0, k+1)
+	if cap(g.near) < k+1 {
+		g.near = make([]int, 0, k+1)
+	}
+	best := g.near[:0]
 	for i := range dots {
 		s := float32(dots[i]) * g.csteps[i]
 		j := len(best)
@@ -448,15 +490,18 @@ func (g *grouper) nearestCellsOf(q16 []int16, k int) []int {
 	return best
 }
 
-// allowed reports whether unit u may join person p.
-func (g *grouper) allowed(u int, p *person) bool {
+// allowed reports whether unit u may join person pi: pi holds no face of
+// u's photos and no unit an Apart pair keeps from u.
+func (g *grouper) allowed(u, pi int) bool {
 	for _, ph := range g.units[u].photos {
-		if p.photos[ph] > 0 {
-			return false
+		for _, f := range g.photoFaces[g.photoStart[ph]:g.photoStart[ph+1]] {
+			if g.personOf[g.unitOf[f]] == pi {
+				return false
+			}
 		}
 	}
 	for _, v := range g.apart[u] {
-		if pi := g.personOf[v]; pi >= 0 && g.persons[pi] == p {
+		if g.personOf[v] == pi {
 			return false
 		}
 	}
@@ -490,7 +535,7 @@ func (g *grouper) best(u int) (int, int) {
 				continue
 			}
 			s := vectors.Dot(un.emb, p.cent)
-			if s >= g.t && (bestP < 0 || s > bestS) && g.allowed(u, p) {
+			if s >= g.t && (bestP < 0 || s > bestS) && g.allowed(u, pi) {
 				bestP, bestS = pi, s
 			}
 		}
@@ -501,7 +546,7 @@ func (g *grouper) best(u int) (int, int) {
 // newPerson starts a person in cell ci; ci -1 files it nowhere yet (file
 // does, once its faces are in).
 func (g *grouper) newPerson(ci int, id string) int {
-	p := &person{id: id, photos: map[int32]int{}, sum: g.vector(), cent: g.vector(), cell: ci, alive: true}
+	p := &person{id: id, sum: g.vector(), cent: g.vector(), cell: ci, alive: true}
 	if ci >= 0 {
 		g.addRow(p, ci, len(g.persons))
 	}
@@ -533,14 +578,22 @@ func (g *grouper) addRow(p *person, ci, pi int) {
 // add puts unit u into person pi (sign 1) or takes it out (-1).
 func (g *grouper) add(u, pi int, sign float32) {
 	p := g.persons[pi]
-	un := &g.units[u]
-	for _, f := range un.faces {
-		for j, v := range g.faces[f].Embedding {
-			p.sum[j] += sign * v
+	if p.sum == nil {
+		// A seeded person: its sum again, in join's order (the same floats).
+		p.sum = g.vector()
+		for _, v := range p.units {
+			for _, f := range g.units[v].faces {
+				addTo(p.sum, g.faces[f].Embedding)
+			}
 		}
 	}
-	for _, ph := range un.photos {
-		p.photos[ph] += int(sign)
+	un := &g.units[u]
+	for _, f := range un.faces {
+		if sign > 0 {
+			addTo(p.sum, g.faces[f].Embedding)
+		} else {
+			subtractFrom(p.sum, g.faces[f].Embedding)
+		}
 	}
 	if sign > 0 {
 		p.units = append(p.units, u)
@@ -568,6 +621,46 @@ func (g *grouper) add(u, pi int, sign float32) {
 	c.steps[p.row] = quantize(row, p.cent)
 }
 
+// addTo adds v to sum, element by element (len(sum) >= len(v)).
+func addTo(sum, v []float32) {
+	sum = sum[:len(v)]
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		s, x := sum[i:i+8:i+8], v[i:i+8:i+8]
+		s[0] += x[0]
+		s[1] += x[1]
+		s[2] += x[2]
+		s[3] += x[3]
+		s[4] += x[4]
+		s[5] += x[5]
+		s[6] += x[6]
+		s[7] += x[7]
+	}
+	for ; i < len(v); i++ {
+		sum[i] += v[i]
+	}
+}
+
+// subtractFrom subtracts v from sum, element by element.
+func subtractFrom(sum, v []float32) {
+	sum = sum[:len(v)]
+	i := 0
+	for ; i+8 <= len(v); i += 8 {
+		s, x := sum[i:i+8:i+8], v[i:i+8:i+8]
+		s[0] -= x[0]
+		s[1] -= x[1]
+		s[2] -= x[2]
+		s[3] -= x[3]
+		s[4] -= x[4]
+		s[5] -= x[5]
+		s[6] -= x[6]
+		s[7] -= x[7]
+	}
+	for ; i < len(v); i++ {
+		sum[i] -= v[i]
+	}
+}
+
 // quantize is vectors.Quantize in float32, for the centroids requantised
 // on every change: q[i]*step ≈ v[i], |q[i]| <= 127.
 func quantize(q []int8, v []float32) (step float32) {
@@ -583,9 +676,18 @@ func quantize(q []int8, v []float32) (step float32) {
 	inv := 127 / top
 	q = q[:len(v)]
 	for i, x := range v {
-		q[i] = int8(math.Round(float64(x * inv)))
+		q[i] = round8(x * inv)
 	}
 	return top / 127
+}
+
+// round8 is int8(math.Round(float64(y))) for |y| < 127.5, without the
+// call or a branch: y ± 0.5 is exact in float64 for a float32 y (or, for
+// |y| under 0.5, stays under 1 in magnitude), so truncating it toward zero
+// rounds half away from zero.
+func round8(y float32) int8 {
+	a := float64(y)
+	return int8(int32(a + math.Copysign(0.5, a)))
 }
 
 // place puts each unit, in order, into its best person or a new one.
@@ -661,7 +763,7 @@ func (g *grouper) merge() {
 					continue
 				}
 				s := vectors.Dot(probe.emb, o.cent)
-				if s >= g.t && (best < 0 || s > bestS) && g.compatible(p, o) {
+				if s >= g.t && (best < 0 || s > bestS) && g.compatible(pi, qi) {
 					best, bestS = qi, s
 				}
 			}
@@ -676,16 +778,11 @@ func (g *grouper) merge() {
 	}
 }
 
-// compatible reports whether persons p and o may be one: no photo in
+// compatible reports whether persons pi and qi may be one: no photo in
 // common, no Apart pair between them.
-func (g *grouper) compatible(p, o *person) bool {
-	for ph, n := range p.photos {
-		if n > 0 && o.photos[ph] > 0 {
-			return false
-		}
-	}
-	for _, u := range p.units {
-		if !g.allowed(u, o) {
+func (g *grouper) compatible(pi, qi int) bool {
+	for _, u := range g.persons[pi].units {
+		if !g.allowed(u, qi) {
 			return false
 		}
 	}
@@ -712,17 +809,18 @@ func (g *grouper) seed(old []Person) {
 			g.cells[ci].persons = make([]int, 0, k+8)
 		}
 	}
-	for _, op := range old {
-		var us []int
-		seen := map[int]bool{}
+	seen := make([]int, len(g.units)) // unit -> 1 + the old person that listed it last
+	var us []int
+	for stamp, op := range old {
+		us = us[:0]
 		for _, id := range op.Faces {
 			f, ok := byID[id]
 			if !ok {
 				continue // its photo left, or changed
 			}
 			u := g.unitOf[f]
-			if !seen[u] && g.personOf[u] < 0 {
-				seen[u] = true
+			if seen[u] != stamp+1 && g.personOf[u] < 0 {
+				seen[u] = stamp + 1
 				us = append(us, u)
 			}
 		}
@@ -731,10 +829,10 @@ func (g *grouper) seed(old []Person) {
 		}
 		// The person's cell is its centroid's nearest; its faces go in
 		// without requantising the centroid after each.
-		pi := g.newPerson(-1, op.ID)
-		p := g.persons[pi]
+		pi := len(g.persons)
+		g.persons = append(g.persons, &person{id: op.ID, cent: g.vector(), alive: true})
 		for _, u := range us {
-			if g.allowed(u, p) {
+			if g.allowed(u, pi) {
 				g.join(u, pi)
 			}
 		}
@@ -746,31 +844,27 @@ func (g *grouper) seed(old []Person) {
 	}
 }
 
-// join puts unit u into person pi without updating the centroid (file
-// does, once).
+// join puts unit u into seeded person pi, summing its embeddings into
+// p.cent (file normalises it once they are all in).
 func (g *grouper) join(u, pi int) {
 	p := g.persons[pi]
 	for _, f := range g.units[u].faces {
-		for j, v := range g.faces[f].Embedding {
-			p.sum[j] += v
-		}
-	}
-	for _, ph := range g.units[u].photos {
-		p.photos[ph]++
+		addTo(p.cent, g.faces[f].Embedding)
 	}
 	p.units = append(p.units, u)
 	g.personOf[u] = pi
 }
 
-// file computes person pi's centroid (its faces joined) and gives it a
-// row in coarse cell ci, or (ci -1) in the cell nearest the centroid.
+// file computes seeded person pi's centroid (the sum join left in p.cent)
+// and gives it a row in coarse cell ci, or (ci -1) in the cell nearest the
+// centroid. The sum itself is not kept: most seeded persons gain no face,
+// and add sums the faces again for those that do.
 func (g *grouper) file(pi, ci int) {
 	p := g.persons[pi]
 	if len(p.units) == 0 {
 		p.alive = false
 		return
 	}
-	copy(p.cent, p.sum)
 	normalise(p.cent)
 	if g.q8 == nil {
 		g.q8 = make([]int8, g.stride)
