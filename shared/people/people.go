@@ -154,6 +154,9 @@ type unit struct {
 type person struct {
 	id    string
 	units []int
+	// sum is the sum of the units' embeddings, cent the centroid; a person
+	// seeded by Assign has neither until it is compared (centroid) or
+	// changed (add): most are never, and an album has tens of thousands.
 	sum   []float32
 	cent  []float32
 	cell  int
@@ -393,15 +396,20 @@ func (g *grouper) order() []int {
 func (g *grouper) sorted(us []int) []int {
 	slices.SortFunc(us, func(i, j int) int {
 		a, b := &g.units[i], &g.units[j]
-		switch {
-		case a.weight > b.weight:
-			return -1
-		case a.weight < b.weight:
-			return 1
+		if a.weight != b.weight {
+			return before(a.weight > b.weight)
 		}
 		return strings.Compare(a.first, b.first)
 	})
 	return us
+}
+
+// before is a comparison's result (for slices.SortFunc) from a less.
+func before(less bool) int {
+	if less {
+		return -1
+	}
+	return 1
 }
 
 // train picks the coarse cells: about sqrt(units) k-means centres of a
@@ -534,7 +542,7 @@ func (g *grouper) best(u int) (int, int) {
 			if !p.alive {
 				continue
 			}
-			s := vectors.Dot(un.emb, p.cent)
+			s := vectors.Dot(un.emb, g.centroid(p))
 			if s >= g.t && (bestP < 0 || s > bestS) && g.allowed(u, pi) {
 				bestP, bestS = pi, s
 			}
@@ -575,18 +583,36 @@ func (g *grouper) addRow(p *person, ci, pi int) {
 	c.steps = append(c.steps, 0)
 }
 
+// centroid returns person p's centroid, computing a seeded person's (and
+// its sum) on first use.
+func (g *grouper) centroid(p *person) []float32 {
+	if p.cent == nil {
+		g.resum(p)
+		p.cent = g.vector()
+		copy(p.cent, p.sum)
+		normalise(p.cent)
+	}
+	return p.cent
+}
+
+// resum computes a seeded person's sum again, in join's order (the same
+// floats).
+func (g *grouper) resum(p *person) {
+	if p.sum != nil {
+		return
+	}
+	p.sum = g.vector()
+	for _, u := range p.units {
+		for _, f := range g.units[u].faces {
+			addTo(p.sum, g.faces[f].Embedding)
+		}
+	}
+}
+
 // add puts unit u into person pi (sign 1) or takes it out (-1).
 func (g *grouper) add(u, pi int, sign float32) {
 	p := g.persons[pi]
-	if p.sum == nil {
-		// A seeded person: its sum again, in join's order (the same floats).
-		p.sum = g.vector()
-		for _, v := range p.units {
-			for _, f := range g.units[v].faces {
-				addTo(p.sum, g.faces[f].Embedding)
-			}
-		}
-	}
+	g.resum(p)
 	un := &g.units[u]
 	for _, f := range un.faces {
 		if sign > 0 {
@@ -606,6 +632,9 @@ func (g *grouper) add(u, pi int, sign float32) {
 			}
 		}
 		g.personOf[u] = -1
+	}
+	if p.cent == nil {
+		p.cent = g.vector()
 	}
 	copy(p.cent, p.sum)
 	normalise(p.cent)
@@ -737,7 +766,7 @@ func (g *grouper) merge() {
 		if !p.alive {
 			continue
 		}
-		copy(probe.emb, p.cent)
+		copy(probe.emb, g.centroid(p))
 		probe.qstep = quantize(q8, probe.emb)
 		for j, v := range q8 {
 			probe.q16[j] = int16(v)
@@ -762,7 +791,7 @@ func (g *grouper) merge() {
 				if !o.alive {
 					continue
 				}
-				s := vectors.Dot(probe.emb, o.cent)
+				s := vectors.Dot(probe.emb, g.centroid(o))
 				if s >= g.t && (best < 0 || s > bestS) && g.compatible(pi, qi) {
 					best, bestS = qi, s
 				}
@@ -811,6 +840,7 @@ func (g *grouper) seed(old []Person) {
 	}
 	seen := make([]int, len(g.units)) // unit -> 1 + the old person that listed it last
 	var us []int
+	sum := make([]float32, g.dim)
 	for stamp, op := range old {
 		us = us[:0]
 		for _, id := range op.Faces {
@@ -830,46 +860,48 @@ func (g *grouper) seed(old []Person) {
 		// The person's cell is its centroid's nearest; its faces go in
 		// without requantising the centroid after each.
 		pi := len(g.persons)
-		g.persons = append(g.persons, &person{id: op.ID, cent: g.vector(), alive: true})
+		p := &person{id: op.ID, alive: true}
+		g.persons = append(g.persons, p)
+		clear(sum)
 		for _, u := range us {
-			if g.allowed(u, pi) {
-				g.join(u, pi)
+			if len(p.units) == 0 || g.allowed(u, pi) { // nothing to conflict with in an empty person
+				g.join(u, pi, sum)
 			}
 		}
 		cell := -1
 		if g.stored && op.Cell >= 0 && op.Cell < len(g.cells) {
 			cell = op.Cell
 		}
-		g.file(pi, cell)
+		g.file(pi, cell, sum)
 	}
 }
 
-// join puts unit u into seeded person pi, summing its embeddings into
-// p.cent (file normalises it once they are all in).
-func (g *grouper) join(u, pi int) {
+// join puts unit u into seeded person pi, adding its embeddings to sum
+// (for file, once they are all in).
+func (g *grouper) join(u, pi int, sum []float32) {
 	p := g.persons[pi]
 	for _, f := range g.units[u].faces {
-		addTo(p.cent, g.faces[f].Embedding)
+		addTo(sum, g.faces[f].Embedding)
 	}
 	p.units = append(p.units, u)
 	g.personOf[u] = pi
 }
 
-// file computes seeded person pi's centroid (the sum join left in p.cent)
-// and gives it a row in coarse cell ci, or (ci -1) in the cell nearest the
-// centroid. The sum itself is not kept: most seeded persons gain no face,
-// and add sums the faces again for those that do.
-func (g *grouper) file(pi, ci int) {
+// file gives seeded person pi, its faces joined, a row in coarse cell ci,
+// or (ci -1) in the cell nearest its centroid: sum, normalised here. The
+// sum and centroid are not kept (see person; centroid and add compute them
+// again, in join's order: the same floats).
+func (g *grouper) file(pi, ci int, sum []float32) {
 	p := g.persons[pi]
 	if len(p.units) == 0 {
 		p.alive = false
 		return
 	}
-	normalise(p.cent)
+	normalise(sum)
 	if g.q8 == nil {
 		g.q8 = make([]int8, g.stride)
 	}
-	step := quantize(g.q8, p.cent)
+	step := quantize(g.q8, sum)
 	if ci < 0 {
 		q16 := make([]int16, g.stride)
 		for j, v := range g.q8 {
@@ -888,21 +920,22 @@ func (g *grouper) file(pi, ci int) {
 // from the old person sharing most faces (inherit), or derived from the
 // first face's id.
 func (g *grouper) result(old []Person, inherit bool) []Person {
-	var out []Person
+	out := make([]Person, 0, len(g.persons))
+	var fs []int
 	for _, p := range g.persons {
 		if !p.alive || len(p.units) == 0 {
 			continue
 		}
-		var fs []int
+		fs = fs[:0]
 		for _, u := range p.units {
 			fs = append(fs, g.units[u].faces...)
 		}
-		sort.Slice(fs, func(i, j int) bool {
-			a, b := &g.faces[fs[i]], &g.faces[fs[j]]
+		slices.SortFunc(fs, func(i, j int) int {
+			a, b := &g.faces[i], &g.faces[j]
 			if a.Weight != b.Weight {
-				return a.Weight > b.Weight
+				return before(a.Weight > b.Weight)
 			}
-			return a.ID < b.ID
+			return strings.Compare(a.ID, b.ID)
 		})
 		ids := make([]string, len(fs))
 		for i, f := range fs {
@@ -910,7 +943,7 @@ func (g *grouper) result(old []Person, inherit bool) []Person {
 		}
 		out = append(out, Person{ID: p.id, Faces: ids, Cell: p.cell})
 	}
-	used := map[string]bool{}
+	used := make(map[string]bool, len(out))
 	for _, p := range out {
 		if p.ID != "" {
 			used[p.ID] = true
@@ -956,17 +989,18 @@ func (g *grouper) result(old []Person, inherit bool) []Person {
 			}
 		}
 	}
-	// Fresh ids, in an order that does not depend on the map iteration.
+	// Fresh ids, by the smallest face id (unique: persons share no face),
+	// in an order that does not depend on the map iteration.
 	first := make([]string, len(out))
-	order := make([]int, len(out))
+	var order []int
 	for i := range out {
-		first[i], order[i] = smallest(out[i].Faces), i
-	}
-	sort.Slice(order, func(a, b int) bool { return first[order[a]] < first[order[b]] })
-	for _, i := range order {
-		if out[i].ID != "" {
-			continue
+		if out[i].ID == "" {
+			first[i] = smallest(out[i].Faces)
+			order = append(order, i)
 		}
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(first[a], first[b]) })
+	for _, i := range order {
 		id := newID(first[i])
 		for k := 2; used[id]; k++ {
 			id = fmt.Sprintf("%s-%d", newID(first[i]), k)
@@ -974,11 +1008,11 @@ func (g *grouper) result(old []Person, inherit bool) []Person {
 		used[id] = true
 		out[i].ID = id
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if len(out[i].Faces) != len(out[j].Faces) {
-			return len(out[i].Faces) > len(out[j].Faces)
+	slices.SortStableFunc(out, func(a, b Person) int {
+		if len(a.Faces) != len(b.Faces) {
+			return before(len(a.Faces) > len(b.Faces))
 		}
-		return out[i].ID < out[j].ID
+		return strings.Compare(a.ID, b.ID)
 	})
 	return out
 }
