@@ -382,6 +382,40 @@ func normalise(v []float32) {
 	}
 }
 
+// quantizeCentroid is quantize(q, c) of c, sum normalised (normalise),
+// without writing c: the same int8 values and step. Rounding being
+// monotonic, the largest |sum[i]*inv| is the largest |sum[i]| times inv,
+// so one pass finds the norm and the largest value, and a second rounds.
+func quantizeCentroid(q []int8, sum []float32) (step float32) {
+	var s float64
+	var top uint32
+	for _, x := range sum {
+		s += float64(x) * float64(x)
+		top = max(top, math.Float32bits(x)&0x7fffffff)
+	}
+	if s == 0 {
+		clear(q) // sum is all zero
+		return 0
+	}
+	inv := float32(1 / math.Sqrt(s))
+	if math.IsInf(s, 0) || math.IsNaN(s) || math.IsInf(float64(inv), 0) {
+		c := slices.Clone(sum) // not finite: exactly as the two steps do
+		normalise(c)
+		return quantize(q, c)
+	}
+	m := math.Float32frombits(top) * inv
+	if m == 0 {
+		clear(q)
+		return 0
+	}
+	inv127 := 127 / m
+	q = q[:len(sum)]
+	for i, x := range sum {
+		q[i] = round8(float32(x*inv) * inv127)
+	}
+	return m / 127
+}
+
 // order is the units best first.
 func (g *grouper) order() []int {
 	ord := make([]int, len(g.units))
@@ -697,6 +731,11 @@ func quantize(q []int8, v []float32) (step float32) {
 	for _, x := range v {
 		m = max(m, math.Float32bits(x)&0x7fffffff)
 	}
+	return quantizeWithMax(q, v, m)
+}
+
+// quantizeWithMax is quantize given the bits of v's largest magnitude.
+func quantizeWithMax(q []int8, v []float32, m uint32) (step float32) {
 	top := math.Float32frombits(m)
 	if top == 0 {
 		clear(q)
@@ -838,9 +877,9 @@ func (g *grouper) seed(old []Person) {
 			g.cells[ci].persons = make([]int, 0, k+8)
 		}
 	}
-	seen := make([]int, len(g.units)) // unit -> 1 + the old person that listed it last
+	seen := make([]int, len(g.units))        // unit -> 1 + the old person that listed it last
+	held := make([]int, len(g.photoStart)-1) // photo -> 1 + the last seeded person holding a face of it
 	var us []int
-	sum := make([]float32, g.dim)
 	for stamp, op := range old {
 		us = us[:0]
 		for _, id := range op.Faces {
@@ -862,46 +901,75 @@ func (g *grouper) seed(old []Person) {
 		pi := len(g.persons)
 		p := &person{id: op.ID, alive: true}
 		g.persons = append(g.persons, p)
-		clear(sum)
 		for _, u := range us {
-			if len(p.units) == 0 || g.allowed(u, pi) { // nothing to conflict with in an empty person
-				g.join(u, pi, sum)
+			if g.allowedSeeding(u, pi, held) {
+				g.join(u, pi)
+				for _, ph := range g.units[u].photos {
+					held[ph] = pi + 1
+				}
 			}
 		}
 		cell := -1
 		if g.stored && op.Cell >= 0 && op.Cell < len(g.cells) {
 			cell = op.Cell
 		}
-		g.file(pi, cell, sum)
+		g.file(pi, cell)
 	}
 }
 
-// join puts unit u into seeded person pi, adding its embeddings to sum
-// (for file, once they are all in).
-func (g *grouper) join(u, pi int, sum []float32) {
-	p := g.persons[pi]
-	for _, f := range g.units[u].faces {
-		addTo(sum, g.faces[f].Embedding)
+// allowedSeeding is allowed(u, pi) while seed fills person pi: held marks
+// the photos of the faces joined to it so far.
+func (g *grouper) allowedSeeding(u, pi int, held []int) bool {
+	for _, ph := range g.units[u].photos {
+		if held[ph] == pi+1 {
+			return false
+		}
 	}
+	for _, v := range g.apart[u] {
+		if g.personOf[v] == pi {
+			return false
+		}
+	}
+	return true
+}
+
+// join puts unit u into seeded person pi (file computes the centroid once
+// they are all in).
+func (g *grouper) join(u, pi int) {
+	p := g.persons[pi]
 	p.units = append(p.units, u)
 	g.personOf[u] = pi
 }
 
 // file gives seeded person pi, its faces joined, a row in coarse cell ci,
-// or (ci -1) in the cell nearest its centroid: sum, normalised here. The
-// sum and centroid are not kept (see person; centroid and add compute them
-// again, in join's order: the same floats).
-func (g *grouper) file(pi, ci int, sum []float32) {
+// or (ci -1) in the cell nearest its centroid. It keeps the sum of a
+// person of several faces, not of one face, nor any centroid (see person;
+// centroid and add compute them when needed, in join's order: the same
+// floats).
+func (g *grouper) file(pi, ci int) {
 	p := g.persons[pi]
 	if len(p.units) == 0 {
 		p.alive = false
 		return
 	}
-	normalise(sum)
 	if g.q8 == nil {
 		g.q8 = make([]int8, g.stride)
 	}
-	step := quantize(g.q8, sum)
+	var step float32
+	if fs := g.units[p.units[0]].faces; len(p.units) == 1 && len(fs) == 1 {
+		// One face: its embedding is the sum (0 + e is e, but for the
+		// sign of a zero, which quantising does not see).
+		step = quantizeCentroid(g.q8, g.faces[fs[0]].Embedding)
+	} else {
+		// Kept: the persons of several faces are the ones new faces join.
+		p.sum = g.vector()
+		for _, u := range p.units {
+			for _, f := range g.units[u].faces {
+				addTo(p.sum, g.faces[f].Embedding)
+			}
+		}
+		step = quantizeCentroid(g.q8, p.sum)
+	}
 	if ci < 0 {
 		q16 := make([]int16, g.stride)
 		for j, v := range g.q8 {
