@@ -195,6 +195,7 @@ type grouper struct {
 	byID     map[string]int
 	stored   bool // the cells are Options.Cells: old persons keep theirs
 	slab     []float32
+	touched  float32 // see touch
 }
 
 // quantised returns unit u's int8 embedding (as int16, for the kernel),
@@ -880,6 +881,11 @@ func (g *grouper) seed(old []Person) {
 	seen := make([]int, len(g.units))        // unit -> 1 + the old person that listed it last
 	held := make([]int, len(g.photoStart)-1) // photo -> 1 + the last seeded person holding a face of it
 	var us []int
+	// First the persons and their faces, then their centroids and rows:
+	// reading the embeddings is most of the time, and the next person's
+	// are touched while one is filed (see touch).
+	from := len(g.persons)
+	var cells []int
 	for stamp, op := range old {
 		us = us[:0]
 		for _, id := range op.Faces {
@@ -913,8 +919,33 @@ func (g *grouper) seed(old []Person) {
 		if g.stored && op.Cell >= 0 && op.Cell < len(g.cells) {
 			cell = op.Cell
 		}
-		g.file(pi, cell)
+		cells = append(cells, cell)
 	}
+	for k, cell := range cells {
+		if k+1 < len(cells) {
+			g.touch(from + k + 1)
+		}
+		g.file(from+k, cell)
+	}
+}
+
+// touch loads one value of every cache line of person pi's embeddings,
+// so that the memory is read while the person before it is filed: the
+// loads are independent and the processor keeps many in flight, where
+// filing (a chain of float64 additions over each embedding) would wait for
+// each line in turn. The sum is kept only so that the loads are not
+// dropped.
+func (g *grouper) touch(pi int) {
+	var s float32
+	for _, u := range g.persons[pi].units {
+		for _, f := range g.units[u].faces {
+			e := g.faces[f].Embedding
+			for j := 0; j < len(e); j += 16 { // 64 bytes
+				s += e[j]
+			}
+		}
+	}
+	g.touched += s
 }
 
 // allowedSeeding is allowed(u, pi) while seed fills person pi: held marks
