@@ -154,9 +154,10 @@ type unit struct {
 type person struct {
 	id    string
 	units []int
-	// sum is the sum of the units' embeddings, cent the centroid; a person
-	// seeded by Assign has neither until it is compared (centroid) or
-	// changed (add): most are never, and an album has tens of thousands.
+	// sum is the sum of the units' embeddings, cent the centroid. A person
+	// seeded by Assign keeps its sum only if it has several faces, and has
+	// no centroid until it is compared (centroid) or changed (add): most
+	// never are, and an album has tens of thousands.
 	sum   []float32
 	cent  []float32
 	cell  int
