@@ -23,7 +23,7 @@ func uploadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs := flag.NewFlagSet("upload", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: divinepic upload DIR --album ID [--title T] [--endpoint URL] [--token T] [--wait]")
+		fmt.Fprintln(stderr, "usage: divinepic upload DIR --album ID [--title T] [--endpoint URL] [--token T] [--parallel N] [--wait]")
 		fmt.Fprintln(stderr, "Uploads the photos of DIR (files with the same content already there are skipped), then starts")
 		fmt.Fprintln(stderr, "processing them. The token comes from --token or "+names.EnvToken+" (divinepic token create).")
 		fs.PrintDefaults()
@@ -33,6 +33,7 @@ func uploadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	album := fs.String("album", "", "album id (created when missing)")
 	title := fs.String("title", "", "album title, when it is created")
 	wait := fs.Bool("wait", false, "wait until processing ends")
+	parallel := fs.Int("parallel", webapp.DefaultUploadConcurrency, "photos sent at once")
 	dir, rest := "", args
 	if len(rest) > 0 && rest[0] != "" && rest[0][0] != '-' {
 		dir, rest = rest[0], rest[1:]
@@ -54,13 +55,16 @@ func uploadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "divinepic upload: %v\n", err)
 		return 1
 	}
+	if *parallel < 1 || *parallel > 64 {
+		return fail(fmt.Errorf("--parallel %d: give 1 to 64 photos at once", *parallel))
+	}
 	if *token == "" {
 		return fail(fmt.Errorf("no token: give --token or set %s (divinepic token create prints one)", names.EnvToken))
 	}
 	if err := names.ValidateAlbumID(*album); err != nil {
 		return fail(err)
 	}
-	c := &webapp.Client{Endpoint: *endpoint, Token: *token}
+	c := &webapp.Client{Endpoint: *endpoint, Token: *token, Concurrency: *parallel}
 	if err := c.CreateAlbum(ctx, *album, *title); err != nil {
 		return fail(fmt.Errorf("album %s at %s: %w", *album, *endpoint, err))
 	}

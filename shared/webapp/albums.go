@@ -72,10 +72,15 @@ func (a *App) putAlbum(ctx context.Context, al *domain.Album) error {
 
 // readJSON decodes a small JSON body; unknown fields are refused.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	return readJSONLimit(w, r, v, maxJSONBytes)
+}
+
+// readJSONLimit is readJSON for a body of up to limit bytes.
+func readJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		return errorf(http.StatusUnsupportedMediaType, CodeBadRequest, "send JSON with Content-Type: application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBytes))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mb *http.MaxBytesError

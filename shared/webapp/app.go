@@ -26,6 +26,9 @@ const (
 	maxJSONBytes   = 64 << 10
 	MaxSelfieBytes = 15 << 20 // a phone camera's largest JPEG or HEIC
 	maxPlanFiles   = 1000     // files per upload plan request
+	// An upload plan's body: maxPlanFiles files of a long name, a size, an
+	// MD5 and a CRC32C each.
+	maxPlanJSONBytes = maxPlanFiles * 512
 )
 
 // Default lifetimes.

@@ -168,12 +168,13 @@ func (a *App) checkGrant(albumID, g string) (string, error) {
 	return parts[0], nil
 }
 
-// uploadTicket is a local presigned PUT: the key, the size and MD5 the
-// client announced, an expiry, signed.
+// uploadTicket is a local presigned PUT: the key, the size and MD5 (or,
+// when MD5 is "", CRC32C) the client announced, an expiry, signed.
 type uploadTicket struct {
 	Key     string `json:"k"`
 	Size    int64  `json:"s"`
-	MD5     string `json:"m"`
+	MD5     string `json:"m,omitempty"`
+	CRC32C  string `json:"c,omitempty"`
 	Expires int64  `json:"e"`
 }
 
@@ -192,6 +193,9 @@ func (a *App) checkTicket(s string) (uploadTicket, error) {
 	}
 	body, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil || json.Unmarshal(body, &t) != nil {
+		return t, bad
+	}
+	if t.MD5 == "" && t.CRC32C == "" {
 		return t, bad
 	}
 	if a.now().Unix() >= t.Expires {

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"net/http"
@@ -29,7 +30,9 @@ type Client struct {
 	Endpoint string // the app's base URL
 	Token    string // a photographer token
 	HTTP     *http.Client
-	// Concurrency of the PUTs (default 4).
+	// Concurrency is how many photos are checksummed and PUT at once
+	// (default DefaultUploadConcurrency): the local server hashes each as
+	// it arrives, so several at once keep every core busy.
 	Concurrency int
 	// SkipProcessing uploads without starting the batch's execution.
 	SkipProcessing bool
@@ -118,9 +121,11 @@ type UploadResult struct {
 // UploadProgress is called after each file.
 type UploadProgress func(done, total int, name string)
 
-// Upload sends the photos of dir to an album: hashes them, asks for a plan
-// (same content already there: skipped), PUTs the rest streamed from disk,
-// and starts the batch's execution.
+// Upload sends the photos of dir to an album: asks for a plan with each
+// file's size and CRC32C (cheap), hashes (MD5) only the files the plan
+// says a photo of the same name and size is there for, and asks again for
+// those (same content already there: skipped), PUTs the rest streamed from
+// disk, Concurrency at a time, and starts the batch's execution.
 func (c *Client) Upload(ctx context.Context, albumID, dir string, progress UploadProgress) (UploadResult, error) {
 	var res UploadResult
 	var files []planFile
@@ -150,24 +155,21 @@ func (c *Client) Upload(ctx context.Context, albumID, dir string, progress Uploa
 	if err != nil {
 		return res, err
 	}
-	if err := hashFiles(files, paths, c.concurrency()); err != nil {
-		return res, err
-	}
 	if len(files) == 0 {
 		return res, fmt.Errorf("no photos in %s", dir)
+	}
+	if err := sumFiles(files, paths, c.concurrency(), fileCRC32C); err != nil {
+		return res, err
 	}
 	var batches []string
 	done := 0
 	for start := 0; start < len(files); start += maxPlanFiles {
 		chunk := files[start:min(len(files), start+maxPlanFiles)]
-		var plan struct {
-			Batch string      `json:"batch"`
-			Files []planEntry `json:"files"`
-		}
-		if err := c.do(ctx, http.MethodPost, "/api/albums/"+url.PathEscape(albumID)+"/uploads", planRequest{Files: chunk}, &plan); err != nil {
+		batch, plan, err := c.plan(ctx, albumID, chunk, paths)
+		if err != nil {
 			return res, err
 		}
-		batches = append(batches, plan.Batch)
+		batches = append(batches, batch)
 		var mu sync.Mutex
 		var firstErr error
 		work := make(chan int)
@@ -177,7 +179,7 @@ func (c *Client) Upload(ctx context.Context, albumID, dir string, progress Uploa
 			go func() {
 				defer wg.Done()
 				for i := range work {
-					p, f := plan.Files[i], chunk[i]
+					p, f := plan[i], chunk[i]
 					err := c.putFile(ctx, p, paths[f.Name], f.Size)
 					mu.Lock()
 					done++
@@ -199,7 +201,7 @@ func (c *Client) Upload(ctx context.Context, albumID, dir string, progress Uploa
 				}
 			}()
 		}
-		for i, p := range plan.Files {
+		for i, p := range plan {
 			switch p.Action {
 			case "put":
 				work <- i
@@ -231,6 +233,53 @@ func (c *Client) Upload(ctx context.Context, albumID, dir string, progress Uploa
 	err = c.do(ctx, http.MethodPost, "/api/albums/"+url.PathEscape(albumID)+"/process", processRequest{Batch: hex.EncodeToString(h[:16])}, &started)
 	res.Execution = started.Execution
 	return res, err
+}
+
+type planResponse struct {
+	Batch string      `json:"batch"`
+	Files []planEntry `json:"files"`
+}
+
+// plan asks for the plan of chunk (files with their sizes and CRC32Cs):
+// its batch id and an entry per file. The files it answers "hash" for are
+// hashed (MD5) and asked about again; a file still "hash" then is refused.
+func (c *Client) plan(ctx context.Context, albumID string, chunk []planFile, paths map[string]string) (string, []planEntry, error) {
+	path := "/api/albums/" + url.PathEscape(albumID) + "/uploads"
+	var first planResponse
+	if err := c.do(ctx, http.MethodPost, path, planRequest{Files: chunk}, &first); err != nil {
+		return "", nil, err
+	}
+	if len(first.Files) != len(chunk) {
+		return "", nil, fmt.Errorf("the upload plan answers %d files of %d", len(first.Files), len(chunk))
+	}
+	var again []planFile
+	var at []int
+	for i, e := range first.Files {
+		if e.Action == "hash" {
+			again = append(again, chunk[i])
+			at = append(at, i)
+		}
+	}
+	if len(again) == 0 {
+		return first.Batch, first.Files, nil
+	}
+	if err := sumFiles(again, paths, c.concurrency(), fileMD5); err != nil {
+		return "", nil, err
+	}
+	var second planResponse
+	if err := c.do(ctx, http.MethodPost, path, planRequest{Files: again}, &second); err != nil {
+		return "", nil, err
+	}
+	if len(second.Files) != len(again) {
+		return "", nil, fmt.Errorf("the upload plan answers %d files of %d", len(second.Files), len(again))
+	}
+	for j, e := range second.Files {
+		if e.Action == "hash" {
+			e.Action, e.Reason = "refuse", "the app asks for the MD5 it was given"
+		}
+		first.Files[at[j]] = e
+	}
+	return first.Batch, first.Files, nil
 }
 
 // putFile PUTs one file where the plan says, streamed from disk, retrying
@@ -295,11 +344,15 @@ func (c *Client) concurrency() int {
 	if c.Concurrency > 0 {
 		return c.Concurrency
 	}
-	return 4
+	return DefaultUploadConcurrency
 }
 
-// hashFiles fills in the files' sizes and MD5s, conc files at a time.
-func hashFiles(files []planFile, paths map[string]string, conc int) error {
+// DefaultUploadConcurrency is Client.Concurrency's default.
+const DefaultUploadConcurrency = 4
+
+// sumFiles fills in the files' sizes and a checksum (fileCRC32C or
+// fileMD5), conc files at a time.
+func sumFiles(files []planFile, paths map[string]string, conc int, sum func(path string, f *planFile) error) error {
 	var wg sync.WaitGroup
 	errs := make([]error, len(files))
 	next := make(chan int)
@@ -308,7 +361,7 @@ func hashFiles(files []planFile, paths map[string]string, conc int) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				files[i].MD5, files[i].Size, errs[i] = fileMD5(paths[files[i].Name])
+				errs[i] = sum(paths[files[i].Name], &files[i])
 			}
 		}()
 	}
@@ -320,18 +373,30 @@ func hashFiles(files []planFile, paths map[string]string, conc int) error {
 	return errors.Join(errs...)
 }
 
-func fileMD5(path string) (string, int64, error) {
+// fileCRC32C sets f's size and CRC32C (with the CPU's CRC instructions:
+// gigabytes a second, next to an MD5's hundreds of megabytes).
+func fileCRC32C(path string, f *planFile) error {
+	h := crc32.New(castagnoli)
+	n, err := copyFile(h, path)
+	f.Size, f.CRC32C = n, hex.EncodeToString(h.Sum(nil))
+	return err
+}
+
+// fileMD5 sets f's size and MD5.
+func fileMD5(path string, f *planFile) error {
+	h := md5.New()
+	n, err := copyFile(h, path)
+	f.Size, f.MD5 = n, hex.EncodeToString(h.Sum(nil))
+	return err
+}
+
+func copyFile(w io.Writer, path string) (int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", 0, err
+		return 0, err
 	}
 	defer f.Close()
-	h := md5.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return "", 0, err
-	}
-	return hex.EncodeToString(h.Sum(nil)), n, nil
+	return io.Copy(w, f)
 }
 
 // GuestMatch is one photo of a guest search, with absolute URLs.

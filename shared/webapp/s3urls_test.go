@@ -58,6 +58,12 @@ func TestPresignedS3(t *testing.T) {
 	assert.Contains(t, string(r.body), s3srv.URL+"/divinepic/albums/wedding/new.jpg?")
 	assert.Contains(t, string(r.body), "X-Amz-Signature")
 	assert.Contains(t, string(r.body), `"Content-MD5":"kAFQmDzST7DWlj99KOF/cg=="`)
+	// S3's PUTs are signed with the MD5: a file described by its CRC32C
+	// only is answered "hash" (the client then hashes it and asks again).
+	r = e.do("POST", "/api/albums/wedding/uploads", "Bearer "+tok, jsonBody(map[string]any{
+		"files": []map[string]any{{"name": "new.jpg", "size": 3, "crc32c": "364b3fb7"}}}))
+	require.Equal(t, 200, r.status)
+	assert.Contains(t, string(r.body), `"action":"hash"`)
 
 	// A guest's download is a redirect to a presigned GET.
 	form, ct := selfieForm(t, readPhoto(t, "Rob_Lowe_0002.jpg"))

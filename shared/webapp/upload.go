@@ -7,6 +7,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,12 +33,30 @@ type ObjectURLs interface {
 	GetURL(ctx context.Context, key, download string) (string, error)
 }
 
+// crc32cURLs is an optional capability of ObjectURLs: PUT URLs checked by
+// the body's CRC32C instead of its MD5, so that a client need not hash
+// (MD5, one core's 200-500 MB/s) a photo the store does not have at all:
+// the store computes the ETag as the photo arrives, and a CRC32C costs the
+// client next to nothing. S3's presigned PUTs are signed with the MD5.
+type crc32cURLs interface {
+	// PutURLCRC32C is PutURL for a body whose CRC32C (Castagnoli, 8 hex
+	// digits) is crc.
+	PutURLCRC32C(ctx context.Context, key string, size int64, crc string) (string, map[string]string, error)
+}
+
 // appURLs are the local server's: upload tickets signed by the app.
 type appURLs struct{ a *App }
+
+var _ crc32cURLs = appURLs{}
 
 func (u appURLs) PutURL(_ context.Context, key string, size int64, md5hex string) (string, map[string]string, error) {
 	t := uploadTicket{Key: key, Size: size, MD5: md5hex, Expires: u.a.now().Add(uploadTTL).Unix()}
 	return "/api/uploads/" + u.a.signTicket(t), map[string]string{"Content-MD5": md5Base64(md5hex)}, nil
+}
+
+func (u appURLs) PutURLCRC32C(_ context.Context, key string, size int64, crc string) (string, map[string]string, error) {
+	t := uploadTicket{Key: key, Size: size, CRC32C: crc, Expires: u.a.now().Add(uploadTTL).Unix()}
+	return "/api/uploads/" + u.a.signTicket(t), nil, nil
 }
 
 func (appURLs) GetURL(context.Context, string, string) (string, error) { return "", nil }
@@ -45,11 +66,13 @@ func md5Base64(md5hex string) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// planFile is one file a client means to upload.
+// planFile is one file a client means to upload: its MD5, or its CRC32C,
+// or both.
 type planFile struct {
-	Name string `json:"name"` // the path within the album (folders allowed, '/'-separated)
-	Size int64  `json:"size"`
-	MD5  string `json:"md5"` // hex
+	Name   string `json:"name"` // the path within the album (folders allowed, '/'-separated)
+	Size   int64  `json:"size"`
+	MD5    string `json:"md5,omitempty"`    // hex
+	CRC32C string `json:"crc32c,omitempty"` // hex, 8 digits (Castagnoli)
 }
 
 type planRequest struct {
@@ -57,7 +80,9 @@ type planRequest struct {
 }
 
 // planEntry says what to do with one file: "skip" (the same content is
-// there), "put" (PUT it to url with headers) or "refuse" (reason).
+// there), "put" (PUT it to url with headers), "hash" (a photo of that name
+// and size is there: ask again with the file's MD5 to know whether it is
+// the same) or "refuse" (reason).
 type planEntry struct {
 	Name    string            `json:"name"`
 	Action  string            `json:"action"`
@@ -67,11 +92,15 @@ type planEntry struct {
 }
 
 // planUpload answers an upload batch: which files are already there, and
-// where to PUT the others. Its batch id names the execution that
-// processes the batch once every PUT is done.
+// where to PUT the others. A file described by its MD5 is skipped when the
+// store's ETag is that MD5; one described by its CRC32C only is PUT at once
+// when no photo of its name and size is there, and otherwise answered
+// "hash". Its batch id (from each file's CRC32C and size, or its MD5 when
+// it has no CRC32C) names the execution that processes the batch once
+// every PUT is done.
 func (a *App) planUpload(w http.ResponseWriter, r *http.Request, _ caller, al *domain.Album) {
 	var req planRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := readJSONLimit(w, r, &req, maxPlanJSONBytes); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -81,44 +110,69 @@ func (a *App) planUpload(w http.ResponseWriter, r *http.Request, _ caller, al *d
 	}
 	ctx := r.Context()
 	prefix := names.AlbumPrefix(al.ID)
-	have := map[string]string{}
-	if err := a.bucket.List(ctx, prefix, func(i blob.Info) error { have[i.Key] = i.ETag; return nil }); err != nil {
+	have := map[string]blob.Info{}
+	if err := a.bucket.List(ctx, prefix, func(i blob.Info) error { have[i.Key] = i; return nil }); err != nil {
 		writeError(w, err)
 		return
 	}
+	crcURLs, crcOK := a.urls.(crc32cURLs)
 	out := make([]planEntry, len(req.Files))
 	digest := sha256.New()
 	for i, f := range req.Files {
 		e := planEntry{Name: f.Name}
 		key := prefix + strings.TrimLeft(f.Name, "/")
+		md5hex, crc := strings.ToLower(f.MD5), strings.ToLower(f.CRC32C)
+		old, there := have[key]
+		var u string
+		var h map[string]string
+		var err error
 		switch {
 		case f.Name == "" || blob.ValidateKey(key) != nil || !names.IsPhotoKey(key):
 			e.Action, e.Reason = "refuse", "this file name cannot be a photo of the album"
 		case f.Size <= 0 || f.Size > steps.MaxPhotoBytes:
 			e.Action, e.Reason = "refuse", "a photo is 1 byte to "+strconv.Itoa(steps.MaxPhotoBytes>>20)+" MB"
-		case len(f.MD5) != 32 || strings.Trim(strings.ToLower(f.MD5), "0123456789abcdef") != "":
+		case md5hex == "" && crc == "":
+			e.Action, e.Reason = "refuse", "md5: 32 hex digits of the file's MD5 (or crc32c: 8 hex digits of its CRC32C)"
+		case md5hex != "" && !isHex(md5hex, 32):
 			e.Action, e.Reason = "refuse", "md5: 32 hex digits of the file's MD5"
-		case have[key] == strings.ToLower(f.MD5):
+		case crc != "" && !isHex(crc, 8):
+			e.Action, e.Reason = "refuse", "crc32c: 8 hex digits of the file's CRC32C (Castagnoli)"
+		case md5hex != "" && there && old.ETag == md5hex:
 			e.Action = "skip"
+		case md5hex != "":
+			u, h, err = a.urls.PutURL(ctx, key, f.Size, md5hex)
+			e.Action = "put"
+		case !crcOK || (there && old.Size == f.Size):
+			e.Action = "hash"
 		default:
-			u, h, err := a.urls.PutURL(ctx, key, f.Size, strings.ToLower(f.MD5))
-			if err != nil {
-				writeError(w, err)
-				return
-			}
-			e.Action, e.URL, e.Headers = "put", u, h
+			u, h, err = crcURLs.PutURLCRC32C(ctx, key, f.Size, crc)
+			e.Action = "put"
 		}
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		e.URL, e.Headers = u, h
 		if e.Action != "refuse" {
-			digest.Write([]byte(key + "\x00" + strings.ToLower(f.MD5) + "\x00"))
+			if crc != "" {
+				digest.Write([]byte(key + "\x00crc32c:" + crc + ":" + strconv.FormatInt(f.Size, 10) + "\x00"))
+			} else {
+				digest.Write([]byte(key + "\x00" + md5hex + "\x00"))
+			}
 		}
 		out[i] = e
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"batch": hex.EncodeToString(digest.Sum(nil))[:32], "files": out})
 }
 
+func isHex(s string, n int) bool {
+	return len(s) == n && strings.Trim(s, "0123456789abcdef") == ""
+}
+
 // receiveUpload is the local store's presigned PUT: the ticket says which
-// key, size and MD5; the body is streamed to disk, sniffed first, and
-// lands only when complete and matching.
+// key, size and MD5 (or CRC32C); the body is streamed to disk, sniffed
+// first, its MD5 (the ETag) computed on the way, and lands only when
+// complete and matching.
 func (a *App) receiveUpload(w http.ResponseWriter, r *http.Request) {
 	t, err := a.checkTicket(r.PathValue("ticket"))
 	if err != nil {
@@ -129,7 +183,11 @@ func (a *App) receiveUpload(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errorf(http.StatusBadRequest, CodeBadRequest, "Content-Length differs from the size announced in the upload plan"))
 		return
 	}
-	body := bufio.NewReaderSize(http.MaxBytesReader(w, r.Body, t.Size), 64<<10)
+	var in io.Reader = http.MaxBytesReader(w, r.Body, t.Size)
+	if t.MD5 == "" {
+		in = &crc32cCheck{r: in, size: t.Size, want: t.CRC32C}
+	}
+	body := bufio.NewReaderSize(in, 64<<10)
 	head, _ := body.Peek(imaging.SniffLen)
 	if format, ok := imaging.Sniff(head); !ok {
 		msg := "this file is not a photo: send JPEG, PNG, WebP or HEIC"
@@ -140,7 +198,7 @@ func (a *App) receiveUpload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info, err := blob.PutReader(r.Context(), a.bucket, t.Key, body, t.MD5)
-	if errors.Is(err, blob.ErrChecksumMismatch) {
+	if errors.Is(err, blob.ErrChecksumMismatch) || errors.Is(err, errCRC32CMismatch) {
 		writeError(w, errorf(http.StatusBadRequest, CodeChecksum, "the body does not match its MD5: upload the file again"))
 		return
 	}
@@ -252,4 +310,30 @@ func (a *App) signOut(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: a.opt.SecureCookies,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// errCRC32CMismatch: a body that is not the one planned (see crc32cCheck).
+var errCRC32CMismatch = errors.New("content does not match its CRC32C")
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// crc32cCheck passes r through, and at its end fails with
+// errCRC32CMismatch unless it was size bytes whose CRC32C is want: the
+// store then keeps nothing of it (a read error is the sender's fault).
+type crc32cCheck struct {
+	r    io.Reader
+	size int64
+	want string
+	n    int64
+	crc  uint32
+}
+
+func (c *crc32cCheck) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	c.crc = crc32.Update(c.crc, castagnoli, p[:n])
+	if err == io.EOF && (c.n != c.size || fmt.Sprintf("%08x", c.crc) != c.want) {
+		err = errCRC32CMismatch
+	}
+	return n, err
 }
