@@ -278,6 +278,7 @@ func (c *Client) plan(ctx context.Context, albumID string, chunk []planFile, pat
 			e.Action, e.Reason = "refuse", "the app asks for the MD5 it was given"
 		}
 		first.Files[at[j]] = e
+		chunk[at[j]] = again[j] // the size hashed is the size to send
 	}
 	return first.Batch, first.Files, nil
 }
