@@ -5,11 +5,14 @@ import (
 	"context"
 	"image"
 	"image/png"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,6 +55,21 @@ func TestBrowser(t *testing.T) {
 	e := newEnv(t, webapp.Options{})
 	token := e.token("Lumière Studio")
 	shots := t.ArtifactDir()
+	// Count the photos PUT, and the files a plan was given the MD5 of.
+	var puts, hashed atomic.Int64
+	inner := e.srv.Config.Handler
+	e.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/api/uploads/") {
+			puts.Add(1)
+		}
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/uploads") {
+			body, err := io.ReadAll(r.Body)
+			require.NoError(t, err)
+			hashed.Add(int64(strings.Count(string(body), `"md5":`)))
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
+		inner.ServeHTTP(w, r)
+	})
 
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.WindowSize(1280, 900))...)
@@ -95,6 +113,18 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, counts, "5 photos")
 	assert.Contains(t, counts, "1 without a face")
+	assert.EqualValues(t, 5, puts.Load())
+	assert.Zero(t, hashed.Load(), "new photos: no MD5 computed")
+	// The same photos dropped again: their names and sizes are there, so
+	// the page computes their MD5s and the plan skips them all; the batch
+	// names the same execution, done, so the page reloads.
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`window.beforeDroppingAgain = true`),
+		chromedp.SetUploadFiles(chromedp.ID("files"), photos, chromedp.NodeReady),
+	))
+	waitAcrossReloads(t, ctx, `window.beforeDroppingAgain === undefined && document.querySelectorAll('#photos .tile').length === 5`)
+	assert.EqualValues(t, 5, puts.Load(), "nothing sent again")
+	assert.EqualValues(t, 5, hashed.Load(), "the five photos hashed to be skipped")
 	// The guest link.
 	require.NoError(t, chromedp.Do(ctx, chromedp.Click(chromedp.ID("make-link")),
 		chromedp.Poll[chromedp.Void](`document.getElementById('guest-link').value.includes('/g/')`)))

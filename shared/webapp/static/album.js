@@ -1,6 +1,8 @@
-// album.js: the album page. Upload: the files' MD5s go in an upload plan
-// (POST /api/albums/{id}/uploads), which says which are already there and
-// where to PUT the others (S3 presigned URLs on AWS, the app here); PUTs run
+// album.js: the album page. Upload: the files' sizes and CRC32Cs go in an
+// upload plan (POST /api/albums/{id}/uploads), which says where to PUT each
+// (S3 presigned URLs on AWS, the app here), or asks for the MD5 of a file
+// whose name and size are there (always on AWS): then its MD5 goes in a
+// second plan, which says whether it is already there; PUTs run
 // three at a time and are retried with backoff, so a lost connection resumes
 // where it stopped; when a batch is complete, its execution starts
 // (POST .../process {batch}). Processing progress is polled from the Map Run.
@@ -48,8 +50,18 @@
     const problem = (name, why) => problems.append(el('li', '', name + ': ' + why));
     try {
       const described = [];
-      for (const f of files) described.push({ name: f.name, size: f.size, md5: await window.md5File(f) });
+      for (const f of files) described.push({ name: f.name, size: f.size, crc32c: await window.crc32cFile(f) });
       const plan = await api('POST', base + '/uploads', { files: described });
+      const again = [];
+      plan.files.forEach((p, i) => { if (p.action === 'hash') again.push(i); });
+      if (again.length) {
+        const hashed = [];
+        for (const i of again) hashed.push({ ...described[i], md5: await window.md5File(files[i]) });
+        const second = await api('POST', base + '/uploads', { files: hashed });
+        second.files.forEach((p, j) => {
+          plan.files[again[j]] = p.action === 'hash' ? { name: p.name, action: 'refuse', reason: 'the app asks for the MD5 it was given' } : p;
+        });
+      }
       const todo = [];
       let skipped = 0;
       plan.files.forEach((p, i) => {
