@@ -92,7 +92,7 @@ func (s *Stack) newOperations(p *Props, stackName string) {
 	}
 
 	sm := s.StateMachine
-	alarm(AlarmExecutionsFailed, "an album execution failed (listing, the Map run as a whole, or aggregation): see its history; redrive it",
+	alarm(AlarmExecutionsFailed, "an album execution failed (listing, the photos' Map Run as a whole, too many failed photos in ReportFailures, aggregation or people): see its history; once the cause is fixed, start the album again for failed photos (a redrive reports the same ones), redrive it otherwise",
 		sm.MetricFailed(sum), 1, atLeastOne)
 	alarm(AlarmExecutionsTimedOut, "an album execution timed out", sm.MetricTimedOut(sum), 1, atLeastOne)
 

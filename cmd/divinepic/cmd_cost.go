@@ -267,15 +267,19 @@ func (m measured) usage(photos int, facesPer float64, perChild, searches int, s3
 		facesPer = m.facesPerPhoto()
 	}
 	faceScale := facesPer / math.Max(m.facesPerPhoto(), 1e-9)
-	// S3 round trips each function waits on, per invocation: detect and
-	// embed read one object and write one; list lists the album (1,000
-	// keys a page) and reads and writes two objects; aggregate and people
-	// read the records of the photos with faces eight at a time and a few
-	// objects.
+	// S3 round trips each function waits on, per invocation: detect
+	// looks for the photo's record (a batch run again skips done photos),
+	// reads the photo and writes its thumbnail and detections (the writes
+	// overlap as one wait); embed reads one object and writes one; list
+	// lists the album (1,000 keys a page) and reads and writes two
+	// objects; failures reads the result files and writes its list;
+	// aggregate and people read the records of the photos with faces eight
+	// at a time and a few objects.
 	withFaces := float64(m.withFaces) / float64(m.photos) * n
 	waits := map[string]float64{
-		names.StepDetect:    2,
+		names.StepDetect:    3,
 		names.StepEmbed:     2,
+		names.StepFailures:  2 + math.Ceil(n/1000),
 		names.StepList:      2 + math.Ceil(n/1000),
 		names.StepAggregate: 5 + math.Ceil(withFaces/8),
 		names.StepPeople:    3 + math.Ceil(withFaces/8),

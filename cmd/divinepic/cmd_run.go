@@ -275,12 +275,23 @@ func (p *progress) draw(final bool) {
 	}
 	p.last = now
 	total, done := p.total.Load(), p.done.Load()
+	elapsed := now.Sub(p.start).Seconds()
+	rate := float64(done) / max(elapsed, 1e-3)
 	if total == 0 {
+		// A resumed run goes on past ListImages: no total, a count.
+		if done == 0 {
+			return
+		}
+		line := fmt.Sprintf("%d photos done  %d failed  %d faces  %.1f photos/s", done, p.failed.Load(), p.faces.Load(), rate)
+		if p.tty {
+			fmt.Fprintf(p.w, "\r%s\x1b[K", line)
+		} else {
+			fmt.Fprintln(p.w, line)
+		}
+		p.printed = true
 		return
 	}
 	done = min(done, total)
-	elapsed := now.Sub(p.start).Seconds()
-	rate := float64(done) / max(elapsed, 1e-3)
 	eta := "?"
 	if rate > 0 {
 		eta = (time.Duration(float64(total-done)/rate) * time.Second).Round(time.Second).String()

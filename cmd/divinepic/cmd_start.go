@@ -167,11 +167,9 @@ func watch(ctx context.Context, c sfnWatcher, execARN string, opt watchOptions, 
 		if opt.progress && mapRun == nil {
 			// Also once it has ended: an album can start its Map Run and
 			// finish between two polls, and its counts are still shown.
-			// The photos' Map Run is the first one (the failed photos'
-			// comes after it); the list is newest first.
-			if runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(execARN)}); err == nil && len(runs.MapRuns) > 0 {
-				mapRun = runs.MapRuns[len(runs.MapRuns)-1].MapRunArn
-			}
+			// The photos' Map Run is ProcessImages' (the failed photos'
+			// is ReportFailures').
+			mapRun = photosMapRun(ctx, c, execARN)
 		}
 		if ended {
 			if mapRun != nil {
@@ -193,6 +191,21 @@ func watch(ctx context.Context, c sfnWatcher, execARN string, opt watchOptions, 
 		case <-time.After(opt.interval):
 		}
 	}
+}
+
+// photosMapRun is the execution's ProcessImages Map Run, or nil before it
+// starts.
+func photosMapRun(ctx context.Context, c sfnWatcher, execARN string) *string {
+	runs, err := c.ListMapRuns(ctx, &sfn.ListMapRunsInput{ExecutionArn: aws.String(execARN)})
+	if err != nil {
+		return nil
+	}
+	for _, r := range runs.MapRuns {
+		if a, err := arn.ParseMapRun(aws.ToString(r.MapRunArn)); err == nil && a.Label == names.StateProcessImages {
+			return r.MapRunArn
+		}
+	}
+	return nil
 }
 
 // reportedFailures is how many photos ReportFailures' Map Run failed (a
@@ -255,7 +268,10 @@ func (p *pollProgress) draw(since *time.Time, n *types.MapRunItemCounts) {
 		done := n.Succeeded + n.Failed + n.TimedOut + n.Aborted
 		const width = 30
 		filled := int(width * done / n.Total)
-		key = fmt.Sprintf("%d/%d photos  %d running  %d failed", done, n.Total, n.Running, n.Failed+n.TimedOut+n.Aborted+p.reported)
+		// ReportFailures' failed photos include those of a batch that
+		// failed as a whole, which the photos' Map Run counted already.
+		failed := max(n.Failed+n.TimedOut+n.Aborted, p.reported)
+		key = fmt.Sprintf("%d/%d photos  %d running  %d failed", done, n.Total, n.Running, failed)
 		line = fmt.Sprintf("[%s%s] %s", strings.Repeat("#", filled), strings.Repeat(".", width-filled), key)
 	}
 	start := p.start

@@ -30,8 +30,8 @@ import (
 const albumDef = `{
   "StartAt": "List",
   "States": {
-    "List": {"Type": "Pass", "Parameters": {"albumId.$": "$.albumId", "items.$": "States.ArrayRange(1, 3, 1)"}, "Next": "Photos"},
-    "Photos": {
+    "List": {"Type": "Pass", "Parameters": {"albumId.$": "$.albumId", "items.$": "States.ArrayRange(1, 3, 1)"}, "Next": "ProcessImages"},
+    "ProcessImages": {
       "Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 1, "ResultPath": null,
       "ItemProcessor": {
         "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
@@ -75,8 +75,8 @@ func newStartFixture(t *testing.T) *startFixture {
 	require.NoError(t, srv.AddStateMachine(sm, sfnapi.MachineOptions{Definition: []byte(albumDef)}))
 	// As the album workflow, whose failed photos go through a second Map
 	// state (ReportFailures) after the photos' one.
-	slowDef := strings.NewReplacer(`"Next": "Photos"},`, `"Next": "Pause"},
-    "Pause": {"Type": "Wait", "Seconds": 1, "Next": "Photos"},`,
+	slowDef := strings.NewReplacer(`"Next": "ProcessImages"},`, `"Next": "Pause"},
+    "Pause": {"Type": "Wait", "Seconds": 1, "Next": "ProcessImages"},`,
 		`"Next": "Aggregate"`, `"Next": "Failed"},
     "Failed": {"Type": "Pass", "Parameters": {"albumId.$": "$.albumId", "failed": [7]}, "Next": "ReportFailures"},
     "ReportFailures": {

@@ -207,9 +207,16 @@ func (s *S3Store) List(ctx context.Context, prefix string, fn func(Info) error) 
 	return nil
 }
 
+// ErrAccessDenied is wrapped by an S3 error that is AccessDenied (403). S3
+// answers a read of a missing key with it, not with NoSuchKey, when the
+// caller may not list the bucket; a caller whose role may read the key
+// (and so would get the object if it were there) can take it as missing.
+var ErrAccessDenied = errors.New("access denied")
+
 // fail turns an SDK error into the pipeline's: a missing object is a
 // *domain.ObjectMissing, a retryable one a *domain.TransientStoreError,
-// anything else is wrapped with the operation, bucket and key.
+// a refused one wraps ErrAccessDenied, anything else is wrapped with the
+// operation, bucket and key.
 func (s *S3Store) fail(op, key string, err error) error {
 	name := opName(op, s.bucket, key)
 	switch {
@@ -217,8 +224,19 @@ func (s *S3Store) fail(op, key string, err error) error {
 		return &domain.ObjectMissing{Key: key}
 	case IsTransientS3(err):
 		return &domain.TransientStoreError{Op: name, Err: err}
+	case isS3AccessDenied(err):
+		return fmt.Errorf("blob: %s: %w: %w", name, ErrAccessDenied, err)
 	}
 	return fmt.Errorf("blob: %s: %w", name, err)
+}
+
+func isS3AccessDenied(err error) bool {
+	var api smithy.APIError
+	if errors.As(err, &api) && api.ErrorCode() == "AccessDenied" {
+		return true
+	}
+	var status interface{ HTTPStatusCode() int }
+	return errors.As(err, &status) && status.HTTPStatusCode() == http.StatusForbidden
 }
 
 var (

@@ -113,14 +113,15 @@ func TestS3ErrorClassification(t *testing.T) {
 		handler   http.HandlerFunc
 		transient bool
 		missing   bool
+		denied    bool
 	}{
-		{"503 SlowDown", xmlErr(503, "SlowDown"), true, false},
-		{"500 InternalError", xmlErr(500, "InternalError"), true, false},
-		{"502 bare", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(502) }, true, false},
-		{"429", xmlErr(429, "TooManyRequests"), true, false},
-		{"403 AccessDenied", xmlErr(403, "AccessDenied"), false, false},
-		{"404 NoSuchBucket", xmlErr(404, "NoSuchBucket"), false, false},
-		{"404 NoSuchKey", xmlErr(404, "NoSuchKey"), false, true},
+		{"503 SlowDown", xmlErr(503, "SlowDown"), true, false, false},
+		{"500 InternalError", xmlErr(500, "InternalError"), true, false, false},
+		{"502 bare", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(502) }, true, false, false},
+		{"429", xmlErr(429, "TooManyRequests"), true, false, false},
+		{"403 AccessDenied", xmlErr(403, "AccessDenied"), false, false, true},
+		{"404 NoSuchBucket", xmlErr(404, "NoSuchBucket"), false, false, false},
+		{"404 NoSuchKey", xmlErr(404, "NoSuchKey"), false, true, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(tc.handler)
@@ -134,6 +135,7 @@ func TestS3ErrorClassification(t *testing.T) {
 			var missing *domain.ObjectMissing
 			assert.Equal(t, tc.missing, errors.As(err, &missing), "missing: %v", err)
 			assert.Equal(t, tc.transient, domain.IsTransient(err), "transient: %v", err)
+			assert.Equal(t, tc.denied, errors.Is(err, blob.ErrAccessDenied), "denied: %v", err)
 			if !tc.missing {
 				assert.Contains(t, err.Error(), "get errs/a/key.jpg", "names the op and key")
 			}

@@ -205,7 +205,9 @@ func addColumns(db *sql.DB) error {
 			return err
 		}
 		if n == 0 {
-			if _, err := db.Exec(`ALTER TABLE ` + c.table + ` ADD COLUMN ` + c.column + ` ` + c.decl); err != nil {
+			// Another process opening the same old store may add it
+			// first: then it is there, as wanted.
+			if _, err := db.Exec(`ALTER TABLE ` + c.table + ` ADD COLUMN ` + c.column + ` ` + c.decl); err != nil && !strings.Contains(err.Error(), "duplicate column name") {
 				return err
 			}
 		}

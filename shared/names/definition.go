@@ -2,6 +2,7 @@ package names
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -44,28 +45,33 @@ const DefaultMaxConcurrency = 40
 // MaxPhotosPerChild is the most photos one child execution of the
 // Distributed Map processes (its ItemBatcher's batch, as ListImages sizes
 // it). Each child is a state transition of the album's Standard execution,
-// the largest part of an album's cost at one photo per child; 20 photos
-// of a few seconds each stay far within an EXPRESS child's 5 minutes.
+// the largest part of an album's cost at one photo per child. 20 photos of
+// a second or two each stay well within an EXPRESS child's 5 minutes; a
+// batch of slow photos (up to 60 s each per step) or of throttled calls can
+// still run out of time, and then fails as a whole: the photos it finished
+// before are kept as done (CollectFailures and Aggregate find their face
+// records), the others are failed and retried by the next run.
 const MaxPhotosPerChild = 20
 
 // PhotosPerChild is the batch ListImages gives the Distributed Map for
-// toProcess photos at a Map concurrency of maxConcurrency: the photos
-// spread over every concurrent child (so a small album is as parallel as
-// before: one photo per child while it has no more photos than the Map's
-// concurrency), at most MaxPhotosPerChild.
+// toProcess photos at a Map concurrency of maxConcurrency: rounded down, so
+// that there are always at least as many children as may run at once (a
+// small album is as parallel as before: one photo per child while it has
+// fewer than twice as many photos as the Map's concurrency), at most
+// MaxPhotosPerChild.
 func PhotosPerChild(toProcess, maxConcurrency int) int {
 	if maxConcurrency < 1 {
 		maxConcurrency = 1
 	}
-	n := (toProcess + maxConcurrency - 1) / maxConcurrency
-	return max(1, min(n, MaxPhotosPerChild))
+	return max(1, min(toProcess/maxConcurrency, MaxPhotosPerChild))
 }
 
 // ToleratedFailures is how many of toProcess photos may fail at a
 // tolerated percentage before the album fails (ReportFailures'
-// ToleratedFailureCount): the share, rounded down.
-func ToleratedFailures(toProcess, percentage int) int {
-	return toProcess * max(0, min(percentage, 100)) / 100
+// ToleratedFailureCount): the share, rounded down, so that the album fails
+// exactly when the failed share exceeds the percentage.
+func ToleratedFailures(toProcess int, percentage float64) int {
+	return int(math.Floor(float64(toProcess) * max(0, min(percentage, 100)) / 100))
 }
 
 // FunctionARNPlaceholder is the placeholder that holds a step's function

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
@@ -44,6 +45,9 @@ func (s *Steps) Aggregate(ctx context.Context, in AggregateInput) (AggregateOutp
 		return AggregateOutput{}, err
 	}
 	if rin.Results, err = s.readMapResults(ctx, in.Map); err != nil {
+		return AggregateOutput{}, err
+	}
+	if err := s.keepFinished(ctx, b, in.AlbumID, pack.Version, in.List.StartedAt, rin.Results); err != nil {
 		return AggregateOutput{}, err
 	}
 	if err := names.ValidateAlbumPrefix(in.AlbumID, in.List.Prefix); err != nil {
@@ -249,6 +253,36 @@ func (s *Steps) readMapResults(ctx context.Context, m *MapResult) (map[string]do
 		}
 	}
 	return out, nil
+}
+
+// keepFinished turns the failed photos whose face record this run wrote
+// into done ones: a batch that failed as a whole (an EXPRESS child that ran
+// out of time) after it finished some of its photos, or an answer lost
+// after the record was written. One GET per failed photo.
+func (s *Steps) keepFinished(ctx context.Context, b blob.Store, albumID, packVersion string, since time.Time, results map[string]domain.ItemResult) error {
+	for id, r := range results {
+		if r.Status != domain.StatusFailed {
+			continue
+		}
+		rec, ok, err := recordSince(ctx, b, albumID, packVersion, r.Image, "", since)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			continue
+		}
+		done := domain.ItemResult{Image: r.Image, ETag: rec.ETag, Status: domain.StatusNoFaces}
+		if len(rec.Faces) > 0 {
+			done.Status = domain.StatusDone
+			for _, f := range rec.Faces {
+				if f.Filtered == "" {
+					done.Faces++
+				}
+			}
+		}
+		results[id] = done
+	}
+	return nil
 }
 
 // addChildResult enters one child execution's outcome, a result per photo

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
@@ -181,24 +182,38 @@ func (s *Steps) decode(key string, body []byte) (*imaging.RGB, error) {
 
 // doneThisRun reports a photo whose face record this run already wrote (a
 // batch that a crash or a redrive runs again), so that it is not processed
-// twice: the record was written since the run's ListImages, for this pack
-// version and, when the listing knew it, this ETag. It costs one GET per
-// photo of a run's batches; a photo with no record yet is the usual case.
+// twice. It costs one GET per photo of a run's batches; a photo with no
+// record yet is the usual case.
 func (s *Steps) doneThisRun(ctx context.Context, b blob.Store, in DetectInput, packVersion string) (DetectOutput, bool, error) {
-	if in.StartedAt.IsZero() {
-		return DetectOutput{}, false, nil
-	}
-	body, info, err := b.Get(ctx, names.RecordKey(in.AlbumID, packVersion, names.ImageID(in.Image.Key)))
-	if isMissing(err) {
-		return DetectOutput{}, false, nil
-	}
-	if err != nil {
+	rec, ok, err := recordSince(ctx, b, in.AlbumID, packVersion, in.Image.Key, in.Image.ETag, in.StartedAt)
+	if err != nil || !ok {
 		return DetectOutput{}, false, err
 	}
-	var rec domain.FaceRecord
-	if json.Unmarshal(body, &rec) != nil || info.LastModified.Before(in.StartedAt) ||
-		rec.PackVersion != packVersion || (in.Image.ETag != "" && rec.ETag != in.Image.ETag) {
-		return DetectOutput{}, false, nil // an older run's record (or a damaged one): process the photo
-	}
 	return DetectOutput{Done: true, FaceCount: len(rec.Faces), Width: rec.Width, Height: rec.Height, ETag: rec.ETag}, true, nil
+}
+
+// recordSince returns the photo's face record when it was written since
+// the run started (since: its ListImages), for this pack version and, when
+// etag is known, this content: the photo is done in this run. A zero since
+// finds none. S3 rounds LastModified down to the second, which errs
+// towards processing a photo again, never towards skipping one.
+func recordSince(ctx context.Context, b blob.Store, albumID, packVersion, key, etag string, since time.Time) (*domain.FaceRecord, bool, error) {
+	if since.IsZero() {
+		return nil, false, nil
+	}
+	body, info, err := b.Get(ctx, names.RecordKey(albumID, packVersion, names.ImageID(key)))
+	if isMissing(err) || errors.Is(err, blob.ErrAccessDenied) {
+		// No record yet. On AWS detect may read records but not list the
+		// bucket, so S3 answers a missing one with AccessDenied.
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var rec domain.FaceRecord
+	if json.Unmarshal(body, &rec) != nil || info.LastModified.Before(since) ||
+		rec.PackVersion != packVersion || (etag != "" && rec.ETag != etag) {
+		return nil, false, nil // an older run's record (or a damaged one): not done in this run
+	}
+	return &rec, true, nil
 }

@@ -3,13 +3,16 @@ package steps
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/divinepic/pipeline/shared/blob"
 	"github.com/divinepic/pipeline/shared/domain"
 	"github.com/divinepic/pipeline/shared/face"
 	"github.com/divinepic/pipeline/shared/imaging"
@@ -132,6 +135,40 @@ func TestDetectSkipsAPhotoThisRunFinished(t *testing.T) {
 		assert.False(t, out.Done, name)
 		assert.Len(t, engines.engine.Calls(), calls+1, "%s: detected again", name)
 	}
+}
+
+// deniedRecords is a store whose face records answer AccessDenied when
+// missing, as S3 does to a role that may read but not list the bucket.
+type deniedRecords struct{ blob.Store }
+
+func (d deniedRecords) Get(ctx context.Context, key string) ([]byte, blob.Info, error) {
+	body, info, err := d.Store.Get(ctx, key)
+	if isMissing(err) && strings.HasPrefix(key, names.FacesPrefix) {
+		return nil, blob.Info{}, fmt.Errorf("blob: get photos/%s: %w: api error AccessDenied", key, blob.ErrAccessDenied)
+	}
+	return body, info, err
+}
+
+// A photo with no record yet is not done, though S3 says AccessDenied
+// rather than NoSuchKey to a detect function that may not list the bucket;
+// any other error is an error.
+func TestRecordSinceTakesAccessDeniedForNoRecord(t *testing.T) {
+	s, _ := engineSteps(t)
+	b, err := s.Blobs.Bucket("photos")
+	require.NoError(t, err)
+	ctx := context.Background()
+	_, done, err := recordSince(ctx, deniedRecords{b}, "a", "default-1", "albums/a/land.png", "", time.Now())
+	require.NoError(t, err)
+	assert.False(t, done)
+	_, _, err = recordSince(ctx, brokenRecords{b}, "a", "default-1", "albums/a/land.png", "", time.Now())
+	assert.ErrorContains(t, err, "disk on fire")
+}
+
+// brokenRecords fails every read.
+type brokenRecords struct{ blob.Store }
+
+func (brokenRecords) Get(context.Context, string) ([]byte, blob.Info, error) {
+	return nil, blob.Info{}, errors.New("disk on fire")
 }
 
 // errorName is the name the workflow sees for a handler's error: its Go

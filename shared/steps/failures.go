@@ -30,6 +30,9 @@ func (s *Steps) Failures(ctx context.Context, in FailuresInput) (FailuresOutput,
 	if err != nil {
 		return FailuresOutput{}, err
 	}
+	if err := s.keepFinished(ctx, b, in.AlbumID, pack.Version, in.List.StartedAt, results); err != nil {
+		return FailuresOutput{}, err
+	}
 	failed := []FailedPhoto{}
 	for _, r := range results {
 		if r.Status != domain.StatusFailed {

@@ -210,7 +210,21 @@ func TestFailuresListsTheFailedPhotos(t *testing.T) {
 			"SUCCEEDED": []map[string]string{{"Key": "results/run/SUCCEEDED_0.json"}},
 			"FAILED":    []map[string]string{{"Key": "results/run/FAILED_0.json"}}},
 	}))
-	list := ListOutput{Bucket: "photos", Prefix: "albums/a/", Pack: "default"}
+	list := ListOutput{Bucket: "photos", Prefix: "albums/a/", Pack: "default", StartedAt: time.Now().Add(-time.Minute)}
+	// The timed-out batch had finished one photo of another album run
+	// before this one: that record does not make it done.
+	old := domain.FaceRecord{AlbumID: "a", ImageID: names.ImageID(late2.Key), Key: late2.Key, ETag: late2.ETag, Pack: "default", PackVersion: "default-1"}
+	require.NoError(t, putJSON(ctx, b, names.RecordKey("a", "default-1", old.ImageID), old))
+	list.StartedAt = time.Now().Add(time.Millisecond)
+	time.Sleep(2 * time.Millisecond)
+	// It had finished late3 in this run before it ran out of time: late3
+	// is done, with its kept faces, not failed.
+	late3 := put("albums/a/late3.jpg", "5")
+	rec := domain.FaceRecord{AlbumID: "a", ImageID: names.ImageID(late3.Key), Key: late3.Key, ETag: late3.ETag, Pack: "default", PackVersion: "default-1",
+		Faces: []domain.Face{{Score: 0.9}, {Score: 0.8, Filtered: "too small"}}}
+	require.NoError(t, putJSON(ctx, b, names.RecordKey("a", "default-1", rec.ImageID), rec))
+	timedOut = batchChild([]blob.Info{late2, late1, late3}, nil, "TIMED_OUT")
+	require.NoError(t, putJSON(ctx, b, "results/run/FAILED_0.json", []map[string]any{timedOut}))
 	out, err := s.Failures(ctx, FailuresInput{AlbumID: "a", List: list, ExecutionName: "run/1",
 		Map: &MapResult{ResultBucket: "photos", ResultKey: "results/run/manifest.json"}})
 	require.NoError(t, err)
@@ -222,7 +236,11 @@ func TestFailuresListsTheFailedPhotos(t *testing.T) {
 		{Image: img(broken), Error: "ImageUnreadable", Cause: "not a photo"},
 		{Image: img(late1), Error: "States.TIMED_OUT"},
 		{Image: img(late2), Error: "States.TIMED_OUT"},
-	}, failed)
+	}, failed, "late3, finished in this run before its batch ran out of time, is not failed")
+	results, err := s.readMapResults(ctx, &MapResult{ResultBucket: "photos", ResultKey: "results/run/manifest.json"})
+	require.NoError(t, err)
+	require.NoError(t, s.keepFinished(ctx, b, "a", "default-1", list.StartedAt, results))
+	assert.Equal(t, domain.ItemResult{Image: late3.Key, ETag: late3.ETag, Status: domain.StatusDone, Faces: 1}, results[names.ImageID(late3.Key)])
 
 	// Nothing failed: no list, and ReportFailures does not run.
 	require.NoError(t, putJSON(ctx, b, "results/run/manifest.json", map[string]any{

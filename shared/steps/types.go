@@ -12,8 +12,8 @@ type ListInput struct {
 	ExecutionName string            `json:"executionName"`
 	// The workflow's ${MaxConcurrency} and ${ToleratedFailurePercentage},
 	// from which ListImages sizes the batches and the failures tolerated.
-	MaxConcurrency             int `json:"maxConcurrency"`
-	ToleratedFailurePercentage int `json:"toleratedFailurePercentage"`
+	MaxConcurrency             int     `json:"maxConcurrency"`
+	ToleratedFailurePercentage float64 `json:"toleratedFailurePercentage"` // 0..100, as the stack allows (2.5 is one)
 }
 
 // ListOutput is ListImages' result: counts and keys only.

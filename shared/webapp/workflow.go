@@ -129,9 +129,12 @@ func (s *StepFunctions) Progress(ctx context.Context, execARN string) (Progress,
 			reported += c.Failed + c.TimedOut + c.Aborted
 		}
 	}
-	reported = min(reported, p.Succeeded)
-	p.Succeeded -= reported
-	p.Failed += reported
+	// A batch that failed as a whole failed its photos in ProcessImages
+	// already, and they are among ReportFailures' too: only the rest were
+	// caught in a batch that succeeded, and counted there as done.
+	caught := min(max(0, reported-p.Failed), p.Succeeded)
+	p.Succeeded -= caught
+	p.Failed += caught
 	return p, nil
 }
 
