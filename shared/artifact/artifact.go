@@ -57,7 +57,9 @@ func GOARCH(step string) string {
 // thread, so below 1,769 MB (one vCPU) their CPU-bound time stretches by
 // exactly as much as the memory shrinks and costs the same, while their
 // waits on S3 and their memory-bound start get cheaper; 1,024 MB holds a
-// decoded 100-megapixel photo. Search answers a guest, so it gets a whole
+// 100-megapixel JPEG decoded at reduced scale, and the decode budget (half,
+// DecodeBudgetMB) refuses larger decodes, such as a 100-megapixel PNG
+// (about 700 MB), rather than running out of memory. Search answers a guest, so it gets a whole
 // vCPU. The pure-Go steps wait on S3 more than they compute, but people
 // (clustering an album's faces) and the app (pages and searches) keep the
 // 2,048 MB their authors chose.
