@@ -500,17 +500,24 @@ func (g *grouper) setCentres(cent [][]float32) {
 	}
 }
 
+// dotsWith returns the int8 dot products of q16 with the n rows of rows
+// (g.stride apart), in g's reused buffer (valid until the next call).
+func (g *grouper) dotsWith(q16 []int16, rows []int8, n int) []int32 {
+	if cap(g.dots) < n {
+		g.dots = make([]int32, n)
+	}
+	dots := g.dots[:n]
+	vectors.DotsInt8(q16, rows, g.stride, dots)
+	return dots
+}
+
 // nearestCells returns the k coarse cells nearest unit u, best first.
 func (g *grouper) nearestCells(u, k int) []int { return g.nearestCellsOf(g.quantised(u).q16, k) }
 
 // nearestCellsOf returns the k coarse cells nearest a quantised vector.
 func (g *grouper) nearestCellsOf(q16 []int16, k int) []int {
 	n := len(g.csteps)
-	if cap(g.dots) < n {
-		g.dots = make([]int32, n)
-	}
-	dots := g.dots[:n]
-	vectors.DotsInt8(q16, g.centres, g.stride, dots)
+	dots := g.dotsWith(q16, g.centres, n)
 	k = min(k, n)
 	if cap(g.near) < k+1 {
 		g.near = make([]int, 0, k+1)
@@ -564,11 +571,7 @@ func (g *grouper) best(u int) (int, int) {
 		if n == 0 {
 			continue
 		}
-		if cap(g.dots) < n {
-			g.dots = make([]int32, n)
-		}
-		dots := g.dots[:n]
-		vectors.DotsInt8(un.q16, c.rows, g.stride, dots)
+		dots := g.dotsWith(un.q16, c.rows, n)
 		for r, d := range dots {
 			if float32(d)*un.qstep*c.steps[r] < g.t-candidateMargin {
 				continue
@@ -819,11 +822,7 @@ func (g *grouper) merge() {
 			if n == 0 {
 				continue
 			}
-			if cap(g.dots) < n {
-				g.dots = make([]int32, n)
-			}
-			dots := g.dots[:n]
-			vectors.DotsInt8(probe.q16, c.rows, g.stride, dots)
+			dots := g.dotsWith(probe.q16, c.rows, n)
 			for r, qi := range c.persons {
 				if qi == pi || float32(dots[r])*probe.qstep*c.steps[r] < g.t-candidateMargin {
 					continue // moved rows are zero
