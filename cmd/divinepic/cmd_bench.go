@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -64,9 +63,7 @@ func benchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if share := m.EngineShare(); share >= 0 {
 			out["engineShare"] = share
 		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(out)
+		printJSON(stdout, out)
 		return 0
 	}
 	fmt.Fprintf(stdout, "%d photos (%d failed), %d faces in %.2fs at concurrency %d: %.1f photos/s\n",

@@ -74,9 +74,7 @@ func peopleCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(rec)
+		printJSON(stdout, rec)
 		return 0
 	}
 	prefix := names.AlbumPrefix(*album)

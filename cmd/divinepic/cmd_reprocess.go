@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -46,9 +45,7 @@ func reprocessAlbums(ctx context.Context, args []string, stdout, stderr io.Write
 		return 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(out)
+		printJSON(stdout, out)
 		return 0
 	}
 	verb := "ran"

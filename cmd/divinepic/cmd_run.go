@@ -105,9 +105,7 @@ func runAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(sum)
+		printJSON(stdout, sum)
 		return 0
 	}
 	printSummary(stdout, sum, names.AlbumPrefix(*album))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -74,9 +73,7 @@ func searchAlbum(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		return 1
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(res)
+		printJSON(stdout, res)
 		return 0
 	}
 	if len(res.Photos) == 0 {

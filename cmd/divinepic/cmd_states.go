@@ -118,9 +118,7 @@ func statesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return 2
 	}
 	if *history {
-		enc := json.NewEncoder(stderr)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(x.History())
+		printJSON(stderr, x.History())
 	}
 	if x.Status() != states.StatusSucceeded {
 		e := x.Err()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -19,9 +18,7 @@ func searchLink(ctx context.Context, link string, selfie []byte, asJSON bool, st
 		return 1
 	}
 	if asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(map[string]any{"photos": photos})
+		printJSON(stdout, map[string]any{"photos": photos})
 		return 0
 	}
 	if len(photos) == 0 {
